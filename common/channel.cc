@@ -1,0 +1,128 @@
+#include "common/channel.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "common/fd_passing.h"
+
+namespace tabsim {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+Channel::Channel(Socket socket, size_t max_message_size)
+    : socket_(std::move(socket)),
+      decoder_(max_message_size),
+      max_message_size_(max_message_size),
+      wake_writer_(socket_.get_executor(),
+                   asio::steady_timer::time_point::max()) {}
+
+void Channel::Send(const google::protobuf::MessageLite& message) {
+  if (closed_) return;
+  bool was_empty = pending_.empty();
+  AppendFrame(message, max_message_size_, &pending_);
+  if (was_empty) wake_writer_.cancel_one();
+}
+
+void Channel::SendWithFd(const google::protobuf::MessageLite& message,
+                         UniqueFd fd) {
+  if (closed_) return;
+  size_t offset = pending_.size();
+  Send(message);
+  if (fd.IsValid()) pending_fds_.push_back({offset, std::move(fd)});
+}
+
+asio::awaitable<error_code> Channel::WriteLoop() {
+  std::string writing;
+  std::deque<PendingFd> writing_fds;
+  for (;;) {
+    while (pending_.empty()) {
+      if (closed_) co_return asio::error::operation_aborted;
+      auto [wait_error] = co_await wake_writer_.async_wait(kNoThrow);
+      // Cancelled by Send() (a wake-up) or by Close(); the loop rechecks.
+      if (wait_error && wait_error != asio::error::operation_aborted)
+        co_return wait_error;
+      if (closed_) co_return asio::error::operation_aborted;
+    }
+    writing.clear();
+    writing.swap(pending_);
+    writing_fds.swap(pending_fds_);
+    writing_size_ = writing.size();
+    size_t position = 0;
+    for (PendingFd& pending_fd : writing_fds) {
+      if (pending_fd.offset > position) {
+        auto [error, written] = co_await asio::async_write(
+            socket_,
+            asio::buffer(writing.data() + position,
+                         pending_fd.offset - position),
+            kNoThrow);
+        bytes_out_ += written;
+        ++writes_;
+        if (error) co_return error;
+        position = pending_fd.offset;
+      }
+      error_code error =
+          co_await WriteWithFd(writing, &position, std::move(pending_fd.fd));
+      if (error) co_return error;
+    }
+    writing_fds.clear();
+    if (position < writing.size()) {
+      auto [error, written] = co_await asio::async_write(
+          socket_, asio::buffer(writing.data() + position,
+                                writing.size() - position),
+          kNoThrow);
+      bytes_out_ += written;
+      ++writes_;
+      if (error) co_return error;
+    }
+    writing_size_ = 0;
+  }
+}
+
+asio::awaitable<error_code> Channel::WriteWithFd(const std::string& bytes,
+                                                 size_t* position,
+                                                 UniqueFd fd) {
+  for (;;) {
+    auto [wait_error] =
+        co_await socket_.async_wait(Socket::wait_write, kNoThrow);
+    if (wait_error) co_return wait_error;
+    Result<size_t> sent = tabsim::SendWithFd(socket_.native_handle(),
+                                     bytes.data() + *position,
+                                     bytes.size() - *position, fd.get());
+    if (!sent.ok()) {
+      if (sent.error().error_number == EAGAIN) continue;
+      co_return error_code(sent.error().error_number,
+                           boost::system::system_category());
+    }
+    *position += *sent;
+    bytes_out_ += *sent;
+    ++writes_;
+    co_return error_code();
+  }
+}
+
+asio::awaitable<error_code> Channel::ReadSome() {
+  std::span<char> space = decoder_.PrepareWrite(kReadChunk);
+  auto [error, read] = co_await socket_.async_read_some(
+      asio::buffer(space.data(), std::min(space.size(), kReadChunk)),
+      kNoThrow);
+  decoder_.Commit(read);
+  bytes_in_ += read;
+  co_return error;
+}
+
+void Channel::Close() {
+  if (closed_) return;
+  closed_ = true;
+  wake_writer_.cancel();
+  error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  pending_.clear();
+  pending_fds_.clear();
+}
+
+}  // namespace tabsim

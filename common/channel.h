@@ -1,0 +1,91 @@
+// One framed message channel over a connected UNIX stream socket, on an
+// Asio executor. The generic peer layer under a tab session (and, later,
+// control clients), in the manner of tmux's proc.c.
+//
+// Writing: Send() encodes the message straight into a pending buffer and
+// wakes the writer; WriteLoop() writes everything pending in one write, so
+// messages queued while a write is in flight go out together (batching).
+// Messages may carry one fd (SCM_RIGHTS); it travels with the first byte of
+// its message.
+//
+// Reading: ReadSome() performs one read of at most kReadChunk bytes into the
+// FrameDecoder; the caller then drains whole messages with decoder().Next().
+// One read per wake-up bounds the work a single peer can cause before other
+// peers on the same loop get their turn.
+//
+// Ownership: the Channel owns the socket and all queued bytes and fds.
+// Close() shuts the socket; pending operations then complete with an error
+// and WriteLoop() returns. Single-threaded: use from the executor's thread.
+#ifndef TABSIM_COMMON_CHANNEL_H_
+#define TABSIM_COMMON_CHANNEL_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <system_error>
+
+#include "common/frame_codec.h"
+#include "common/unique_fd.h"
+
+namespace tabsim {
+
+class Channel {
+ public:
+  using Socket = boost::asio::local::stream_protocol::socket;
+  static constexpr size_t kReadChunk = 64 * 1024;
+
+  Channel(Socket socket, size_t max_message_size);
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Queues `message` (and `fd`, if valid) for the writer. No-op after
+  // Close().
+  void Send(const google::protobuf::MessageLite& message);
+  void SendWithFd(const google::protobuf::MessageLite& message, UniqueFd fd);
+
+  // Writes until Close() or a write error; returns the error (or
+  // operation_aborted after Close()).
+  boost::asio::awaitable<boost::system::error_code> WriteLoop();
+
+  // One read into decoder(). Returns eof at end of stream.
+  boost::asio::awaitable<boost::system::error_code> ReadSome();
+  FrameDecoder& decoder() { return decoder_; }
+
+  void Close();
+  bool closed() const { return closed_; }
+  Socket& socket() { return socket_; }
+
+  // Bytes queued but not yet handed to the kernel.
+  size_t pending_bytes() const { return pending_.size() + writing_size_; }
+  uint64_t bytes_in() const { return bytes_in_; }
+  uint64_t bytes_out() const { return bytes_out_; }
+  uint64_t writes() const { return writes_; }
+
+ private:
+  struct PendingFd {
+    size_t offset;  // in pending_
+    UniqueFd fd;
+  };
+  boost::asio::awaitable<boost::system::error_code> WriteWithFd(
+      const std::string& bytes, size_t* position, UniqueFd fd);
+
+  Socket socket_;
+  FrameDecoder decoder_;
+  size_t max_message_size_;
+  std::string pending_;
+  std::deque<PendingFd> pending_fds_;
+  size_t writing_size_ = 0;
+  boost::asio::steady_timer wake_writer_;
+  bool closed_ = false;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+  uint64_t writes_ = 0;
+};
+
+}  // namespace tabsim
+
+#endif  // TABSIM_COMMON_CHANNEL_H_

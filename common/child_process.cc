@@ -1,0 +1,194 @@
+#include "common/child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+
+#include "common/check.h"
+#include "common/wait_status.h"
+
+namespace tabsim {
+namespace {
+
+int PidfdOpen(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+int PidfdSendSignal(int pidfd, int signal) {
+  return static_cast<int>(
+      ::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0));
+}
+
+// Reports errno to the parent through the exec-error pipe and exits.
+[[noreturn]] void Fail(int error_pipe) {
+  int error = errno;
+  ssize_t ignored = ::write(error_pipe, &error, sizeof(error));
+  (void)ignored;
+  ::_exit(127);
+}
+
+// Runs in the child between fork and exec: async-signal-safe calls only, no
+// allocation, no locks. Reports errno through `error_pipe` and _exits.
+[[noreturn]] void ExecChild(const SpawnOptions& options, char* const* argv,
+                            int error_pipe, pid_t parent, int top_fd) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(error_pipe);
+  if (::getppid() != parent) ::_exit(126);  // the parent died before prctl
+  if (options.new_process_group && ::setpgid(0, 0) != 0) Fail(error_pipe);
+
+  // Move the error pipe and every source fd above all targets first, so
+  // that a dup2 onto a target cannot clobber one of them.
+  int pipe_fd = ::fcntl(error_pipe, F_DUPFD_CLOEXEC, top_fd + 1);
+  if (pipe_fd < 0) Fail(error_pipe);
+  error_pipe = pipe_fd;
+  constexpr size_t kMaxFds = 16;
+  int moved[kMaxFds];
+  size_t count = options.fds.size();
+  if (count > kMaxFds) {
+    errno = EMFILE;
+    Fail(error_pipe);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    moved[i] = ::fcntl(options.fds[i].first, F_DUPFD_CLOEXEC, top_fd + 1);
+    if (moved[i] < 0) Fail(error_pipe);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    // dup2 clears FD_CLOEXEC on the target.
+    if (::dup2(moved[i], options.fds[i].second) < 0) Fail(error_pipe);
+  }
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0) Fail(error_pipe);
+
+  // Close every fd that is not 0-2, a target, or the error pipe (which is
+  // CLOEXEC and so goes away at exec).
+  for (int fd = 3; fd <= top_fd; ++fd) {
+    bool wanted = false;
+    for (size_t i = 0; i < count; ++i) wanted |= options.fds[i].second == fd;
+    if (!wanted) ::close(fd);
+  }
+  if (pipe_fd > top_fd + 1 &&
+      ::syscall(SYS_close_range, top_fd + 1, pipe_fd - 1, 0) != 0)
+    Fail(error_pipe);
+  if (::syscall(SYS_close_range, pipe_fd + 1, ~0U, 0) != 0) Fail(error_pipe);
+
+  sigset_t empty;
+  sigemptyset(&empty);
+  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
+  ::execv(options.executable.c_str(), argv);
+  Fail(error_pipe);
+}
+
+}  // namespace
+
+std::string ChildExit::Describe() const {
+  return DescribeChildExit(code, status);
+}
+
+Result<ChildProcess> Spawn(const SpawnOptions& options) {
+  TABSIM_CHECK(!options.argv.empty());
+  int top_fd = 2;
+  for (const auto& [source, target] : options.fds) {
+    TABSIM_CHECK(source >= 0 && target >= 3) << "bad fd mapping";
+    top_fd = std::max(top_fd, target);
+  }
+  // Everything the child touches is built before fork.
+  std::vector<char*> argv;
+  for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
+
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) return Error::FromErrno("fork");
+  if (pid == 0) ExecChild(options, argv.data(), write_end.get(), parent, top_fd);
+
+  write_end.reset();
+  // Take the pidfd before anything can reap the child.
+  UniqueFd pidfd(PidfdOpen(pid));
+  int open_error = errno;
+  ChildProcess child(pid, std::move(pidfd));
+  int child_errno = 0;
+  ssize_t got;
+  do {
+    got = ::read(read_end.get(), &child_errno, sizeof(child_errno));
+  } while (got < 0 && errno == EINTR);
+  if (got == sizeof(child_errno)) {
+    child.Reap();
+    return Error::FromErrno("exec " + options.executable, child_errno);
+  }
+  if (!child.pidfd_.IsValid()) {
+    // Cannot watch it: do not leave it running unobserved.
+    return Error::FromErrno("pidfd_open", open_error);
+  }
+  return child;
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      pidfd_(std::move(other.pidfd_)),
+      exit_(std::move(other.exit_)) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+  if (this != &other) {
+    KillAndReap();
+    pid_ = std::exchange(other.pid_, -1);
+    pidfd_ = std::move(other.pidfd_);
+    exit_ = std::move(other.exit_);
+  }
+  return *this;
+}
+
+ChildProcess::~ChildProcess() { KillAndReap(); }
+
+void ChildProcess::KillAndReap() {
+  if (pid_ > 0 && !exit_) {
+    if (pidfd_.IsValid()) {
+      PidfdSendSignal(pidfd_.get(), SIGKILL);
+    } else {
+      ::kill(pid_, SIGKILL);
+    }
+    Reap();
+  }
+}
+
+Status ChildProcess::Signal(int signal) const {
+  TABSIM_CHECK(IsValid());
+  if (exit_) return Error{"signal: process already reaped", ESRCH};
+  int rc = pidfd_.IsValid() ? PidfdSendSignal(pidfd_.get(), signal)
+                            : ::kill(pid_, signal);
+  if (rc != 0) return Error::FromErrno("kill " + std::to_string(pid_));
+  return Status::Ok();
+}
+
+std::optional<ChildExit> ChildProcess::Wait(int flags) {
+  TABSIM_CHECK(IsValid());
+  if (exit_) return exit_;
+  siginfo_t info{};
+  int rc;
+  do {
+    rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | flags);
+  } while (rc < 0 && errno == EINTR);
+  TABSIM_CHECK(rc == 0) << "waitid on our own child " << pid_ << " failed";
+  if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
+  exit_ = ChildExit{info.si_code, info.si_status};
+  return exit_;
+}
+
+std::optional<ChildExit> ChildProcess::TryReap() { return Wait(WNOHANG); }
+
+ChildExit ChildProcess::Reap() { return *Wait(0); }
+
+}  // namespace tabsim

@@ -1,0 +1,86 @@
+// Spawning a child the OpenBSD privsep way, and owning it until reaped.
+//
+// Spawn() forks; the child moves the requested fds to their fixed numbers,
+// takes stdin from /dev/null, closes every other fd (close_range), resets
+// its signal mask and dispositions, asks for SIGKILL when the parent dies
+// (PR_SET_PDEATHSIG), puts itself in its own process group (so a terminal's
+// Ctrl-C reaches only the manager, which then shuts tabs down in order), and
+// execs. Only async-signal-safe calls run between fork and exec; everything
+// the child needs is prepared before fork. An exec failure reaches the
+// parent through a CLOEXEC pipe and Spawn() returns it as an error (the
+// child is reaped), so a missing binary never looks like a hung tab.
+//
+// ChildProcess owns the pid and a pidfd for it (race-free signals and
+// waiting, and readable when the child exits, so an event loop can watch
+// it). It is move-only. If it is destroyed before the child was reaped, it
+// SIGKILLs and reaps the child: a ChildProcess never leaves a zombie.
+#ifndef TABSIM_COMMON_CHILD_PROCESS_H_
+#define TABSIM_COMMON_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+
+namespace tabsim {
+
+struct SpawnOptions {
+  std::string executable;          // path; no PATH search
+  std::vector<std::string> argv;   // argv[0] included
+  // fds the child gets: {fd in the parent, number in the child}. Targets
+  // must be >= 3 and distinct. Nothing else survives besides 0, 1, 2.
+  std::vector<std::pair<int, int>> fds;
+  bool new_process_group = true;
+};
+
+struct ChildExit {
+  int code = 0;    // si_code: CLD_EXITED, CLD_KILLED or CLD_DUMPED
+  int status = 0;  // si_status: exit code or signal number
+  std::string Describe() const;
+};
+
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess();
+
+  bool IsValid() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // Readable once the child has exited. Owned by this object.
+  int pidfd() const { return pidfd_.get(); }
+  bool reaped() const { return exit_.has_value(); }
+  const std::optional<ChildExit>& exit() const { return exit_; }
+
+  // Sends `signal` unless the child was already reaped. Errors (ESRCH for a
+  // child that exited but is not reaped yet) are returned, not logged.
+  Status Signal(int signal) const;
+  // Reaps the child if it has exited; nullopt while it runs.
+  std::optional<ChildExit> TryReap();
+  // Blocks until the child exits and reaps it.
+  ChildExit Reap();
+
+ private:
+  friend Result<ChildProcess> Spawn(const SpawnOptions& options);
+  ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+  std::optional<ChildExit> Wait(int flags);
+  void KillAndReap();
+
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
+  std::optional<ChildExit> exit_;
+};
+
+Result<ChildProcess> Spawn(const SpawnOptions& options);
+
+}  // namespace tabsim
+
+#endif  // TABSIM_COMMON_CHILD_PROCESS_H_

@@ -1,0 +1,58 @@
+#include "manager/event_printer.h"
+
+#include <string>
+
+#include "manager/tab_session.h"
+
+namespace tabsim {
+namespace {
+
+std::string Milliseconds(std::chrono::steady_clock::duration d) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f ms",
+                std::chrono::duration<double, std::milli>(d).count());
+  return text;
+}
+
+}  // namespace
+
+EventPrinter::EventPrinter(std::FILE* out)
+    : out_(out), start_(std::chrono::steady_clock::now()) {}
+
+void EventPrinter::Print(const TabSession& tab, const std::string& text) {
+  double t = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           start_)
+                 .count();
+  std::fprintf(out_, "[%8.3f] tab %d %s\n", t, tab.id(), text.c_str());
+  std::fflush(out_);
+}
+
+void EventPrinter::OnTabSpawned(const TabSession& tab) {
+  Print(tab, "spawned: pid " + std::to_string(tab.pid()) + ", " + tab.url());
+}
+
+void EventPrinter::OnTabLive(const TabSession& tab) {
+  Print(tab, "live (handshake after " +
+                 Milliseconds(std::chrono::steady_clock::now() -
+                              tab.spawned_at()) +
+                 ")");
+}
+
+void EventPrinter::OnFrame(const TabSession& tab, const FrameView&) {
+  if (!first_frame_seen_.insert(tab.pid()).second) return;
+  Print(tab, "first frame (" +
+                 Milliseconds(std::chrono::steady_clock::now() -
+                              tab.spawned_at()) +
+                 " after spawn)");
+}
+
+void EventPrinter::OnTitleChanged(const TabSession& tab) {
+  Print(tab, "title: " + tab.title());
+}
+
+void EventPrinter::OnTabLost(const TabSession& tab) {
+  Print(tab, std::string(tab.state() == TabState::kClosed ? "closed" : "lost") +
+                 ": " + tab.cause());
+}
+
+}  // namespace tabsim

@@ -1,0 +1,514 @@
+#include "manager/tab_session.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <variant>
+
+#include "common/log.h"
+#include "common/protocol.h"
+#include "manager/tab_observer.h"
+
+namespace tabsim {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using boost::system::error_code;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// How a session ended, before the process' exit status is known.
+struct TabSession::Loss {
+  enum class Kind {
+    kNone,           // placeholder for branches cancelled by another
+    kChildExited,    // the process exited first; its status is the cause
+    kEndOfStream,    // the tab closed its end; wait for it to exit
+    kIoError,
+    kBadMessage,
+    kHandshakeTimeout,
+    kHandshakeRefused,
+    kCloseTimeout,   // asked to close, did not exit in time
+  };
+  Kind kind = Kind::kNone;
+  std::string detail;
+  // True when the manager decided to end the tab: SIGKILL it now and report
+  // `detail` rather than the bare signal.
+  bool kill = false;
+};
+
+const char* ToString(TabState state) {
+  switch (state) {
+    case TabState::kStarting: return "starting";
+    case TabState::kLive: return "live";
+    case TabState::kClosing: return "closing";
+    case TabState::kClosed: return "closed";
+    case TabState::kCrashed: return "crashed";
+  }
+  return "?";
+}
+
+TabSession::TabSession(asio::any_io_executor executor, Options options,
+                       TabObserver* observer)
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      observer_(observer),
+      url_(options_.url),
+      width_(options_.width),
+      height_(options_.height),
+      deadline_(executor_) {}
+
+TabSession::~TabSession() = default;
+
+Result<TabSession::Region> TabSession::CreateRegion(int width, int height) {
+  Region region;
+  region.generation = next_generation_;
+  region.width = width;
+  region.height = height;
+  auto memory = SharedMemoryRegion::Create(
+      "tabsim-tab-" + std::to_string(options_.id), RegionBytes(width, height));
+  if (!memory.ok()) return memory.error();
+  auto mapping = memory->MapReadOnly();
+  if (!mapping.ok()) return mapping.error();
+  region.memory = std::move(memory).value();
+  region.mapping = std::move(mapping).value();
+  ++next_generation_;
+  return region;
+}
+
+Status TabSession::Start() {
+  auto fail = [this](const Error& error) {
+    state_ = TabState::kCrashed;
+    finished_ = true;
+    cause_ = "failed to start: " + error.message;
+    return Status(error);
+  };
+  auto region = CreateRegion(width_, height_);
+  if (!region.ok()) return fail(region.error());
+  regions_.push_back(std::move(region).value());
+
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    return fail(Error::FromErrno("socketpair"));
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
+
+  SpawnOptions spawn;
+  spawn.executable = options_.tab_executable;
+  spawn.argv = {options_.tab_executable, "--tab-id", std::to_string(options_.id),
+                "--manager-pid", std::to_string(::getpid()), "--page", url_};
+  spawn.argv.insert(spawn.argv.end(), options_.extra_tab_args.begin(),
+                    options_.extra_tab_args.end());
+  spawn.fds = {{theirs.get(), kChannelFd},
+               {regions_.back().memory.fd(), kRegionFd}};
+  auto child = Spawn(spawn);
+  if (!child.ok()) return fail(child.error());
+  child_ = std::move(child).value();
+  spawned_at_ = Clock::now();
+  theirs.reset();
+
+  int watch_fd = ::fcntl(child_.pidfd(), F_DUPFD_CLOEXEC, 0);
+  if (watch_fd < 0) return fail(Error::FromErrno("dup pidfd"));
+  exit_watch_.emplace(executor_, watch_fd);
+  channel_.emplace(
+      Channel::Socket(executor_, asio::local::stream_protocol(), ours.release()),
+      kMaxMessageSize);
+
+  proto::ManagerToTab hello;
+  auto* h = hello.mutable_hello();
+  h->set_protocol_version(kProtocolVersion);
+  h->set_tab_id(static_cast<uint32_t>(options_.id));
+  h->set_width(static_cast<uint32_t>(width_));
+  h->set_height(static_cast<uint32_t>(height_));
+  h->set_region_size(regions_.back().memory.size());
+  h->set_region_generation(regions_.back().generation);
+  h->set_url(url_);
+  SendToTab(hello);
+  deadline_.expires_after(options_.handshake_timeout);
+  TABSIM_LOG(kDebug) << "tab " << options_.id << " spawned pid "
+                     << child_.pid();
+  if (observer_) observer_->OnTabSpawned(*this);
+  return Status::Ok();
+}
+
+asio::awaitable<void> TabSession::Run() {
+  Loss loss;
+  try {
+    auto first = co_await (ReadLoop() || WriteLoop() || WatchExit() ||
+                           WatchDeadline());
+    loss = std::visit([](Loss& l) { return std::move(l); }, first);
+    co_await EndProcess(loss);
+  } catch (const std::exception& e) {
+    // Our bug or resource exhaustion; still end this tab, not the manager.
+    TABSIM_LOG(kError) << "tab " << options_.id << ": session error: "
+                       << e.what();
+    loss = Loss{Loss::Kind::kIoError, std::string("internal error: ") + e.what(),
+                true};
+    if (!child_.reaped()) {
+      (void)child_.Signal(SIGKILL);
+      child_.Reap();
+    }
+  }
+  Finish(loss);
+}
+
+asio::awaitable<void> TabSession::EndProcess(const Loss& loss) {
+  channel_->Close();
+  if (loss.kill) (void)child_.Signal(SIGKILL);
+  if (!child_.TryReap()) {
+    // The tab closed its end (or we killed it): give it the grace period to
+    // exit by itself, then make sure.
+    deadline_.expires_after(loss.kill ? std::chrono::milliseconds(0)
+                                      : options_.exit_grace);
+    co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                      kNoThrow) ||
+              deadline_.async_wait(kNoThrow));
+    if (!child_.TryReap()) {
+      (void)child_.Signal(SIGKILL);
+      // SIGKILL cannot be caught or blocked; the exit is imminent.
+      co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                       kNoThrow);
+      child_.Reap();
+    }
+  }
+  exit_watch_.reset();
+}
+
+void TabSession::Finish(const Loss& loss) {
+  const std::string exit_text = child_.reaped() ? child_.exit()->Describe()
+                                                : std::string("not reaped");
+  bool clean_close = state_ == TabState::kClosing && child_.reaped() &&
+                     child_.exit()->code == CLD_EXITED &&
+                     child_.exit()->status == 0;
+  switch (loss.kind) {
+    case Loss::Kind::kBadMessage:
+      cause_ = "killed: bad message (" + loss.detail + ")";
+      break;
+    case Loss::Kind::kHandshakeTimeout:
+    case Loss::Kind::kHandshakeRefused:
+    case Loss::Kind::kCloseTimeout:
+    case Loss::Kind::kIoError:
+      cause_ = "killed: " + loss.detail;
+      break;
+    case Loss::Kind::kEndOfStream:
+      cause_ = loss.detail.empty() ? exit_text : exit_text + " (" + loss.detail + ")";
+      break;
+    case Loss::Kind::kChildExited:
+    case Loss::Kind::kNone:
+      cause_ = exit_text;
+      break;
+  }
+  state_ = clean_close ? TabState::kClosed : TabState::kCrashed;
+  regions_.clear();
+  held_.reset();
+  latest_ = FrameView{};
+  finished_ = true;
+  TABSIM_LOG(kDebug) << "tab " << options_.id << " lost: " << cause_;
+  if (observer_) observer_->OnTabLost(*this);
+}
+
+asio::awaitable<TabSession::Loss> TabSession::ReadLoop() {
+  FrameDecoder& decoder = channel_->decoder();
+  for (;;) {
+    error_code error = co_await channel_->ReadSome();
+    std::string_view payload;
+    FrameDecoder::Result result;
+    while ((result = decoder.Next(&payload)) ==
+           FrameDecoder::Result::kMessage) {
+      if (auto loss = HandleMessage(payload)) co_return std::move(*loss);
+    }
+    if (result == FrameDecoder::Result::kOversized)
+      co_return BadMessage(BadMessageReason::kOversizedLength,
+                           "declared length " +
+                               std::to_string(decoder.last_declared_length()));
+    if (result == FrameDecoder::Result::kBadLength)
+      co_return BadMessage(BadMessageReason::kMalformedLength, {});
+    if (error == asio::error::eof) {
+      if (decoder.buffered() > 0) {
+        // Either it died mid-write (the exit status will say so) or it
+        // sent half a message and hung up: judged once it has had the grace
+        // period to exit.
+        co_return Loss{Loss::Kind::kEndOfStream,
+                       "channel closed inside a message", false};
+      }
+      co_return Loss{Loss::Kind::kEndOfStream, {}, false};
+    }
+    if (error) {
+      if (error == asio::error::operation_aborted) co_return Loss{};
+      co_return Loss{Loss::Kind::kIoError, "read error: " + error.message(),
+                     true};
+    }
+  }
+}
+
+asio::awaitable<TabSession::Loss> TabSession::WriteLoop() {
+  error_code error = co_await channel_->WriteLoop();
+  if (error == asio::error::operation_aborted) co_return Loss{};
+  if (error == asio::error::broken_pipe ||
+      error == asio::error::connection_reset) {
+    // The tab is going away; its exit (or the reader's EOF) says why.
+    co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                     kNoThrow);
+    co_return Loss{Loss::Kind::kChildExited, {}, false};
+  }
+  co_return Loss{Loss::Kind::kIoError, "write error: " + error.message(), true};
+}
+
+asio::awaitable<TabSession::Loss> TabSession::WatchExit() {
+  auto [error] = co_await exit_watch_->async_wait(
+      asio::posix::descriptor_base::wait_read, kNoThrow);
+  if (error) co_return Loss{};
+  co_return Loss{Loss::Kind::kChildExited, {}, false};
+}
+
+asio::awaitable<TabSession::Loss> TabSession::WatchDeadline() {
+  for (;;) {
+    auto [error] = co_await deadline_.async_wait(kNoThrow);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return Loss{};
+    if (error) continue;  // re-armed by a state change
+    if (state_ == TabState::kStarting) {
+      co_return Loss{Loss::Kind::kHandshakeTimeout,
+                     "no handshake within " +
+                         std::to_string(options_.handshake_timeout.count()) +
+                         " ms",
+                     true};
+    }
+    if (state_ == TabState::kClosing) {
+      co_return Loss{Loss::Kind::kCloseTimeout,
+                     "did not exit within " +
+                         std::to_string(options_.exit_grace.count()) +
+                         " ms of shutdown",
+                     true};
+    }
+    deadline_.expires_at(Clock::time_point::max());
+  }
+}
+
+TabSession::Loss TabSession::BadMessage(BadMessageReason reason,
+                                        std::string_view bytes) {
+  std::string hex;
+  for (size_t i = 0; i < std::min<size_t>(bytes.size(), 32); ++i) {
+    static const char kDigits[] = "0123456789abcdef";
+    auto byte = static_cast<unsigned char>(bytes[i]);
+    hex += kDigits[byte >> 4];
+    hex += kDigits[byte & 15];
+  }
+  TABSIM_LOG(kWarning) << "tab " << options_.id << " (pid " << child_.pid()
+                       << "): bad message " << ToString(reason) << " ("
+                       << bytes.size() << " bytes: " << hex
+                       << (bytes.size() > 32 ? "..." : "") << "); killing it";
+  return Loss{Loss::Kind::kBadMessage, ToString(reason), true};
+}
+
+std::optional<TabSession::Loss> TabSession::HandleMessage(
+    std::string_view payload) {
+  ++counters_.messages_in;
+  if (!incoming_.ParseFromArray(payload.data(),
+                                static_cast<int>(payload.size())))
+    return BadMessage(BadMessageReason::kUnparsableMessage, payload);
+  auto kind = incoming_.message_case();
+  TABSIM_LOG(kDebug) << "tab " << options_.id << " -> manager: type "
+                     << int(kind) << " size " << payload.size();
+  if (kind == proto::TabToManager::MESSAGE_NOT_SET)
+    return BadMessage(BadMessageReason::kUnknownMessageType, payload);
+  if (state_ == TabState::kStarting &&
+      kind != proto::TabToManager::kHelloReply)
+    return BadMessage(BadMessageReason::kUnexpectedBeforeHandshake, payload);
+
+  switch (kind) {
+    case proto::TabToManager::kHelloReply:
+      if (state_ != TabState::kStarting)
+        return BadMessage(BadMessageReason::kDuplicateHandshake, payload);
+      return HandleHelloReply(incoming_.hello_reply());
+    case proto::TabToManager::kFrameReady:
+      return HandleFrameReady(incoming_.frame_ready());
+    case proto::TabToManager::kInputAck: {
+      uint64_t acked = incoming_.input_ack().last_input_sequence();
+      if (acked > counters_.inputs_sent)
+        return BadMessage(BadMessageReason::kInputSequenceFromFuture, payload);
+      counters_.last_input_acked = std::max(counters_.last_input_acked, acked);
+      if (observer_) observer_->OnInputAcked(*this, acked);
+      return std::nullopt;
+    }
+    case proto::TabToManager::kPong:
+      return std::nullopt;
+    case proto::TabToManager::kTitleChanged: {
+      // Titles are shown in terminals: keep them short and printable.
+      std::string title = incoming_.title_changed().title().substr(0, 200);
+      for (char& c : title)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+      title_ = std::move(title);
+      if (observer_) observer_->OnTitleChanged(*this);
+      return std::nullopt;
+    }
+    case proto::TabToManager::kLogLine:
+      if (observer_) observer_->OnTabLog(*this, incoming_.log_line().text());
+      return std::nullopt;
+    case proto::TabToManager::MESSAGE_NOT_SET:
+      break;
+  }
+  return BadMessage(BadMessageReason::kUnknownMessageType, payload);
+}
+
+std::optional<TabSession::Loss> TabSession::HandleHelloReply(
+    const proto::HelloReply& reply) {
+  if (reply.protocol_version() != kProtocolVersion) {
+    return Loss{Loss::Kind::kHandshakeRefused,
+                "refused: protocol version mismatch (tab speaks " +
+                    std::to_string(reply.protocol_version()) +
+                    ", manager speaks " + std::to_string(kProtocolVersion) +
+                    ")",
+                true};
+  }
+  if (reply.tab_id() != static_cast<uint32_t>(options_.id))
+    return BadMessage(BadMessageReason::kHandshakeTabIdMismatch, {});
+  if (reply.width() != static_cast<uint32_t>(width_) ||
+      reply.height() != static_cast<uint32_t>(height_))
+    return BadMessage(BadMessageReason::kHandshakeSizeMismatch, {});
+  state_ = TabState::kLive;
+  deadline_.expires_at(Clock::time_point::max());
+  if (observer_) observer_->OnTabLive(*this);
+  return std::nullopt;
+}
+
+const TabSession::Region* TabSession::FindRegion(uint32_t generation) const {
+  for (const Region& region : regions_)
+    if (region.generation == generation) return &region;
+  return nullptr;
+}
+
+std::optional<TabSession::Loss> TabSession::HandleFrameReady(
+    const proto::FrameReady& frame) {
+  const Region* region = FindRegion(frame.region_generation());
+  if (region == nullptr)
+    return BadMessage(BadMessageReason::kUnknownRegionGeneration, {});
+  if (frame.buffer_index() >= kBuffersPerRegion)
+    return BadMessage(BadMessageReason::kBufferIndexOutOfRange, {});
+  if (held_ && held_->generation == frame.region_generation() &&
+      held_->index == frame.buffer_index())
+    return BadMessage(BadMessageReason::kBufferStillHeld, {});
+  if (frame.frame_sequence() <= last_frame_sequence_)
+    return BadMessage(BadMessageReason::kFrameSequenceNotIncreasing, {});
+  if (frame.last_input_sequence() > counters_.inputs_sent)
+    return BadMessage(BadMessageReason::kInputSequenceFromFuture, {});
+  const proto::DamageRect& damage = frame.damage();
+  if (uint64_t{damage.x()} + damage.width() > uint64_t(region->width) ||
+      uint64_t{damage.y()} + damage.height() > uint64_t(region->height))
+    return BadMessage(BadMessageReason::kDamageOutOfBounds, {});
+
+  // Accept: the previously held buffer goes back to the tab.
+  if (held_) {
+    proto::ManagerToTab release;
+    release.mutable_frame_release()->set_buffer_index(held_->index);
+    release.mutable_frame_release()->set_region_generation(held_->generation);
+    SendToTab(release);
+    ++counters_.releases_sent;
+  }
+  held_ = HeldBuffer{frame.region_generation(), frame.buffer_index()};
+  last_frame_sequence_ = frame.frame_sequence();
+  // The tab has moved to this region: older ones are unmapped.
+  while (regions_.front().generation != frame.region_generation())
+    regions_.pop_front();
+  region = &regions_.front();
+
+  latest_.pixels = reinterpret_cast<const uint32_t*>(
+      region->mapping.bytes() + frame.buffer_index() *
+                                    FrameBytes(region->width, region->height));
+  latest_.width = region->width;
+  latest_.height = region->height;
+  latest_.sequence = frame.frame_sequence();
+  latest_.last_input_sequence = frame.last_input_sequence();
+  latest_.damage_x = static_cast<int>(damage.x());
+  latest_.damage_y = static_cast<int>(damage.y());
+  latest_.damage_width = static_cast<int>(damage.width());
+  latest_.damage_height = static_cast<int>(damage.height());
+  ++counters_.frames;
+  if (frame.last_input_sequence() > counters_.last_input_acked)
+    counters_.last_input_acked = frame.last_input_sequence();
+  if (observer_) observer_->OnFrame(*this, latest_);
+  return std::nullopt;
+}
+
+FrameView TabSession::latest_frame() const { return latest_; }
+
+void TabSession::SendToTab(const proto::ManagerToTab& message) {
+  ++counters_.messages_out;
+  TABSIM_LOG(kDebug) << "manager -> tab " << options_.id << ": type "
+                     << int(message.message_case());
+  channel_->Send(message);
+}
+
+Status TabSession::SendInput(proto::InputEvent event) {
+  if (state_ != TabState::kLive)
+    return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
+  event.set_sequence(++counters_.inputs_sent);
+  *outgoing_.mutable_input() = std::move(event);
+  SendToTab(outgoing_);
+  return Status::Ok();
+}
+
+Status TabSession::Navigate(const std::string& url) {
+  if (state_ != TabState::kLive)
+    return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
+  proto::ManagerToTab message;
+  message.mutable_navigate()->set_url(url);
+  SendToTab(message);
+  url_ = url;
+  return Status::Ok();
+}
+
+Status TabSession::Resize(int width, int height) {
+  if (state_ != TabState::kLive)
+    return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
+  if (width < 1 || height < 1 || width > kMaxFrameDimension ||
+      height > kMaxFrameDimension)
+    return Error{"size " + std::to_string(width) + "x" +
+                     std::to_string(height) + " out of range",
+                 EINVAL};
+  if (regions_.size() >= 4)
+    return Error{"tab " + std::to_string(id()) +
+                     " has not caught up with earlier resizes",
+                 EBUSY};
+  auto region = CreateRegion(width, height);
+  if (!region.ok()) return region.error();
+  auto fd = region->memory.DuplicateFd();
+  if (!fd.ok()) return fd.error();
+  proto::ManagerToTab message;
+  auto* resize = message.mutable_resize();
+  resize->set_width(static_cast<uint32_t>(width));
+  resize->set_height(static_cast<uint32_t>(height));
+  resize->set_region_size(region->memory.size());
+  resize->set_region_generation(region->generation);
+  regions_.push_back(std::move(region).value());
+  width_ = width;
+  height_ = height;
+  ++counters_.messages_out;
+  channel_->SendWithFd(message, std::move(fd).value());
+  return Status::Ok();
+}
+
+void TabSession::Close() {
+  if (state_ == TabState::kStarting || state_ == TabState::kLive) {
+    proto::ManagerToTab message;
+    message.mutable_shutdown();
+    SendToTab(message);
+    state_ = TabState::kClosing;
+    deadline_.expires_after(options_.exit_grace);
+  }
+}
+
+Status TabSession::Kill(int signal) {
+  if (!running() || child_.reaped())
+    return Error{"tab " + std::to_string(id()) + " is not running", ESRCH};
+  return child_.Signal(signal);
+}
+
+}  // namespace tabsim

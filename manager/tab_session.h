@@ -1,0 +1,181 @@
+// One tab as the manager sees it: its process, its channel, its frame
+// regions, its counters, and the one coroutine (Run) that serves it.
+//
+// Lifecycle: Start() spawns the process (an exec failure is returned, and
+// the session never runs). Run() then handshakes within a deadline, serves
+// messages, and ends through a single lost-tab path whatever happened: end
+// of stream, I/O error, framing error, bad message, handshake timeout or
+// refusal, the process exiting, or a close/kill asked for by the user. That
+// path closes the channel, makes sure the process is gone (SIGKILL where the
+// manager decided to end it; a grace period where the tab closed its end),
+// reaps it, records the cause ("killed by signal 9 (SIGKILL)", "killed: bad
+// message (BUFFER_STILL_HELD)") and tells the observer once.
+//
+// Ownership: the TabHost owns every TabSession and keeps it (and its
+// record) after the tab is gone; a session owns its ChildProcess, Channel,
+// regions and mappings. Everything runs on the manager's one loop thread.
+//
+// Trust: nothing a tab sends is trusted. Every index, size, generation and
+// sequence number is checked against what the manager itself created or
+// sent, and the manager reads only from read-only mappings of regions it
+// created and sealed itself, so a tab cannot make it fault.
+#ifndef TABSIM_MANAGER_TAB_SESSION_H_
+#define TABSIM_MANAGER_TAB_SESSION_H_
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/channel.h"
+#include "common/child_process.h"
+#include "common/result.h"
+#include "common/shared_memory.h"
+#include "manager/bad_message.h"
+#include "manager/frame_view.h"
+#include "proto/tabsim.pb.h"
+
+namespace tabsim {
+
+class TabObserver;
+
+enum class TabState {
+  kStarting,  // spawned, handshake not done
+  kLive,
+  kClosing,   // Shutdown sent, waiting for the exit
+  kClosed,    // exited after the manager asked it to
+  kCrashed,   // gone for any other reason (the "sad tab")
+};
+const char* ToString(TabState state);
+
+struct TabCounters {
+  uint64_t frames = 0;
+  uint64_t messages_in = 0;
+  uint64_t messages_out = 0;
+  uint64_t inputs_sent = 0;         // == last input sequence assigned
+  uint64_t last_input_acked = 0;
+  uint64_t releases_sent = 0;
+};
+
+class TabSession {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Options {
+    int id = 0;
+    std::string url;
+    int width = 0;
+    int height = 0;
+    std::string tab_executable;
+    std::vector<std::string> extra_tab_args;   // appended to the tab's argv
+    std::chrono::milliseconds handshake_timeout{5000};
+    std::chrono::milliseconds exit_grace{2000};
+  };
+
+  TabSession(boost::asio::any_io_executor executor, Options options,
+             TabObserver* observer);
+  TabSession(const TabSession&) = delete;
+  TabSession& operator=(const TabSession&) = delete;
+  ~TabSession();
+
+  // Creates the first region and spawns the process. On failure the session
+  // is kCrashed with the error as its cause, and Run() must not be called.
+  Status Start();
+
+  // Serves the tab until it is gone and reaped. Never throws.
+  boost::asio::awaitable<void> Run();
+
+  // Commands. They do nothing unless the tab is live (Kill: unless it is
+  // still running) and report that as an error.
+  Status SendInput(proto::InputEvent event);  // assigns the sequence
+  Status Navigate(const std::string& url);
+  Status Resize(int width, int height);
+  // Orderly close: Shutdown, then SIGKILL if it has not exited after the
+  // grace period.
+  void Close();
+  // Sends `signal` to the process as a user would with kill(1).
+  Status Kill(int signal);
+
+  int id() const { return options_.id; }
+  pid_t pid() const { return child_.pid(); }
+  const std::string& url() const { return url_; }
+  const std::string& title() const { return title_; }
+  TabState state() const { return state_; }
+  bool running() const { return state_ <= TabState::kClosing; }
+  bool finished() const { return finished_; }
+  // Why the tab is gone; empty while it runs.
+  const std::string& cause() const { return cause_; }
+  const TabCounters& counters() const { return counters_; }
+  const Channel* channel() const { return channel_ ? &*channel_ : nullptr; }
+  int width() const { return width_; }
+  int height() const { return height_; }
+  Clock::time_point spawned_at() const { return spawned_at_; }
+  // The last accepted frame; invalid before the first frame and after the
+  // tab is gone.
+  FrameView latest_frame() const;
+
+ private:
+  struct Loss;
+  struct Region {
+    uint32_t generation = 0;
+    int width = 0;
+    int height = 0;
+    SharedMemoryRegion memory;
+    Mapping mapping;  // read-only
+  };
+  struct HeldBuffer {
+    uint32_t generation = 0;
+    uint32_t index = 0;
+  };
+
+  boost::asio::awaitable<Loss> ReadLoop();
+  boost::asio::awaitable<Loss> WriteLoop();
+  boost::asio::awaitable<Loss> WatchExit();
+  boost::asio::awaitable<Loss> WatchDeadline();
+  boost::asio::awaitable<void> EndProcess(const Loss& loss);
+  void Finish(const Loss& loss);
+
+  // Returns a Loss when the message ends the session.
+  std::optional<Loss> HandleMessage(std::string_view payload);
+  std::optional<Loss> HandleHelloReply(const proto::HelloReply& reply);
+  std::optional<Loss> HandleFrameReady(const proto::FrameReady& frame);
+  Loss BadMessage(BadMessageReason reason, std::string_view bytes);
+  void SendToTab(const proto::ManagerToTab& message);
+  Result<Region> CreateRegion(int width, int height);
+  const Region* FindRegion(uint32_t generation) const;
+
+  boost::asio::any_io_executor executor_;
+  Options options_;
+  TabObserver* observer_;
+  std::string url_;
+  std::string title_;
+  TabState state_ = TabState::kStarting;
+  bool finished_ = false;
+  std::string cause_;
+  TabCounters counters_;
+  int width_ = 0;
+  int height_ = 0;
+
+  ChildProcess child_;
+  std::optional<Channel> channel_;
+  std::optional<boost::asio::posix::stream_descriptor> exit_watch_;
+  boost::asio::steady_timer deadline_;
+  std::deque<Region> regions_;  // oldest first; the back is current
+  uint32_t next_generation_ = 1;
+  std::optional<HeldBuffer> held_;
+  FrameView latest_;
+  uint64_t last_frame_sequence_ = 0;
+  Clock::time_point spawned_at_{};
+  proto::TabToManager incoming_;  // reused to avoid an allocation a message
+  proto::ManagerToTab outgoing_;
+};
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_TAB_SESSION_H_

@@ -1,0 +1,100 @@
+// tabsim-tab: one tab's content process. Started by the manager (`tabsim`)
+// with its channel socket on fd 3 and its first frame region on fd 4, in the
+// manner of Firefox's `-contentproc -childID N`. Not meant to be run by hand.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "common/log.h"
+#include "common/protocol.h"
+#include "tab/tab_process.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: tabsim-tab --tab-id N --manager-pid PID --page URL\n"
+    "\n"
+    "The content process of one tabsim tab. The manager (tabsim) starts it\n"
+    "with its channel socket on fd 3 and its frame region (a sealed memfd)\n"
+    "on fd 4; see docs/protocol.md. It is not useful on its own.\n"
+    "\n"
+    "  --tab-id N            the id the manager gave this tab\n"
+    "  --manager-pid PID     the manager's pid (checked against the parent)\n"
+    "  --page URL            the page to show, e.g. sim://clock\n"
+    "  --protocol-version N  claim another protocol version (for tests)\n";
+
+bool ParseInt(const char* text, long min, long max, long* out) {
+  char* end = nullptr;
+  errno = 0;
+  long value = std::strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
+    return false;
+  *out = value;
+  return true;
+}
+
+int UsageError(const std::string& why) {
+  std::fprintf(stderr, "tabsim-tab: %s\n", why.c_str());
+  return tabsim::kTabExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tabsim::TabProcessOptions options;
+  options.protocol_version = tabsim::kProtocolVersion;
+  long tab_id = -1;
+  long manager_pid = -1;
+  bool have_page = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) return UsageError("missing value for " + arg);
+    const char* value = argv[++i];
+    long number = 0;
+    if (arg == "--tab-id") {
+      if (!ParseInt(value, 1, INT32_MAX, &tab_id))
+        return UsageError("bad --tab-id '" + std::string(value) + "'");
+    } else if (arg == "--manager-pid") {
+      if (!ParseInt(value, 1, INT32_MAX, &manager_pid))
+        return UsageError("bad --manager-pid '" + std::string(value) + "'");
+    } else if (arg == "--page") {
+      options.url = value;
+      have_page = true;
+    } else if (arg == "--protocol-version") {
+      if (!ParseInt(value, 0, UINT32_MAX, &number))
+        return UsageError("bad --protocol-version '" + std::string(value) + "'");
+      options.protocol_version = static_cast<uint32_t>(number);
+    } else {
+      return UsageError("unknown option '" + arg + "' (see --help)");
+    }
+  }
+  if (tab_id < 0 || manager_pid < 0 || !have_page)
+    return UsageError("--tab-id, --manager-pid and --page are required (see --help)");
+  options.tab_id = static_cast<int>(tab_id);
+  options.manager_pid = static_cast<int>(manager_pid);
+
+  std::string prefix = "tabsim-tab[" + std::to_string(tab_id) + "]";
+  tabsim::SetLogPrefix(prefix.c_str());
+  tabsim::InitLogLevelFromEnvironment();
+
+  struct stat st {};
+  if (::fstat(tabsim::kChannelFd, &st) != 0 || !S_ISSOCK(st.st_mode))
+    return UsageError("fd 3 is not a socket: tabsim-tab is started by tabsim");
+  if (::getppid() != manager_pid)
+    return UsageError("the parent is not the manager pid " +
+                      std::to_string(manager_pid));
+  ::signal(SIGPIPE, SIG_IGN);
+
+  tabsim::TabProcess tab(std::move(options), tabsim::UniqueFd(tabsim::kChannelFd),
+                         tabsim::UniqueFd(tabsim::kRegionFd));
+  return tab.Run();
+}
