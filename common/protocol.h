@@ -19,6 +19,11 @@ inline constexpr int kRegionFd = 4;
 // bytes; the largest legitimate message is a log line or a title.
 inline constexpr size_t kMaxMessageSize = 16 * 1024;
 
+// With --frames-over-socket, the largest FramePixels chunk of pixels, and
+// the message limit the manager applies to such a tab.
+inline constexpr size_t kFramePixelsChunk = 128 * 1024;
+inline constexpr size_t kMaxFramePixelsMessageSize = kFramePixelsChunk + 64;
+
 // Two frame buffers per region: the tab renders into the one it owns while
 // the manager reads the other.
 inline constexpr int kBuffersPerRegion = 2;

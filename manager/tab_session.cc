@@ -352,6 +352,9 @@ std::optional<TabSession::Loss> TabSession::HandleMessage(
     case proto::TabToManager::kLogLine:
       if (observer_) observer_->OnTabLog(*this, incoming_.log_line().text());
       return std::nullopt;
+    case proto::TabToManager::kFramePixels:
+      // Only legitimate from a tab started with --frames-over-socket.
+      return BadMessage(BadMessageReason::kUnknownMessageType, payload);
     case proto::TabToManager::MESSAGE_NOT_SET:
       break;
   }
