@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "common/log.h"
+#include "manager/bench_command.h"
+#include "manager/ctl_command.h"
 #include "manager/run_command.h"
 
 namespace {
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "run") return tabsim::RunCommand(args);
+  if (command == "ctl") return tabsim::CtlCommand(args);
+  if (command == "bench") return tabsim::BenchCommand(args);
   std::fprintf(stderr, "tabsim: unknown command '%s' (see tabsim --help)\n",
                command.c_str());
   return 2;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -34,8 +35,26 @@ void TabHost::RemoveObserver(TabObserver* observer) {
 
 Result<TabSession*> TabHost::Open(const std::string& url) {
   if (shutting_down_) return Error{"the manager is shutting down", 0};
+  return StartSession(next_id_++, url, 0);
+}
+
+Result<TabSession*> TabHost::Reload(int id) {
+  if (shutting_down_) return Error{"the manager is shutting down", 0};
+  TabSession* old = Find(id);
+  if (old == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
+  if (!old->finished())
+    return Error{"tab " + std::to_string(id) + " is still running", EBUSY};
+  // The old session's coroutine has completed (finished()); destroy it on
+  // a later turn of the loop all the same, in case we are inside one of
+  // its observer callbacks.
+  asio::post(io_, [retired = std::move(sessions_[id])]() {});
+  return StartSession(id, old->url(), old->restarts() + 1);
+}
+
+Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
+                                          int restarts) {
   TabSession::Options session_options;
-  session_options.id = next_id_++;
+  session_options.id = id;
   session_options.url = url;
   session_options.width = options_.width;
   session_options.height = options_.height;
@@ -43,21 +62,22 @@ Result<TabSession*> TabHost::Open(const std::string& url) {
   session_options.extra_tab_args = options_.extra_tab_args;
   session_options.handshake_timeout = options_.handshake_timeout;
   session_options.exit_grace = options_.exit_grace;
+  session_options.restarts = restarts;
   auto session = std::make_unique<TabSession>(io_.get_executor(),
                                               std::move(session_options),
                                               static_cast<TabObserver*>(this));
   TabSession* tab = session.get();
-  sessions_[tab->id()] = std::move(session);
+  sessions_[id] = std::move(session);
   Status started = tab->Start();
   if (!started.ok()) {
-    return Error{"tab " + std::to_string(tab->id()) + ": " +
-                     started.error().message,
+    return Error{"tab " + std::to_string(id) + ": " + started.error().message,
                  started.error().error_number};
   }
   ++running_;
-  asio::co_spawn(io_, tab->Run(), [this](std::exception_ptr error) {
+  asio::co_spawn(io_, tab->Run(), [this, tab](std::exception_ptr error) {
     // Run() catches everything; an exception here is our bug.
     TABSIM_CHECK(!error) << "tab session coroutine threw";
+    tab->MarkFinished();
     TABSIM_CHECK(running_ > 0);
     if (--running_ == 0) all_finished_.cancel();
   });

@@ -52,6 +52,10 @@ class TabHost : private TabObserver {
   // failure the error says why; the failed tab stays in the table as
   // crashed. Refused while shutting down.
   Result<TabSession*> Open(const std::string& url);
+  // Starts a new process for tab `id` (same id, same URL) once its previous
+  // process is gone, like reloading Chrome's sad tab. The old record is
+  // replaced; restarts() of the new session counts the reloads.
+  Result<TabSession*> Reload(int id);
   // nullptr when there is no such tab.
   TabSession* Find(int id);
   std::vector<TabSession*> tabs();
@@ -82,6 +86,8 @@ class TabHost : private TabObserver {
   int next_id_ = 1;
   size_t running_ = 0;
   bool shutting_down_ = false;
+  Result<TabSession*> StartSession(int id, const std::string& url,
+                                   int restarts);
   boost::asio::steady_timer all_finished_;  // cancelled when running_ hits 0
 };
 

@@ -209,7 +209,6 @@ void TabSession::Finish(const Loss& loss) {
   regions_.clear();
   held_.reset();
   latest_ = FrameView{};
-  finished_ = true;
   TABSIM_LOG(kDebug) << "tab " << options_.id << " lost: " << cause_;
   if (observer_) observer_->OnTabLost(*this);
 }

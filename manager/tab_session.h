@@ -76,6 +76,7 @@ class TabSession {
     std::vector<std::string> extra_tab_args;   // appended to the tab's argv
     std::chrono::milliseconds handshake_timeout{5000};
     std::chrono::milliseconds exit_grace{2000};
+    int restarts = 0;  // how many processes this tab had before this one
   };
 
   TabSession(boost::asio::any_io_executor executor, Options options,
@@ -108,11 +109,15 @@ class TabSession {
   const std::string& title() const { return title_; }
   TabState state() const { return state_; }
   bool running() const { return state_ <= TabState::kClosing; }
+  // True once Run() has completed entirely (set by the host's completion
+  // handler), so the session may be destroyed.
   bool finished() const { return finished_; }
+  void MarkFinished() { finished_ = true; }
   // Why the tab is gone; empty while it runs.
   const std::string& cause() const { return cause_; }
   const TabCounters& counters() const { return counters_; }
   const Channel* channel() const { return channel_ ? &*channel_ : nullptr; }
+  int restarts() const { return options_.restarts; }
   int width() const { return width_; }
   int height() const { return height_; }
   Clock::time_point spawned_at() const { return spawned_at_; }
