@@ -1,0 +1,246 @@
+// End-to-end tests of one tab session against real tabsim-tab processes.
+#include "manager/tab_session.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "common/protocol.h"
+#include "manager/tab_host.h"
+#include "tests/test_util.h"
+
+namespace tabsim {
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class Recorder : public TabObserver {
+ public:
+  void OnFrame(const TabSession&, const FrameView& frame) override {
+    ++frames;
+    last = frame;
+    if (check_stamp) {
+      // sim://stamp fills every pixel of frame N with 0xFF000000 | N: a frame
+      // the manager accepts must be whole, never half old, half new.
+      uint32_t expected = 0xFF000000u | uint32_t(frame.sequence & 0xFFFFFF);
+      size_t pixels = size_t(frame.width) * size_t(frame.height);
+      for (size_t i = 0; i < pixels; ++i) {
+        if (frame.pixels[i] != expected) {
+          ++torn;
+          break;
+        }
+      }
+    }
+  }
+  void OnTabLost(const TabSession&) override { ++lost; }
+  int frames = 0;
+  int lost = 0;
+  int torn = 0;
+  bool check_stamp = false;
+  FrameView last;
+};
+
+class TabSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { testing::DisableCoreDumps(); }
+  TabHost& Host(TabHost::Options options = {}) {
+    if (options.tab_executable.empty())
+      options.tab_executable = testing::TabExecutable();
+    host_.emplace(io_, options);
+    host_->AddObserver(&recorder_);
+    return *host_;
+  }
+  bool RunUntil(const std::function<bool()>& done, milliseconds timeout = seconds(10)) {
+    return testing::RunUntil(io_, done, timeout);
+  }
+  void TearDown() override {
+    if (host_) {
+      bool done = false;
+      asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+        co_await host_->Shutdown();
+        done = true;
+      }, asio::detached);
+      RunUntil([&] { return done; });
+      host_.reset();
+    }
+    EXPECT_TRUE(testing::NoChildren()) << "a tab process was left behind";
+  }
+
+  boost::asio::io_context io_{1};
+  std::optional<TabHost> host_;
+  Recorder recorder_;
+};
+
+TEST_F(TabSessionTest, HandshakesAndDeliversFrames) {
+  auto tab = Host().Open("sim://bounce");
+  ASSERT_TRUE(tab.ok()) << tab.error().message;
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 10; }));
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+  EXPECT_EQ((*tab)->title(), "Bounce");
+  EXPECT_EQ(recorder_.last.width, 480);
+  EXPECT_EQ(recorder_.last.height, 320);
+}
+
+TEST_F(TabSessionTest, NoTornFramesOverHundredsOfFrames) {
+  recorder_.check_stamp = true;
+  TabHost::Options options;
+  options.width = 320;
+  options.height = 200;
+  auto tab = Host(options).Open("sim://stamp");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 500; }));
+  EXPECT_EQ(recorder_.torn, 0);
+  EXPECT_GE((*tab)->counters().releases_sent, 499u);
+}
+
+TEST_F(TabSessionTest, TabHasOnlyItsSocketAndMemfdOpen) {
+  auto tab = Host().Open("sim://blank");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  auto fds = testing::OpenFds((*tab)->pid());
+  std::vector<int> numbers;
+  for (auto& [fd, target] : fds) numbers.push_back(fd);
+  EXPECT_EQ(numbers, (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(fds[0], "/dev/null");
+  EXPECT_EQ(fds[3].rfind("socket:[", 0), 0u) << fds[3];
+  EXPECT_EQ(fds[4].rfind("/memfd:tabsim-tab-" + std::to_string((*tab)->id()), 0), 0u)
+      << fds[4];
+  // The manager's end of the same socket: its inode is the peer's.
+  auto ours = testing::OpenFds(::getpid());
+  int socket_fd = (*tab)->channel() ? const_cast<Channel*>((*tab)->channel())
+                                          ->socket().native_handle()
+                                    : -1;
+  EXPECT_EQ(ours[socket_fd].rfind("socket:[", 0), 0u);
+}
+
+TEST_F(TabSessionTest, InputReachesThePageAndIsAcknowledged) {
+  auto tab = Host().Open("sim://paint");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->state() == TabState::kLive; }));
+  auto mouse = [&](proto::MouseEvent::Action action, int x, int y) {
+    proto::InputEvent event;
+    event.mutable_mouse()->set_action(action);
+    event.mutable_mouse()->set_x(x);
+    event.mutable_mouse()->set_y(y);
+    ASSERT_TRUE((*tab)->SendInput(event).ok());
+  };
+  mouse(proto::MouseEvent::DOWN, 100, 150);
+  mouse(proto::MouseEvent::MOVE, 200, 150);
+  mouse(proto::MouseEvent::UP, 200, 150);
+  ASSERT_TRUE(RunUntil([&] { return recorder_.last.last_input_sequence >= 3; }));
+  EXPECT_EQ((*tab)->counters().last_input_acked, 3u);
+  const FrameView& frame = recorder_.last;
+  uint32_t white = 0xFFFFFFFFu;
+  EXPECT_NE(frame.at(150, 150), white) << "the stroke is missing";
+  EXPECT_NE(frame.at(100, 150), white);
+  EXPECT_EQ(frame.at(150, 250), white) << "paint where nothing was drawn";
+}
+
+TEST_F(TabSessionTest, ResizeSwitchesToANewRegion) {
+  recorder_.check_stamp = true;
+  auto tab = Host().Open("sim://stamp");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 5; }));
+  ASSERT_TRUE((*tab)->Resize(200, 100).ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.last.width == 200; }));
+  EXPECT_EQ(recorder_.last.height, 100);
+  int at_resize = recorder_.frames;
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= at_resize + 50; }));
+  EXPECT_EQ(recorder_.torn, 0);
+  // The tab has only the new region open now.
+  auto fds = testing::OpenFds((*tab)->pid());
+  EXPECT_EQ(fds.size(), 5u);
+  EXPECT_FALSE((*tab)->Resize(0, 10).ok());
+  EXPECT_FALSE((*tab)->Resize(kMaxFrameDimension + 1, 10).ok());
+}
+
+TEST_F(TabSessionTest, CrashIsReportedWithItsSignal) {
+  auto tab = Host().Open("sim://crash");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->state(), TabState::kCrashed);
+  EXPECT_EQ((*tab)->cause(), "killed by signal 11 (SIGSEGV)");
+}
+
+TEST_F(TabSessionTest, ExecFailureIsAClearError) {
+  TabHost::Options options;
+  options.tab_executable = "/nonexistent/tabsim-tab";
+  auto tab = Host(options).Open("sim://blank");
+  ASSERT_FALSE(tab.ok());
+  EXPECT_NE(tab.error().message.find("exec /nonexistent/tabsim-tab"),
+            std::string::npos)
+      << tab.error().message;
+  TabSession* record = host_->Find(1);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->state(), TabState::kCrashed);
+}
+
+TEST_F(TabSessionTest, ProtocolVersionMismatchIsRefused) {
+  TabHost::Options options;
+  options.extra_tab_args = {"--protocol-version", "99"};
+  auto tab = Host(options).Open("sim://blank");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->cause(),
+            "killed: refused: protocol version mismatch (tab speaks 99, "
+            "manager speaks " + std::to_string(kProtocolVersion) + ")");
+}
+
+TEST_F(TabSessionTest, SilentChildFailsTheHandshakeDeadline) {
+  // A "tab" that never speaks.
+  std::string script = ::testing::TempDir() + "/silent-tab.sh";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\nexec sleep 30\n";
+  }
+  ::chmod(script.c_str(), 0755);
+  TabHost::Options options;
+  options.tab_executable = script;
+  options.handshake_timeout = milliseconds(300);
+  auto tab = Host(options).Open("sim://blank");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->cause(), "killed: no handshake within 300 ms");
+}
+
+TEST_F(TabSessionTest, UnknownPageShowsAnErrorPageNotACrash) {
+  auto tab = Host().Open("sim://no-such-page");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1 && !(*tab)->title().empty(); }));
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+  EXPECT_EQ((*tab)->title(), "Error");
+}
+
+TEST_F(TabSessionTest, CloseEndsWithExitZero) {
+  auto tab = Host().Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  (*tab)->Close();
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->state(), TabState::kClosed);
+  EXPECT_EQ((*tab)->cause(), "exited with code 0");
+  EXPECT_FALSE((*tab)->SendInput({}).ok());
+}
+
+TEST_F(TabSessionTest, HungTabIsKilledAfterCloseGrace) {
+  TabHost::Options options;
+  options.exit_grace = milliseconds(300);
+  auto tab = Host(options).Open("sim://hang");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  (*tab)->Close();
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->state(), TabState::kCrashed);
+  EXPECT_EQ((*tab)->cause(), "killed: did not exit within 300 ms of shutdown");
+}
+
+}  // namespace
+}  // namespace tabsim
