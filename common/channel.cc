@@ -79,6 +79,7 @@ asio::awaitable<error_code> Channel::WriteLoop() {
       if (error) co_return error;
     }
     writing_size_ = 0;
+    if (pending_.empty() && on_drained_) on_drained_();
   }
 }
 

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <system_error>
 
@@ -55,6 +56,13 @@ class Channel {
   boost::asio::awaitable<boost::system::error_code> ReadSome();
   FrameDecoder& decoder() { return decoder_; }
 
+  // Called (from WriteLoop) each time everything queued has been handed to
+  // the kernel, so a sender holding back coalescable messages can release
+  // them. May Send() from inside.
+  void set_on_drained(std::function<void()> on_drained) {
+    on_drained_ = std::move(on_drained);
+  }
+
   void Close();
   bool closed() const { return closed_; }
   Socket& socket() { return socket_; }
@@ -81,6 +89,7 @@ class Channel {
   size_t writing_size_ = 0;
   boost::asio::steady_timer wake_writer_;
   bool closed_ = false;
+  std::function<void()> on_drained_;
   uint64_t bytes_in_ = 0;
   uint64_t bytes_out_ = 0;
   uint64_t writes_ = 0;

@@ -27,6 +27,10 @@ const char* ToString(BadMessageReason reason) {
     case BadMessageReason::kDamageOutOfBounds: return "DAMAGE_OUT_OF_BOUNDS";
     case BadMessageReason::kTruncatedMessage: return "TRUNCATED_MESSAGE";
     case BadMessageReason::kUnsolicitedPong: return "UNSOLICITED_PONG";
+    case BadMessageReason::kFramePixelsOutOfOrder:
+      return "FRAME_PIXELS_OUT_OF_ORDER";
+    case BadMessageReason::kFramePixelsOutOfBounds:
+      return "FRAME_PIXELS_OUT_OF_BOUNDS";
   }
   return "UNKNOWN_REASON";
 }

@@ -27,6 +27,8 @@ enum class BadMessageReason {
   kDamageOutOfBounds = 13,
   kTruncatedMessage = 14,       // the stream ended inside a message
   kUnsolicitedPong = 15,
+  kFramePixelsOutOfOrder = 16,  // --frames-over-socket chunks not in order
+  kFramePixelsOutOfBounds = 17, // chunks beyond, or short of, the frame size
 };
 
 const char* ToString(BadMessageReason reason);

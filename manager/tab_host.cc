@@ -63,6 +63,10 @@ Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
   session_options.handshake_timeout = options_.handshake_timeout;
   session_options.exit_grace = options_.exit_grace;
   session_options.restarts = restarts;
+  session_options.ping_interval = options_.ping_interval;
+  session_options.unresponsive_after = options_.unresponsive_after;
+  session_options.kill_after = options_.kill_after;
+  session_options.frames_over_socket = options_.frames_over_socket;
   auto session = std::make_unique<TabSession>(io_.get_executor(),
                                               std::move(session_options),
                                               static_cast<TabObserver*>(this));
@@ -117,6 +121,9 @@ void TabHost::OnFrame(const TabSession& tab, const FrameView& frame) {
 }
 void TabHost::OnTitleChanged(const TabSession& tab) {
   for (TabObserver* o : observers_) o->OnTitleChanged(tab);
+}
+void TabHost::OnTabStateChanged(const TabSession& tab) {
+  for (TabObserver* o : observers_) o->OnTabStateChanged(tab);
 }
 void TabHost::OnTabLog(const TabSession& tab, const std::string& line) {
   for (TabObserver* o : observers_) o->OnTabLog(tab, line);

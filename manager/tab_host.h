@@ -38,6 +38,11 @@ class TabHost : private TabObserver {
     std::vector<std::string> extra_tab_args;
     std::chrono::milliseconds handshake_timeout{5000};
     std::chrono::milliseconds exit_grace{2000};
+    // Hang monitor and backpressure; see TabSession::Options.
+    std::chrono::milliseconds ping_interval{1000};
+    std::chrono::milliseconds unresponsive_after{3000};
+    std::chrono::milliseconds kill_after{20000};
+    bool frames_over_socket = false;
   };
 
   TabHost(boost::asio::io_context& io, Options options);
@@ -75,6 +80,7 @@ class TabHost : private TabObserver {
   void OnTabLive(const TabSession& tab) override;
   void OnFrame(const TabSession& tab, const FrameView& frame) override;
   void OnTitleChanged(const TabSession& tab) override;
+  void OnTabStateChanged(const TabSession& tab) override;
   void OnTabLog(const TabSession& tab, const std::string& line) override;
   void OnInputAcked(const TabSession& tab, uint64_t sequence) override;
   void OnTabLost(const TabSession& tab) override;

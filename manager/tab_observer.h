@@ -22,6 +22,8 @@ class TabObserver {
   // Every accepted frame. `frame` is valid only during the call.
   virtual void OnFrame(const TabSession& /*tab*/, const FrameView& /*frame*/) {}
   virtual void OnTitleChanged(const TabSession& /*tab*/) {}
+  // live <-> unresponsive (the hang monitor), and live -> closing.
+  virtual void OnTabStateChanged(const TabSession& /*tab*/) {}
   virtual void OnTabLog(const TabSession& /*tab*/, const std::string& /*line*/) {}
   virtual void OnInputAcked(const TabSession& /*tab*/, uint64_t /*sequence*/) {}
   // The tab is gone; tab.cause() says why. Called once per process.

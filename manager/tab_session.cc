@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <variant>
 
@@ -48,6 +49,7 @@ const char* ToString(TabState state) {
   switch (state) {
     case TabState::kStarting: return "starting";
     case TabState::kLive: return "live";
+    case TabState::kUnresponsive: return "unresponsive";
     case TabState::kClosing: return "closing";
     case TabState::kClosed: return "closed";
     case TabState::kCrashed: return "crashed";
@@ -106,6 +108,7 @@ Status TabSession::Start() {
                 "--manager-pid", std::to_string(::getpid()), "--page", url_};
   spawn.argv.insert(spawn.argv.end(), options_.extra_tab_args.begin(),
                     options_.extra_tab_args.end());
+  if (options_.frames_over_socket) spawn.argv.push_back("--frames-over-socket");
   spawn.fds = {{theirs.get(), kChannelFd},
                {regions_.back().memory.fd(), kRegionFd}};
   auto child = Spawn(spawn);
@@ -119,7 +122,9 @@ Status TabSession::Start() {
   exit_watch_.emplace(executor_, watch_fd);
   channel_.emplace(
       Channel::Socket(executor_, asio::local::stream_protocol(), ours.release()),
-      kMaxMessageSize);
+      options_.frames_over_socket ? kMaxFramePixelsMessageSize
+                                  : kMaxMessageSize);
+  channel_->set_on_drained([this] { FlushHeldMove(); });
 
   proto::ManagerToTab hello;
   auto* h = hello.mutable_hello();
@@ -142,7 +147,7 @@ asio::awaitable<void> TabSession::Run() {
   Loss loss;
   try {
     auto first = co_await (ReadLoop() || WriteLoop() || WatchExit() ||
-                           WatchDeadline());
+                           WatchDeadline() || WatchHang());
     loss = std::visit([](Loss& l) { return std::move(l); }, first);
     co_await EndProcess(loss);
   } catch (const std::exception& e) {
@@ -159,14 +164,21 @@ asio::awaitable<void> TabSession::Run() {
   Finish(loss);
 }
 
-asio::awaitable<void> TabSession::EndProcess(const Loss& loss) {
+asio::awaitable<void> TabSession::EndProcess(Loss& loss) {
   channel_->Close();
+  channel_->set_on_drained(nullptr);
+  held_move_.reset();
   if (loss.kill) (void)child_.Signal(SIGKILL);
   if (!child_.TryReap()) {
-    // The tab closed its end (or we killed it): give it the grace period to
-    // exit by itself, then make sure.
-    deadline_.expires_after(loss.kill ? std::chrono::milliseconds(0)
-                                      : options_.exit_grace);
+    // The tab closed its end (or we killed it). If it is dying anyway its
+    // exit status is the cause; give it a moment. A half message followed by
+    // a hang-up is judged quickly: a crash mid-write also ends the stream
+    // inside a message, but the process is gone by then.
+    bool truncated = loss.kind == Loss::Kind::kEndOfStream && !loss.detail.empty();
+    auto wait = loss.kill    ? std::chrono::milliseconds(0)
+                : truncated ? std::chrono::milliseconds(200)
+                            : options_.exit_grace;
+    deadline_.expires_after(wait);
     co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
                                       kNoThrow) ||
               deadline_.async_wait(kNoThrow));
@@ -176,6 +188,15 @@ asio::awaitable<void> TabSession::EndProcess(const Loss& loss) {
       co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
                                        kNoThrow);
       child_.Reap();
+      if (!loss.kill) {
+        // We had to end it: say why, rather than the bare SIGKILL.
+        loss = truncated
+                   ? BadMessage(BadMessageReason::kTruncatedMessage, {})
+                   : Loss{Loss::Kind::kIoError,
+                          "closed its channel but did not exit within " +
+                              std::to_string(wait.count()) + " ms",
+                          true};
+      }
     }
   }
   exit_watch_.reset();
@@ -205,6 +226,9 @@ void TabSession::Finish(const Loss& loss) {
       cause_ = exit_text;
       break;
   }
+  if (child_.reaped() && child_.exit()->code != CLD_EXITED &&
+      child_.exit()->status == SIGSYS && loss.kind != Loss::Kind::kBadMessage)
+    cause_ += ": sandbox violation (seccomp)";
   state_ = clean_close ? TabState::kClosed : TabState::kCrashed;
   regions_.clear();
   held_.reset();
@@ -291,6 +315,46 @@ asio::awaitable<TabSession::Loss> TabSession::WatchDeadline() {
   }
 }
 
+asio::awaitable<TabSession::Loss> TabSession::WatchHang() {
+  asio::steady_timer timer(executor_);
+  for (;;) {
+    timer.expires_after(options_.ping_interval);
+    auto [error] = co_await timer.async_wait(kNoThrow);
+    if (error) co_return Loss{};  // cancelled: the session is ending
+    if (!live()) continue;
+    Clock::time_point now = Clock::now();
+    if (!ping_outstanding_) {
+      proto::ManagerToTab ping;
+      ping.mutable_ping()->set_nonce(++ping_nonce_);
+      SendToTab(ping);
+      ++counters_.pings_sent;
+      ping_outstanding_ = true;
+      ping_sent_at_ = now;
+      continue;
+    }
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        now - ping_sent_at_);
+    if (options_.kill_after.count() > 0 && waited >= options_.kill_after) {
+      co_return Loss{Loss::Kind::kIoError,
+                     "unresponsive for " + std::to_string(waited.count()) +
+                         " ms (hang monitor)",
+                     true};
+    }
+    if (waited >= options_.unresponsive_after &&
+        state_ == TabState::kLive) {
+      TABSIM_LOG(kInfo) << "tab " << options_.id << " unresponsive for "
+                        << waited.count() << " ms";
+      SetState(TabState::kUnresponsive);
+    }
+  }
+}
+
+void TabSession::SetState(TabState state) {
+  if (state_ == state) return;
+  state_ = state;
+  if (observer_) observer_->OnTabStateChanged(*this);
+}
+
 TabSession::Loss TabSession::BadMessage(BadMessageReason reason,
                                         std::string_view bytes) {
   std::string hex;
@@ -338,7 +402,7 @@ std::optional<TabSession::Loss> TabSession::HandleMessage(
       return std::nullopt;
     }
     case proto::TabToManager::kPong:
-      return std::nullopt;
+      return HandlePong(incoming_.pong());
     case proto::TabToManager::kTitleChanged: {
       // Titles are shown in terminals: keep them short and printable.
       std::string title = incoming_.title_changed().title().substr(0, 200);
@@ -353,7 +417,9 @@ std::optional<TabSession::Loss> TabSession::HandleMessage(
       return std::nullopt;
     case proto::TabToManager::kFramePixels:
       // Only legitimate from a tab started with --frames-over-socket.
-      return BadMessage(BadMessageReason::kUnknownMessageType, payload);
+      if (!options_.frames_over_socket)
+        return BadMessage(BadMessageReason::kUnknownMessageType, payload);
+      return HandleFramePixels(incoming_.frame_pixels());
     case proto::TabToManager::MESSAGE_NOT_SET:
       break;
   }
@@ -378,6 +444,10 @@ std::optional<TabSession::Loss> TabSession::HandleHelloReply(
   state_ = TabState::kLive;
   deadline_.expires_at(Clock::time_point::max());
   if (observer_) observer_->OnTabLive(*this);
+  if (options_.frames_over_socket) {
+    for (auto& buffer : socket_frames_)
+      buffer.assign(size_t(width_) * size_t(height_), 0);
+  }
   return std::nullopt;
 }
 
@@ -415,27 +485,79 @@ std::optional<TabSession::Loss> TabSession::HandleFrameReady(
     ++counters_.releases_sent;
   }
   held_ = HeldBuffer{frame.region_generation(), frame.buffer_index()};
-  last_frame_sequence_ = frame.frame_sequence();
   // The tab has moved to this region: older ones are unmapped.
   while (regions_.front().generation != frame.region_generation())
     regions_.pop_front();
   region = &regions_.front();
 
-  latest_.pixels = reinterpret_cast<const uint32_t*>(
+  FrameView view;
+  view.pixels = reinterpret_cast<const uint32_t*>(
       region->mapping.bytes() + frame.buffer_index() *
                                     FrameBytes(region->width, region->height));
-  latest_.width = region->width;
-  latest_.height = region->height;
-  latest_.sequence = frame.frame_sequence();
-  latest_.last_input_sequence = frame.last_input_sequence();
-  latest_.damage_x = static_cast<int>(damage.x());
-  latest_.damage_y = static_cast<int>(damage.y());
-  latest_.damage_width = static_cast<int>(damage.width());
-  latest_.damage_height = static_cast<int>(damage.height());
+  view.width = region->width;
+  view.height = region->height;
+  view.sequence = frame.frame_sequence();
+  view.last_input_sequence = frame.last_input_sequence();
+  view.damage_x = static_cast<int>(damage.x());
+  view.damage_y = static_cast<int>(damage.y());
+  view.damage_width = static_cast<int>(damage.width());
+  view.damage_height = static_cast<int>(damage.height());
+  AcceptFrame(view);
+  return std::nullopt;
+}
+
+void TabSession::AcceptFrame(const FrameView& frame) {
+  latest_ = frame;
+  last_frame_sequence_ = frame.sequence;
   ++counters_.frames;
-  if (frame.last_input_sequence() > counters_.last_input_acked)
-    counters_.last_input_acked = frame.last_input_sequence();
+  if (frame.last_input_sequence > counters_.last_input_acked)
+    counters_.last_input_acked = frame.last_input_sequence;
   if (observer_) observer_->OnFrame(*this, latest_);
+}
+
+std::optional<TabSession::Loss> TabSession::HandlePong(const proto::Pong& pong) {
+  if (!ping_outstanding_ || pong.nonce() != ping_nonce_)
+    return BadMessage(BadMessageReason::kUnsolicitedPong, {});
+  ping_outstanding_ = false;
+  ++counters_.pongs_received;
+  if (state_ == TabState::kUnresponsive) SetState(TabState::kLive);
+  return std::nullopt;
+}
+
+std::optional<TabSession::Loss> TabSession::HandleFramePixels(
+    const proto::FramePixels& chunk) {
+  const uint64_t frame_bytes = FrameBytes(width_, height_);
+  if (chunk.offset() == 0) {
+    if (chunk.frame_sequence() <= last_frame_sequence_)
+      return BadMessage(BadMessageReason::kFrameSequenceNotIncreasing, {});
+    assembling_sequence_ = chunk.frame_sequence();
+    assembled_bytes_ = 0;
+  } else if (chunk.frame_sequence() != assembling_sequence_ ||
+             chunk.offset() != assembled_bytes_) {
+    return BadMessage(BadMessageReason::kFramePixelsOutOfOrder, {});
+  }
+  const std::string& pixels = chunk.pixels();
+  if (chunk.offset() + pixels.size() > frame_bytes ||
+      (chunk.last() && chunk.offset() + pixels.size() != frame_bytes))
+    return BadMessage(BadMessageReason::kFramePixelsOutOfBounds, {});
+  if (chunk.last_input_sequence() > counters_.inputs_sent)
+    return BadMessage(BadMessageReason::kInputSequenceFromFuture, {});
+  std::vector<uint32_t>& target = socket_frames_[assembling_];
+  std::memcpy(reinterpret_cast<char*>(target.data()) + chunk.offset(),
+              pixels.data(), pixels.size());
+  assembled_bytes_ += pixels.size();
+  counters_.frame_bytes_over_socket += pixels.size();
+  if (!chunk.last()) return std::nullopt;
+  FrameView view;
+  view.pixels = target.data();
+  view.width = width_;
+  view.height = height_;
+  view.sequence = chunk.frame_sequence();
+  view.last_input_sequence = chunk.last_input_sequence();
+  view.damage_width = width_;
+  view.damage_height = height_;
+  assembling_ ^= 1;  // the next frame goes into the other buffer
+  AcceptFrame(view);
   return std::nullopt;
 }
 
@@ -449,16 +571,41 @@ void TabSession::SendToTab(const proto::ManagerToTab& message) {
 }
 
 Status TabSession::SendInput(proto::InputEvent event) {
-  if (state_ != TabState::kLive)
+  if (!live())
     return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
-  event.set_sequence(++counters_.inputs_sent);
-  *outgoing_.mutable_input() = std::move(event);
-  SendToTab(outgoing_);
+  size_t backlog = channel_->pending_bytes();
+  bool is_move = event.has_mouse() &&
+                 event.mouse().action() == proto::MouseEvent::MOVE;
+  if (is_move && backlog > options_.coalesce_above_bytes) {
+    // The tab is behind: only the latest pointer position matters.
+    if (held_move_) ++counters_.coalesced_moves;
+    held_move_ = std::move(event);
+    return Status::Ok();
+  }
+  if (backlog > options_.max_queued_bytes)
+    return Error{"tab " + std::to_string(id()) + " is not reading its input (" +
+                     std::to_string(backlog) + " bytes queued)",
+                 EAGAIN};
+  FlushHeldMove();  // keep the order: the move happened before this event
+  SendInputNow(std::move(event));
   return Status::Ok();
 }
 
+void TabSession::FlushHeldMove() {
+  if (!held_move_) return;
+  proto::InputEvent move = std::move(*held_move_);
+  held_move_.reset();
+  SendInputNow(std::move(move));
+}
+
+void TabSession::SendInputNow(proto::InputEvent event) {
+  event.set_sequence(++counters_.inputs_sent);
+  *outgoing_.mutable_input() = std::move(event);
+  SendToTab(outgoing_);
+}
+
 Status TabSession::Navigate(const std::string& url) {
-  if (state_ != TabState::kLive)
+  if (!live())
     return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
   proto::ManagerToTab message;
   message.mutable_navigate()->set_url(url);
@@ -468,8 +615,10 @@ Status TabSession::Navigate(const std::string& url) {
 }
 
 Status TabSession::Resize(int width, int height) {
-  if (state_ != TabState::kLive)
+  if (!live())
     return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
+  if (options_.frames_over_socket)
+    return Error{"resize is not supported with --frames-over-socket", ENOTSUP};
   if (width < 1 || height < 1 || width > kMaxFrameDimension ||
       height > kMaxFrameDimension)
     return Error{"size " + std::to_string(width) + "x" +
@@ -498,11 +647,12 @@ Status TabSession::Resize(int width, int height) {
 }
 
 void TabSession::Close() {
-  if (state_ == TabState::kStarting || state_ == TabState::kLive) {
+  if (state_ == TabState::kStarting || live()) {
+    FlushHeldMove();
     proto::ManagerToTab message;
     message.mutable_shutdown();
     SendToTab(message);
-    state_ = TabState::kClosing;
+    SetState(TabState::kClosing);
     deadline_.expires_after(options_.exit_grace);
   }
 }

@@ -49,6 +49,7 @@ class TabObserver;
 enum class TabState {
   kStarting,  // spawned, handshake not done
   kLive,
+  kUnresponsive,  // live, but has not answered a ping for a while
   kClosing,   // Shutdown sent, waiting for the exit
   kClosed,    // exited after the manager asked it to
   kCrashed,   // gone for any other reason (the "sad tab")
@@ -62,6 +63,10 @@ struct TabCounters {
   uint64_t inputs_sent = 0;         // == last input sequence assigned
   uint64_t last_input_acked = 0;
   uint64_t releases_sent = 0;
+  uint64_t pings_sent = 0;
+  uint64_t pongs_received = 0;
+  uint64_t coalesced_moves = 0;  // mouse moves replaced by a later one
+  uint64_t frame_bytes_over_socket = 0;
 };
 
 class TabSession {
@@ -77,6 +82,21 @@ class TabSession {
     std::chrono::milliseconds handshake_timeout{5000};
     std::chrono::milliseconds exit_grace{2000};
     int restarts = 0;  // how many processes this tab had before this one
+    // The hang monitor: a ping every ping_interval; no pong for
+    // unresponsive_after marks the tab unresponsive, for kill_after kills
+    // it (0: never).
+    std::chrono::milliseconds ping_interval{1000};
+    std::chrono::milliseconds unresponsive_after{3000};
+    std::chrono::milliseconds kill_after{20000};
+    // Backpressure: while more than this many bytes wait to be written to
+    // the tab, mouse moves are coalesced (the latest one wins); keys,
+    // clicks and wheel events are never dropped. Past max_queued_bytes,
+    // SendInput refuses with an error.
+    size_t coalesce_above_bytes = 64 * 1024;
+    size_t max_queued_bytes = 8 * 1024 * 1024;
+    // The benchmark's comparison path: the tab sends pixels through the
+    // socket (FramePixels) and the manager copies them out.
+    bool frames_over_socket = false;
   };
 
   TabSession(boost::asio::any_io_executor executor, Options options,
@@ -109,6 +129,9 @@ class TabSession {
   const std::string& title() const { return title_; }
   TabState state() const { return state_; }
   bool running() const { return state_ <= TabState::kClosing; }
+  bool live() const {
+    return state_ == TabState::kLive || state_ == TabState::kUnresponsive;
+  }
   // True once Run() has completed entirely (set by the host's completion
   // handler), so the session may be destroyed.
   bool finished() const { return finished_; }
@@ -143,13 +166,20 @@ class TabSession {
   boost::asio::awaitable<Loss> WriteLoop();
   boost::asio::awaitable<Loss> WatchExit();
   boost::asio::awaitable<Loss> WatchDeadline();
-  boost::asio::awaitable<void> EndProcess(const Loss& loss);
+  boost::asio::awaitable<Loss> WatchHang();
+  boost::asio::awaitable<void> EndProcess(Loss& loss);
   void Finish(const Loss& loss);
 
   // Returns a Loss when the message ends the session.
   std::optional<Loss> HandleMessage(std::string_view payload);
   std::optional<Loss> HandleHelloReply(const proto::HelloReply& reply);
   std::optional<Loss> HandleFrameReady(const proto::FrameReady& frame);
+  std::optional<Loss> HandlePong(const proto::Pong& pong);
+  std::optional<Loss> HandleFramePixels(const proto::FramePixels& chunk);
+  void AcceptFrame(const FrameView& frame);
+  void SetState(TabState state);
+  void SendInputNow(proto::InputEvent event);
+  void FlushHeldMove();
   Loss BadMessage(BadMessageReason reason, std::string_view bytes);
   void SendToTab(const proto::ManagerToTab& message);
   Result<Region> CreateRegion(int width, int height);
@@ -177,6 +207,18 @@ class TabSession {
   FrameView latest_;
   uint64_t last_frame_sequence_ = 0;
   Clock::time_point spawned_at_{};
+  // Hang monitor.
+  bool ping_outstanding_ = false;
+  uint64_t ping_nonce_ = 0;
+  Clock::time_point ping_sent_at_{};
+  // A mouse move held back under backpressure.
+  std::optional<proto::InputEvent> held_move_;
+  // --frames-over-socket: frames assembled from FramePixels chunks; the
+  // other buffer is the latest whole frame.
+  std::vector<uint32_t> socket_frames_[2];
+  int assembling_ = 0;
+  uint64_t assembling_sequence_ = 0;
+  uint64_t assembled_bytes_ = 0;
   proto::TabToManager incoming_;  // reused to avoid an allocation a message
   proto::ManagerToTab outgoing_;
 };

@@ -41,6 +41,10 @@ class Recorder : public TabObserver {
     }
   }
   void OnTabLost(const TabSession&) override { ++lost; }
+  void OnTabStateChanged(const TabSession& tab) override {
+    if (tab.state() == TabState::kUnresponsive) ++unresponsive;
+  }
+  int unresponsive = 0;
   int frames = 0;
   int lost = 0;
   int torn = 0;
@@ -240,6 +244,61 @@ TEST_F(TabSessionTest, HungTabIsKilledAfterCloseGrace) {
   ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
   EXPECT_EQ((*tab)->state(), TabState::kCrashed);
   EXPECT_EQ((*tab)->cause(), "killed: did not exit within 300 ms of shutdown");
+}
+
+TEST_F(TabSessionTest, HangMonitorMarksUnresponsiveThenKills) {
+  TabHost::Options options;
+  options.ping_interval = milliseconds(50);
+  options.unresponsive_after = milliseconds(200);
+  options.kill_after = milliseconds(800);
+  auto tab = Host(options).Open("sim://hang");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.unresponsive == 1; }));
+  EXPECT_EQ((*tab)->state(), TabState::kUnresponsive);
+  EXPECT_TRUE((*tab)->running());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->cause().rfind("killed: unresponsive for ", 0), 0u)
+      << (*tab)->cause();
+  EXPECT_NE((*tab)->cause().find("(hang monitor)"), std::string::npos);
+}
+
+TEST_F(TabSessionTest, HealthyTabAnswersPingsAndStaysLive) {
+  TabHost::Options options;
+  options.ping_interval = milliseconds(20);
+  options.unresponsive_after = milliseconds(500);
+  auto tab = Host(options).Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->counters().pongs_received >= 10; }));
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+  EXPECT_EQ(recorder_.unresponsive, 0);
+}
+
+TEST_F(TabSessionTest, MovesAreCoalescedWhenTheTabFallsBehindButKeysAreNot) {
+  TabHost::Options options;
+  options.kill_after = milliseconds(0);  // keep the hung tab for the test
+  auto tab = Host(options).Open("sim://hang");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  // It now spins without reading: fill its socket and our queue.
+  proto::InputEvent move;
+  move.mutable_mouse()->set_action(proto::MouseEvent::MOVE);
+  // ~2 MB of moves: far more than the socket buffer holds.
+  for (int i = 0; i < 200000; ++i) {
+    move.mutable_mouse()->set_x(i % 400);
+    ASSERT_TRUE((*tab)->SendInput(move).ok());
+    if (i % 1000 == 0) io_.poll();  // let the writer fill the socket
+  }
+  io_.poll();
+  const TabCounters& counters = (*tab)->counters();
+  EXPECT_GT(counters.coalesced_moves, 0u);
+  uint64_t sent_before = counters.inputs_sent;
+  proto::InputEvent key;
+  key.mutable_key()->set_key_code(proto::KEY_CHARACTER);
+  key.mutable_key()->set_text("a");
+  ASSERT_TRUE((*tab)->SendInput(key).ok());
+  // The held move goes first (order kept), then the key: never dropped.
+  EXPECT_EQ(counters.inputs_sent, sent_before + 2);
+  EXPECT_LE((*tab)->channel()->pending_bytes(), 8u * 1024 * 1024);
 }
 
 }  // namespace
