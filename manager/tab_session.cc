@@ -69,20 +69,8 @@ TabSession::TabSession(asio::any_io_executor executor, Options options,
 
 TabSession::~TabSession() = default;
 
-Result<TabSession::Region> TabSession::CreateRegion(int width, int height) {
-  Region region;
-  region.generation = next_generation_;
-  region.width = width;
-  region.height = height;
-  auto memory = SharedMemoryRegion::Create(
-      "tabsim-tab-" + std::to_string(options_.id), RegionBytes(width, height));
-  if (!memory.ok()) return memory.error();
-  auto mapping = memory->MapReadOnly();
-  if (!mapping.ok()) return mapping.error();
-  region.memory = std::move(memory).value();
-  region.mapping = std::move(mapping).value();
-  ++next_generation_;
-  return region;
+std::string TabSession::RegionName() const {
+  return "tabsim-tab-" + std::to_string(options_.id);
 }
 
 Status TabSession::Start() {
@@ -92,9 +80,8 @@ Status TabSession::Start() {
     cause_ = "failed to start: " + error.message;
     return Status(error);
   };
-  auto region = CreateRegion(width_, height_);
-  if (!region.ok()) return fail(region.error());
-  regions_.push_back(std::move(region).value());
+  auto generation = frames_.AddRegion(RegionName(), width_, height_);
+  if (!generation.ok()) return fail(generation.error());
 
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
@@ -110,7 +97,7 @@ Status TabSession::Start() {
                     options_.extra_tab_args.end());
   if (options_.frames_over_socket) spawn.argv.push_back("--frames-over-socket");
   spawn.fds = {{theirs.get(), kChannelFd},
-               {regions_.back().memory.fd(), kRegionFd}};
+               {frames_.RegionFd(*generation), kRegionFd}};
   auto child = Spawn(spawn);
   if (!child.ok()) return fail(child.error());
   child_ = std::move(child).value();
@@ -132,8 +119,8 @@ Status TabSession::Start() {
   h->set_tab_id(static_cast<uint32_t>(options_.id));
   h->set_width(static_cast<uint32_t>(width_));
   h->set_height(static_cast<uint32_t>(height_));
-  h->set_region_size(regions_.back().memory.size());
-  h->set_region_generation(regions_.back().generation);
+  h->set_region_size(RegionBytes(width_, height_));
+  h->set_region_generation(*generation);
   h->set_url(url_);
   SendToTab(hello);
   deadline_.expires_after(options_.handshake_timeout);
@@ -230,8 +217,7 @@ void TabSession::Finish(const Loss& loss) {
       child_.exit()->status == SIGSYS && loss.kind != Loss::Kind::kBadMessage)
     cause_ += ": sandbox violation (seccomp)";
   state_ = clean_close ? TabState::kClosed : TabState::kCrashed;
-  regions_.clear();
-  held_.reset();
+  frames_.Clear();
   latest_ = FrameView{};
   TABSIM_LOG(kDebug) << "tab " << options_.id << " lost: " << cause_;
   if (observer_) observer_->OnTabLost(*this);
@@ -451,64 +437,27 @@ std::optional<TabSession::Loss> TabSession::HandleHelloReply(
   return std::nullopt;
 }
 
-const TabSession::Region* TabSession::FindRegion(uint32_t generation) const {
-  for (const Region& region : regions_)
-    if (region.generation == generation) return &region;
-  return nullptr;
-}
-
 std::optional<TabSession::Loss> TabSession::HandleFrameReady(
     const proto::FrameReady& frame) {
-  const Region* region = FindRegion(frame.region_generation());
-  if (region == nullptr)
-    return BadMessage(BadMessageReason::kUnknownRegionGeneration, {});
-  if (frame.buffer_index() >= kBuffersPerRegion)
-    return BadMessage(BadMessageReason::kBufferIndexOutOfRange, {});
-  if (held_ && held_->generation == frame.region_generation() &&
-      held_->index == frame.buffer_index())
-    return BadMessage(BadMessageReason::kBufferStillHeld, {});
-  if (frame.frame_sequence() <= last_frame_sequence_)
-    return BadMessage(BadMessageReason::kFrameSequenceNotIncreasing, {});
-  if (frame.last_input_sequence() > counters_.inputs_sent)
-    return BadMessage(BadMessageReason::kInputSequenceFromFuture, {});
-  const proto::DamageRect& damage = frame.damage();
-  if (uint64_t{damage.x()} + damage.width() > uint64_t(region->width) ||
-      uint64_t{damage.y()} + damage.height() > uint64_t(region->height))
-    return BadMessage(BadMessageReason::kDamageOutOfBounds, {});
-
-  // Accept: the previously held buffer goes back to the tab.
-  if (held_) {
+  auto verdict = frames_.OnFrameReady(frame, counters_.inputs_sent);
+  if (auto* reason = std::get_if<BadMessageReason>(&verdict))
+    return BadMessage(*reason, {});
+  auto& accepted = std::get<FrameLedger::Accepted>(verdict);
+  if (accepted.release) {
+    // The previously held buffer goes back to the tab.
     proto::ManagerToTab release;
-    release.mutable_frame_release()->set_buffer_index(held_->index);
-    release.mutable_frame_release()->set_region_generation(held_->generation);
+    release.mutable_frame_release()->set_buffer_index(accepted.release->index);
+    release.mutable_frame_release()->set_region_generation(
+        accepted.release->generation);
     SendToTab(release);
     ++counters_.releases_sent;
   }
-  held_ = HeldBuffer{frame.region_generation(), frame.buffer_index()};
-  // The tab has moved to this region: older ones are unmapped.
-  while (regions_.front().generation != frame.region_generation())
-    regions_.pop_front();
-  region = &regions_.front();
-
-  FrameView view;
-  view.pixels = reinterpret_cast<const uint32_t*>(
-      region->mapping.bytes() + frame.buffer_index() *
-                                    FrameBytes(region->width, region->height));
-  view.width = region->width;
-  view.height = region->height;
-  view.sequence = frame.frame_sequence();
-  view.last_input_sequence = frame.last_input_sequence();
-  view.damage_x = static_cast<int>(damage.x());
-  view.damage_y = static_cast<int>(damage.y());
-  view.damage_width = static_cast<int>(damage.width());
-  view.damage_height = static_cast<int>(damage.height());
-  AcceptFrame(view);
+  AcceptFrame(accepted.view);
   return std::nullopt;
 }
 
 void TabSession::AcceptFrame(const FrameView& frame) {
   latest_ = frame;
-  last_frame_sequence_ = frame.sequence;
   ++counters_.frames;
   if (frame.last_input_sequence > counters_.last_input_acked)
     counters_.last_input_acked = frame.last_input_sequence;
@@ -528,7 +477,7 @@ std::optional<TabSession::Loss> TabSession::HandleFramePixels(
     const proto::FramePixels& chunk) {
   const uint64_t frame_bytes = FrameBytes(width_, height_);
   if (chunk.offset() == 0) {
-    if (chunk.frame_sequence() <= last_frame_sequence_)
+    if (chunk.frame_sequence() <= frames_.last_sequence())
       return BadMessage(BadMessageReason::kFrameSequenceNotIncreasing, {});
     assembling_sequence_ = chunk.frame_sequence();
     assembled_bytes_ = 0;
@@ -557,6 +506,7 @@ std::optional<TabSession::Loss> TabSession::HandleFramePixels(
   view.damage_width = width_;
   view.damage_height = height_;
   assembling_ ^= 1;  // the next frame goes into the other buffer
+  frames_.set_last_sequence(view.sequence);
   AcceptFrame(view);
   return std::nullopt;
 }
@@ -624,21 +574,16 @@ Status TabSession::Resize(int width, int height) {
     return Error{"size " + std::to_string(width) + "x" +
                      std::to_string(height) + " out of range",
                  EINVAL};
-  if (regions_.size() >= 4)
-    return Error{"tab " + std::to_string(id()) +
-                     " has not caught up with earlier resizes",
-                 EBUSY};
-  auto region = CreateRegion(width, height);
-  if (!region.ok()) return region.error();
-  auto fd = region->memory.DuplicateFd();
+  auto generation = frames_.AddRegion(RegionName(), width, height);
+  if (!generation.ok()) return generation.error();
+  auto fd = frames_.DuplicateFd(*generation);
   if (!fd.ok()) return fd.error();
   proto::ManagerToTab message;
   auto* resize = message.mutable_resize();
   resize->set_width(static_cast<uint32_t>(width));
   resize->set_height(static_cast<uint32_t>(height));
-  resize->set_region_size(region->memory.size());
-  resize->set_region_generation(region->generation);
-  regions_.push_back(std::move(region).value());
+  resize->set_region_size(RegionBytes(width, height));
+  resize->set_region_generation(*generation);
   width_ = width;
   height_ = height;
   ++counters_.messages_out;

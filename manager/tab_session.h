@@ -29,7 +29,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +38,7 @@
 #include "common/result.h"
 #include "common/shared_memory.h"
 #include "manager/bad_message.h"
+#include "manager/frame_ledger.h"
 #include "manager/frame_view.h"
 #include "proto/tabsim.pb.h"
 
@@ -150,17 +150,6 @@ class TabSession {
 
  private:
   struct Loss;
-  struct Region {
-    uint32_t generation = 0;
-    int width = 0;
-    int height = 0;
-    SharedMemoryRegion memory;
-    Mapping mapping;  // read-only
-  };
-  struct HeldBuffer {
-    uint32_t generation = 0;
-    uint32_t index = 0;
-  };
 
   boost::asio::awaitable<Loss> ReadLoop();
   boost::asio::awaitable<Loss> WriteLoop();
@@ -182,8 +171,7 @@ class TabSession {
   void FlushHeldMove();
   Loss BadMessage(BadMessageReason reason, std::string_view bytes);
   void SendToTab(const proto::ManagerToTab& message);
-  Result<Region> CreateRegion(int width, int height);
-  const Region* FindRegion(uint32_t generation) const;
+  std::string RegionName() const;
 
   boost::asio::any_io_executor executor_;
   Options options_;
@@ -201,11 +189,8 @@ class TabSession {
   std::optional<Channel> channel_;
   std::optional<boost::asio::posix::stream_descriptor> exit_watch_;
   boost::asio::steady_timer deadline_;
-  std::deque<Region> regions_;  // oldest first; the back is current
-  uint32_t next_generation_ = 1;
-  std::optional<HeldBuffer> held_;
+  FrameLedger frames_;
   FrameView latest_;
-  uint64_t last_frame_sequence_ = 0;
   Clock::time_point spawned_at_{};
   // Hang monitor.
   bool ping_outstanding_ = false;
