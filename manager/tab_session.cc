@@ -239,7 +239,9 @@ asio::awaitable<TabSession::Loss> TabSession::ReadLoop() {
                                std::to_string(decoder.last_declared_length()));
     if (result == FrameDecoder::Result::kBadLength)
       co_return BadMessage(BadMessageReason::kMalformedLength, {});
-    if (error == asio::error::eof) {
+    // A peer that died with unread input resets the connection instead of
+    // closing it: either way the tab is gone and its exit says why.
+    if (error == asio::error::eof || error == asio::error::connection_reset) {
       if (decoder.buffered() > 0) {
         // Either it died mid-write (the exit status will say so) or it
         // sent half a message and hung up: judged once it has had the grace
