@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,12 +14,13 @@
 
 #include "common/log.h"
 #include "common/protocol.h"
+#include "tab/sandbox.h"
 #include "tab/tab_process.h"
 
 namespace {
 
 constexpr char kUsage[] =
-    "usage: tabsim-tab --tab-id N --manager-pid PID --page URL\n"
+    "usage: tabsim-tab --tab-id N --manager-pid PID --page URL [options]\n"
     "\n"
     "The content process of one tabsim tab. The manager (tabsim) starts it\n"
     "with its channel socket on fd 3 and its frame region (a sealed memfd)\n"
@@ -26,7 +29,17 @@ constexpr char kUsage[] =
     "  --tab-id N            the id the manager gave this tab\n"
     "  --manager-pid PID     the manager's pid (checked against the parent)\n"
     "  --page URL            the page to show, e.g. sim://clock\n"
-    "  --protocol-version N  claim another protocol version (for tests)\n";
+    "  --protocol-version N  claim another protocol version (for tests)\n"
+    "  --memory-limit BYTES  address-space limit (RLIMIT_AS) under the sandbox;\n"
+    "                        a K, M or G suffix multiplies by 1024^n; 0 = none\n"
+    "                        (default 1G)\n"
+    "  --no-sandbox          DEBUGGING ONLY: no seccomp filter, no rlimits\n"
+    "  --frames-over-socket  send frames' pixels through the socket\n"
+    "                        (FramePixels) instead of the shared region\n"
+    "\n"
+    "After the handshake the tab sandboxes itself (docs/security.md):\n"
+    "no_new_privs, a seccomp allowlist (other system calls fail with EPERM or\n"
+    "kill the tab with SIGSYS), RLIMIT_AS, RLIMIT_NOFILE, no core dumps.\n";
 
 bool ParseInt(const char* text, long min, long max, long* out) {
   char* end = nullptr;
@@ -35,6 +48,23 @@ bool ParseInt(const char* text, long min, long max, long* out) {
   if (errno != 0 || end == text || *end != '\0' || value < min || value > max)
     return false;
   *out = value;
+  return true;
+}
+
+// Bytes with an optional K/M/G (binary) suffix.
+bool ParseBytes(const char* text, uint64_t* out) {
+  char* end = nullptr;
+  errno = 0;
+  if (*text < '0' || *text > '9') return false;
+  unsigned long long value = std::strtoull(text, &end, 10);
+  if (errno != 0 || end == text) return false;
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10;
+  if (*end == 'M' || *end == 'm') shift = 20;
+  if (*end == 'G' || *end == 'g') shift = 30;
+  if (shift != 0) ++end;
+  if (*end != '\0' || value > (~0ULL >> shift)) return false;
+  *out = static_cast<uint64_t>(value) << shift;
   return true;
 }
 
@@ -48,6 +78,7 @@ int UsageError(const std::string& why) {
 int main(int argc, char** argv) {
   tabsim::TabProcessOptions options;
   options.protocol_version = tabsim::kProtocolVersion;
+  options.memory_limit_bytes = tabsim::kDefaultTabMemoryLimit;
   long tab_id = -1;
   long manager_pid = -1;
   bool have_page = false;
@@ -56,6 +87,14 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
+    }
+    if (arg == "--no-sandbox") {
+      options.sandbox = false;
+      continue;
+    }
+    if (arg == "--frames-over-socket") {
+      options.frames_over_socket = true;
+      continue;
     }
     if (i + 1 >= argc) return UsageError("missing value for " + arg);
     const char* value = argv[++i];
@@ -73,6 +112,10 @@ int main(int argc, char** argv) {
       if (!ParseInt(value, 0, UINT32_MAX, &number))
         return UsageError("bad --protocol-version '" + std::string(value) + "'");
       options.protocol_version = static_cast<uint32_t>(number);
+    } else if (arg == "--memory-limit") {
+      if (!ParseBytes(value, &options.memory_limit_bytes))
+        return UsageError("bad --memory-limit '" + std::string(value) +
+                          "' (bytes, optionally with K, M or G)");
     } else {
       return UsageError("unknown option '" + arg + "' (see --help)");
     }
@@ -93,6 +136,14 @@ int main(int argc, char** argv) {
     return UsageError("the parent is not the manager pid " +
                       std::to_string(manager_pid));
   ::signal(SIGPIPE, SIG_IGN);
+  if (!options.sandbox) {
+    std::fprintf(stderr,
+                 "%s: WARNING: --no-sandbox: THIS TAB RUNS WITHOUT ITS SANDBOX.\n"
+                 "%s: WARNING: no seccomp filter, no memory or fd limits: a\n"
+                 "%s: WARNING: hostile page can open files, connect, fork and\n"
+                 "%s: WARNING: exec as your user. For debugging only.\n",
+                 prefix.c_str(), prefix.c_str(), prefix.c_str(), prefix.c_str());
+  }
 
   tabsim::TabProcess tab(std::move(options), tabsim::UniqueFd(tabsim::kChannelFd),
                          tabsim::UniqueFd(tabsim::kRegionFd));

@@ -85,9 +85,14 @@ class Page {
   virtual Rect Render(Canvas& canvas, Clock::time_point now) = 0;
 };
 
+class PageHost;
+
 // Creates the page for `url`. Never returns null: an unknown or malformed
-// URL yields an error page that shows the URL and why it failed.
-std::unique_ptr<Page> CreatePage(const std::string& url);
+// URL yields an error page that shows the URL and why it failed. `host`
+// (may be null, e.g. in unit tests) must outlive the page; only the hostile
+// pages use it, and without one they do nothing to the channel.
+std::unique_ptr<Page> CreatePage(const std::string& url,
+                                 PageHost* host = nullptr);
 
 }  // namespace tabsim
 

@@ -10,15 +10,25 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "tab/bad_message_page.h"
+#include "tab/bad_syscall_page.h"
 #include "tab/blank_page.h"
 #include "tab/bounce_page.h"
 #include "tab/clock_page.h"
 #include "tab/crash_page.h"
 #include "tab/error_page.h"
+#include "tab/escape_page.h"
+#include "tab/exit_page.h"
+#include "tab/flood_page.h"
+#include "tab/fork_bomb_page.h"
+#include "tab/frames_page.h"
 #include "tab/hang_page.h"
+#include "tab/leak_page.h"
 #include "tab/page.h"
 #include "tab/paint_page.h"
+#include "tab/slow_page.h"
 #include "tab/stamp_page.h"
 
 namespace tabsim {
@@ -86,7 +96,20 @@ std::unique_ptr<Page> Error(const std::string& url, std::string reason) {
   return std::make_unique<ErrorPage>(url, std::move(reason));
 }
 
-std::unique_ptr<Page> CreatePageOrError(const std::string& url) {
+// An exit status: decimal digits only, 0 to 255.
+std::optional<int> ParseExitCode(const std::string& value, std::string* error) {
+  const bool digits = !value.empty() && value.size() <= 3 &&
+                      std::all_of(value.begin(), value.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoi(value) > 255) {
+    *error = "invalid value '" + value + "' for 'code' (expected 0 to 255)";
+    return std::nullopt;
+  }
+  return std::stoi(value);
+}
+
+std::unique_ptr<Page> CreatePageOrError(const std::string& url,
+                                        PageHost* host) {
   if (url.size() > kMaxUrlLength) return Error(url, "the URL is too long");
   if (Lower(url.substr(0, kScheme.size())) != kScheme) {
     if (url.find("://") == std::string::npos) {
@@ -107,42 +130,88 @@ std::unique_ptr<Page> CreatePageOrError(const std::string& url) {
   const auto params = ParseQuery(query, &error);
   if (!params) return Error(url, error);
 
-  const bool takes_delay = name == "crash" || name == "hang";
-  const bool known = takes_delay || name == "blank" || name == "clock" ||
-                     name == "bounce" || name == "paint" || name == "stamp";
-  if (!known) {
+  // The parameters each page accepts; every other name is an error.
+  static const std::map<std::string, std::vector<std::string>> kPages = {
+      {"blank", {}},          {"clock", {}},
+      {"bounce", {}},         {"paint", {}},
+      {"stamp", {}},          {"frames", {}},
+      {"crash", {"after"}},   {"hang", {"after"}},
+      {"abort", {"after"}},   {"exit", {"code", "after"}},
+      {"slow", {}},           {"leak", {}},
+      {"flood", {}},          {"fork-bomb", {}},
+      {"escape", {}},         {"bad-syscall", {}},
+      {"bad-message", {"kind"}},
+  };
+  const auto page = kPages.find(name);
+  if (page == kPages.end()) {
     return Error(url, name.empty() ? "no page name after sim://"
                                    : "unknown page '" + name + "'");
   }
   for (const auto& [key, value] : *params) {
-    if (!(takes_delay && key == "after")) {
+    if (std::find(page->second.begin(), page->second.end(), key) ==
+        page->second.end()) {
       return Error(url,
                    "unknown query parameter '" + key + "' for sim://" + name);
     }
   }
+  auto param = [&](const char* key) -> const std::string* {
+    const auto it = params->find(key);
+    return it == params->end() ? nullptr : &it->second;
+  };
 
-  if (takes_delay) {
-    std::chrono::milliseconds after{0};
-    if (const auto it = params->find("after"); it != params->end()) {
-      const auto delay = ParseDelay(it->second, &error);
-      if (!delay) return Error(url, error);
-      after = *delay;
+  std::chrono::milliseconds after{0};
+  if (const std::string* value = param("after")) {
+    const auto delay = ParseDelay(*value, &error);
+    if (!delay) return Error(url, error);
+    after = *delay;
+  }
+
+  if (name == "crash") return std::make_unique<CrashPage>(url, after);
+  if (name == "hang") return std::make_unique<HangPage>(url, after);
+  if (name == "abort") {
+    return std::make_unique<ExitPage>(url, ExitPage::Mode::kAbort, 0, after);
+  }
+  if (name == "exit") {
+    int code = 0;
+    if (const std::string* value = param("code")) {
+      const auto parsed = ParseExitCode(*value, &error);
+      if (!parsed) return Error(url, error);
+      code = *parsed;
     }
-    if (name == "crash") return std::make_unique<CrashPage>(url, after);
-    return std::make_unique<HangPage>(url, after);
+    return std::make_unique<ExitPage>(url, ExitPage::Mode::kExit, code, after);
+  }
+  if (name == "bad-message") {
+    const std::string* value = param("kind");
+    if (value == nullptr) {
+      return Error(url, "sim://bad-message needs kind=K, one of: " +
+                            BadMessagePage::KindList());
+    }
+    const auto kind = BadMessagePage::ParseKind(*value);
+    if (!kind) {
+      return Error(url, "unknown kind '" + *value + "' (expected one of: " +
+                            BadMessagePage::KindList() + ")");
+    }
+    return std::make_unique<BadMessagePage>(url, *kind, host);
   }
   if (name == "blank") return std::make_unique<BlankPage>(url);
   if (name == "clock") return std::make_unique<ClockPage>(url);
   if (name == "bounce") return std::make_unique<BouncePage>(url);
   if (name == "paint") return std::make_unique<PaintPage>(url);
-  return std::make_unique<StampPage>(url);
+  if (name == "stamp") return std::make_unique<StampPage>(url);
+  if (name == "frames") return std::make_unique<FramesPage>(url);
+  if (name == "slow") return std::make_unique<SlowPage>(url);
+  if (name == "leak") return std::make_unique<LeakPage>(url, host);
+  if (name == "flood") return std::make_unique<FloodPage>(url, host);
+  if (name == "fork-bomb") return std::make_unique<ForkBombPage>(url, host);
+  if (name == "escape") return std::make_unique<EscapePage>(url, host);
+  return std::make_unique<BadSyscallPage>(url, host);
 }
 
 }  // namespace
 
-std::unique_ptr<Page> CreatePage(const std::string& url) {
+std::unique_ptr<Page> CreatePage(const std::string& url, PageHost* host) {
   try {
-    return CreatePageOrError(url);
+    return CreatePageOrError(url, host);
   } catch (...) {
     // Only std::bad_alloc is possible; an error page is the best we can do.
     return std::make_unique<ErrorPage>(std::string(), "out of memory");

@@ -11,6 +11,7 @@
 #include "common/fd_passing.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "tab/sandbox.h"
 
 namespace tabsim {
 namespace {
@@ -19,6 +20,10 @@ constexpr int kHandshakeTimeoutMs = 10000;
 // Reads per loop iteration: enough to drain a burst, bounded so a flood of
 // input cannot starve rendering.
 constexpr int kMaxReadsPerIteration = 16;
+// After a Shutdown, how long to wait for the manager to close its end.
+constexpr int kCloseDrainMs = 500;
+// LogLines from pages are cut to this many bytes.
+constexpr size_t kMaxLogText = 1024;
 
 int MillisecondsUntil(Clock::time_point when, Clock::time_point now) {
   if (when <= now) return 0;
@@ -48,6 +53,8 @@ int TabProcess::Run() {
     return kTabExitChannel;
   }
   if (int rc = Handshake(); rc != kTabExitOk) return rc;
+  // The HelloReply goes out before the page's first (maybe slow) frame.
+  Flush();
 
   while (running_) {
     Clock::time_point now = Clock::now();
@@ -61,13 +68,16 @@ int TabProcess::Run() {
     if (!Flush()) break;
 
     now = Clock::now();
-    bool buffer_free = region_->owned[0] || region_->owned[1];
     int timeout = -1;
-    if (page_->NeedsFrame(now)) {
-      // Render as soon as a buffer comes back; the release will wake us.
-      timeout = buffer_free ? 0 : -1;
+    const bool needs_frame = page_->NeedsFrame(now);
+    if (needs_frame && CanRender()) {
+      timeout = 0;
     } else if (auto wakeup = page_->NextWakeup()) {
       timeout = MillisecondsUntil(*wakeup, now);
+      // A frame that cannot be rendered yet waits for a buffer to come
+      // back (the release wakes us) or, over the socket, for the outbox to
+      // drain (POLLOUT wakes us), not in a busy loop.
+      if (needs_frame && timeout == 0) timeout = -1;
     }
     pollfd poll_fd{channel_.get(), POLLIN, 0};
     if (!outbox_.empty()) poll_fd.events |= POLLOUT;
@@ -81,7 +91,28 @@ int TabProcess::Run() {
     }
   }
   Flush();
+  if (shutdown_received_) CloseGracefully();
   return exit_code_;
+}
+
+void TabProcess::CloseGracefully() {
+  // Closing a UNIX socket with unread bytes (a FrameRelease still in
+  // flight) makes the manager's next read fail with ECONNRESET. Instead:
+  // end our side, then discard input until the manager closes its side.
+  if (!write_shut_) ::shutdown(channel_.get(), SHUT_WR);
+  write_shut_ = true;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(kCloseDrainMs);
+  char discard[4096];
+  for (;;) {
+    ssize_t got = ::recv(channel_.get(), discard, sizeof(discard), 0);
+    if (got == 0) return;  // the manager closed its end
+    if (got < 0 && errno != EAGAIN && errno != EINTR) return;
+    if (got > 0) continue;
+    const int timeout = MillisecondsUntil(deadline, Clock::now());
+    if (timeout == 0) return;
+    pollfd poll_fd{channel_.get(), POLLIN, 0};
+    if (::poll(&poll_fd, 1, timeout) == 0) return;
+  }
 }
 
 int TabProcess::Handshake() {
@@ -155,6 +186,20 @@ int TabProcess::Handshake() {
   }
   std::string url = hello.url();
   Send(outgoing_);
+  if (options_.sandbox) {
+    SandboxOptions sandbox;
+    sandbox.memory_limit_bytes = options_.memory_limit_bytes;
+    if (Status status = EnterSandbox(sandbox); !status.ok()) {
+      TABSIM_LOG(kError) << "cannot enter the sandbox: "
+                         << status.error().message;
+      return kTabExitSandbox;
+    }
+  } else {
+    SendLog("SANDBOX DISABLED (--no-sandbox): this tab can open files, "
+            "connect, fork and exec as the user running tabsim");
+  }
+  if (options_.frames_over_socket)
+    SendLog("frames over the socket (--frames-over-socket)");
   LoadPage(url);
   // Messages that came in the same read as the Hello.
   std::string_view payload;
@@ -190,7 +235,7 @@ bool TabProcess::AdoptRegion(UniqueFd fd, uint32_t generation, int width,
 }
 
 void TabProcess::LoadPage(const std::string& url) {
-  page_ = CreatePage(url);
+  page_ = CreatePage(url, this);
   page_->Start(Clock::now(), region_->width, region_->height);
 }
 
@@ -302,6 +347,7 @@ bool TabProcess::HandleMessage(const proto::ManagerToTab& message) {
       Send(outgoing_);
       return true;
     case proto::ManagerToTab::kShutdown:
+      shutdown_received_ = true;
       running_ = false;
       exit_code_ = kTabExitOk;
       return false;
@@ -315,7 +361,44 @@ bool TabProcess::HandleMessage(const proto::ManagerToTab& message) {
   return false;
 }
 
+bool TabProcess::CanRender() const {
+  if (options_.frames_over_socket) {
+    // At most ~2 frames of bytes queued: render while one or less is.
+    return !write_shut_ &&
+           outbox_.size() <= FrameBytes(region_->width, region_->height);
+  }
+  return region_->owned[0] || region_->owned[1];
+}
+
+void TabProcess::RenderToSocket() {
+  Clock::time_point now = Clock::now();
+  if (!page_->NeedsFrame(now) || !CanRender()) return;
+  const Region& r = *region_;
+  socket_frame_.resize(size_t(r.width) * size_t(r.height));
+  Canvas canvas(socket_frame_.data(), r.width, r.height, r.width);
+  page_->Render(canvas, now);  // the whole frame travels: damage unused
+  const uint64_t sequence = ++frame_sequence_;
+  const auto* bytes = reinterpret_cast<const char*>(socket_frame_.data());
+  const size_t total = FrameBytes(r.width, r.height);
+  for (size_t offset = 0; offset < total; offset += kFramePixelsChunk) {
+    const size_t size = std::min(kFramePixelsChunk, total - offset);
+    auto* chunk = outgoing_.mutable_frame_pixels();
+    chunk->set_frame_sequence(sequence);
+    chunk->set_offset(offset);
+    chunk->set_pixels(bytes + offset, size);
+    chunk->set_last(offset + size == total);
+    chunk->set_last_input_sequence(last_input_applied_);
+    Send(outgoing_, kMaxFramePixelsMessageSize);
+  }
+  // Do not keep a frame's worth of bytes alive in the reused message.
+  outgoing_.Clear();
+}
+
 void TabProcess::MaybeRender() {
+  if (options_.frames_over_socket) {
+    RenderToSocket();
+    return;
+  }
   Clock::time_point now = Clock::now();
   if (!page_->NeedsFrame(now)) return;
   int index = region_->owned[0] ? 0 : region_->owned[1] ? 1 : -1;
@@ -332,6 +415,7 @@ void TabProcess::MaybeRender() {
   int x1 = std::clamp(damage.x + std::max(damage.width, 0), 0, r.width);
   int y1 = std::clamp(damage.y + std::max(damage.height, 0), 0, r.height);
   r.owned[index] = false;
+  last_frame_buffer_ = index;
   auto* frame = outgoing_.mutable_frame_ready();
   frame->set_buffer_index(static_cast<uint32_t>(index));
   frame->set_frame_sequence(++frame_sequence_);
@@ -345,11 +429,53 @@ void TabProcess::MaybeRender() {
   Send(outgoing_);
 }
 
-void TabProcess::Send(const proto::TabToManager& message) {
-  AppendFrame(message, kMaxMessageSize, &outbox_);
+void TabProcess::Send(const proto::TabToManager& message,
+                      size_t max_message_size) {
+  if (shutdown_write_pending_ || write_shut_) return;
+  AppendFrame(message, max_message_size, &outbox_);
 }
 
+void TabProcess::SendLog(std::string_view text) {
+  auto* line = outgoing_.mutable_log_line();
+  line->set_level(proto::LogLine::WARNING);
+  line->set_text(std::string(text.substr(0, kMaxLogText)));
+  Send(outgoing_);
+}
+
+void TabProcess::SendRawBytes(std::string_view bytes) {
+  if (shutdown_write_pending_ || write_shut_) return;
+  outbox_.append(bytes);
+}
+
+void TabProcess::SendFrameReady(uint32_t buffer_index) {
+  const Region& r = *region_;
+  auto* frame = outgoing_.mutable_frame_ready();
+  frame->set_buffer_index(buffer_index);
+  frame->set_frame_sequence(++frame_sequence_);
+  frame->set_last_input_sequence(last_input_applied_);
+  frame->set_region_generation(r.generation);
+  auto* rect = frame->mutable_damage();
+  rect->set_x(0);
+  rect->set_y(0);
+  rect->set_width(static_cast<uint32_t>(r.width));
+  rect->set_height(static_cast<uint32_t>(r.height));
+  Send(outgoing_);
+}
+
+void TabProcess::SendHelloReply(uint32_t protocol_version) {
+  auto* reply = outgoing_.mutable_hello_reply();
+  reply->set_protocol_version(protocol_version);
+  reply->set_tab_id(static_cast<uint32_t>(options_.tab_id));
+  reply->set_width(static_cast<uint32_t>(region_->width));
+  reply->set_height(static_cast<uint32_t>(region_->height));
+  reply->set_pid(::getpid());
+  Send(outgoing_);
+}
+
+void TabProcess::ShutdownWrite() { shutdown_write_pending_ = true; }
+
 bool TabProcess::Flush() {
+  if (write_shut_) return true;
   size_t position = 0;
   while (position < outbox_.size()) {
     ssize_t sent = ::send(channel_.get(), outbox_.data() + position,
@@ -368,6 +494,12 @@ bool TabProcess::Flush() {
     position += static_cast<size_t>(sent);
   }
   outbox_.erase(0, position);
+  if (shutdown_write_pending_ && outbox_.empty()) {
+    // The manager sees end of stream; we keep running and reading.
+    ::shutdown(channel_.get(), SHUT_WR);
+    shutdown_write_pending_ = false;
+    write_shut_ = true;
+  }
   return true;
 }
 

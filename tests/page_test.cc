@@ -12,6 +12,7 @@
 
 #include "tab/key_codes.h"
 #include "tab/paint_page.h"
+#include "tab/slow_page.h"
 #include "tab/stamp_page.h"
 
 namespace tabsim {
@@ -62,6 +63,22 @@ TEST(PageFactoryTest, KnownPagesHaveTheirTitles) {
       {"sim://crash", "Crash"},   {"sim://crash?after=250", "Crash"},
       {"sim://hang", "Hang"},     {"sim://hang?after=0", "Hang"},
       {"sim://stamp", "Stamp"},   {"SIM://Blank/", "Blank"},
+      {"sim://abort", "Abort"},   {"sim://abort?after=10", "Abort"},
+      {"sim://exit", "Exit"},     {"sim://exit?code=0", "Exit"},
+      {"sim://exit?code=255&after=5", "Exit"},
+      {"sim://slow", "Slow"},     {"sim://leak", "Leak"},
+      {"sim://flood", "Flood"},   {"sim://fork-bomb", "Fork bomb"},
+      {"sim://escape", "Escape"}, {"sim://bad-syscall", "Bad syscall"},
+      {"sim://frames", "Frames"}, {"SIM://Fork-Bomb/", "Fork bomb"},
+      {"sim://bad-message?kind=oversized-length", "Bad message"},
+      {"sim://bad-message?kind=garbage", "Bad message"},
+      {"sim://bad-message?kind=truncated", "Bad message"},
+      {"sim://bad-message?kind=unknown-type", "Bad message"},
+      {"sim://bad-message?kind=bad-buffer-index", "Bad message"},
+      {"sim://bad-message?kind=held-buffer", "Bad message"},
+      {"sim://bad-message?kind=wrong-version", "Bad message"},
+      {"sim://bad-message?kind=shrink-memfd", "Bad message"},
+      {"sim://bad-message?kind=grow-memfd", "Bad message"},
   };
   for (const auto& [url, title] : cases) {
     const auto page = CreatePage(url);
@@ -90,6 +107,22 @@ TEST(PageFactoryTest, BadUrlsGiveTheErrorPage) {
       "sim://clock?after=5",
       "sim://blank?x=1",
       "sim://blank\x01\xff",
+      "sim://exit?code=256",
+      "sim://exit?code=-1",
+      "sim://exit?code=",
+      "sim://exit?code=1e2",
+      "sim://exit?code=0007",
+      "sim://exit?code=1&code=2",
+      "sim://abort?code=1",
+      "sim://bad-message",
+      "sim://bad-message?kind=",
+      "sim://bad-message?kind=Garbage",
+      "sim://bad-message?kind=nope",
+      "sim://bad-message?kind=garbage&after=1",
+      "sim://escape?x=1",
+      "sim://leak?limit=5",
+      "sim://frames?fast=1",
+      "sim://forkbomb",
   };
   for (const char* url : urls) {
     const auto page = CreatePage(url);
@@ -102,9 +135,14 @@ TEST(PageFactoryTest, BadUrlsGiveTheErrorPage) {
 }
 
 TEST(PageTest, EveryPageRendersEveryPixelAtAnySize) {
+  // sim://slow is left out: each of its frames takes 200 ms.
   const char* urls[] = {"sim://blank", "sim://clock", "sim://bounce",
                         "sim://paint", "sim://crash", "sim://hang",
-                        "sim://stamp", "sim://what?", "sim://crash?after=abc"};
+                        "sim://stamp", "sim://what?", "sim://crash?after=abc",
+                        "sim://abort", "sim://exit?code=3", "sim://leak",
+                        "sim://flood", "sim://fork-bomb", "sim://escape",
+                        "sim://bad-syscall", "sim://frames",
+                        "sim://bad-message?kind=garbage"};
   const std::pair<int, int> sizes[] = {{1, 1}, {2, 1},   {1, 3},    {3, 2},
                                        {7, 5}, {33, 17}, {640, 480}};
   for (const char* url : urls) {
@@ -345,6 +383,18 @@ TEST(HostilePageDeathTest, CrashSegfaults) {
         s.page->Tick(s.start + milliseconds(5));
       },
       testing::KilledBySignal(SIGSEGV), "");
+}
+
+TEST(SlowPageTest, EveryRenderTakesItsTime) {
+  auto s = StartPage("sim://slow", 80, 60);
+  Frame frame(80, 60);
+  const auto before = Clock::now();
+  RenderInto(*s.page, frame, s.start);
+  EXPECT_GE(Clock::now() - before, SlowPage::kRenderTime);
+  EXPECT_FALSE(frame.AnyPoison());
+  EXPECT_FALSE(s.page->NeedsFrame(s.start));
+  s.page->OnKey({KeyAction::kDown, kKeyCharacter, "a"});
+  EXPECT_TRUE(s.page->NeedsFrame(s.start));
 }
 
 }  // namespace
