@@ -1,4 +1,7 @@
-// `tabsim ctl`. See ctl_command.cc.
+// `tabsim ctl [--control PATH] COMMAND ...`: drives a running manager over
+// its control socket (control_client.h). Synchronous; prints one line per
+// error and returns 2 for usage errors, 1 for everything else that failed
+// (no manager, unknown tab, bad URL, tab dead), 0 on success.
 #ifndef TABSIM_MANAGER_CTL_COMMAND_H_
 #define TABSIM_MANAGER_CTL_COMMAND_H_
 
@@ -7,9 +10,11 @@
 
 namespace tabsim {
 
+extern const char kCtlUsage[];
+
 // Returns the process exit code.
 int CtlCommand(const std::vector<std::string>& args);
 
 }  // namespace tabsim
 
-#endif
+#endif  // TABSIM_MANAGER_CTL_COMMAND_H_

@@ -20,6 +20,8 @@ constexpr char kUsage[] =
     "\n"
     "Commands:\n"
     "  run     start the manager and its tabs (tabsim run --help)\n"
+    "  ctl     drive a running manager: list, open, kill, snapshot, watch...\n"
+    "          (tabsim ctl --help)\n"
     "  help    this text\n"
     "\n"
     "Environment: TABSIM_LOG_LEVEL=debug|info|warning|error|none,\n"

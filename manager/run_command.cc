@@ -1,6 +1,9 @@
 #include "manager/run_command.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,25 +16,36 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <memory>
+#include <optional>
 
 #include "common/check.h"
+#include "manager/control_path.h"
+#include "manager/control_server.h"
 #include "manager/event_printer.h"
 #include "manager/run_options.h"
 #include "manager/summary.h"
 #include "manager/tab_executable.h"
 #include "manager/tab_host.h"
+#include "manager/task_manager.h"
+#include "manager/terminal.h"
+#include "manager/tui.h"
 
 namespace tabsim {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-// Opens the tabs, waits for a signal or the end of --duration, then shuts
-// every tab down in order.
+// Opens the tabs, waits for a signal, the end of --duration or a quit from
+// the UI (`quit` cancelled), then shuts every tab down in order and calls
+// `done` so the front ends stop too.
 asio::awaitable<void> Serve(TabHost& host, const RunOptions& options,
-                            int* exit_code) {
+                            asio::steady_timer& quit, int* exit_code,
+                            std::function<void()> done) {
   auto executor = co_await asio::this_coro::executor;
   asio::signal_set signals(executor, SIGINT, SIGTERM);
   for (int i = 0; i < options.tabs; ++i) {
@@ -51,9 +65,9 @@ asio::awaitable<void> Serve(TabHost& host, const RunOptions& options,
     } else {
       duration.expires_at(asio::steady_timer::time_point::max());
     }
-    auto which = co_await (
-        signals.async_wait(asio::as_tuple(asio::use_awaitable)) ||
-        duration.async_wait(asio::as_tuple(asio::use_awaitable)));
+    auto which = co_await (signals.async_wait(kNoThrow) ||
+                           duration.async_wait(kNoThrow) ||
+                           quit.async_wait(kNoThrow));
     if (which.index() == 0) {
       int signal_number = std::get<1>(std::get<0>(which));
       std::fprintf(stderr, "tabsim: %s, shutting down\n",
@@ -61,7 +75,52 @@ asio::awaitable<void> Serve(TabHost& host, const RunOptions& options,
     }
   }
   co_await host.Shutdown();
+  done();
 }
+
+// Refreshes the task manager's rates once a second until `stop` is set.
+asio::awaitable<void> SampleLoop(TaskManager& tasks, asio::steady_timer& timer,
+                                 const bool& stop) {
+  while (!stop) {
+    timer.expires_after(std::chrono::seconds(1));
+    co_await timer.async_wait(kNoThrow);
+    if (stop) break;
+    tasks.Sample(std::chrono::steady_clock::now());
+  }
+}
+
+// While the TUI owns the terminal, stderr (ours and every tab's, which
+// inherit it) goes to a log file so it cannot scribble over the screen.
+class StderrRedirect {
+ public:
+  StderrRedirect() {
+    std::string dir = DefaultControlDirectory();
+    if (EnsurePrivateDirectory(dir).ok())
+      path_ = dir + "/manager-" + std::to_string(::getpid()) + ".log";
+    UniqueFd file(::open(path_.empty() ? "/dev/null" : path_.c_str(),
+                         O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!file.IsValid()) return;
+    saved_ = UniqueFd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 0));
+    if (saved_.IsValid()) ::dup2(file.get(), STDERR_FILENO);
+  }
+  ~StderrRedirect() {
+    if (!saved_.IsValid()) return;
+    ::dup2(saved_.get(), STDERR_FILENO);
+    if (path_.empty()) return;
+    struct stat info {};
+    if (::stat(path_.c_str(), &info) == 0 && info.st_size > 0) {
+      std::fprintf(stderr, "tabsim: log messages of this run are in %s\n",
+                   path_.c_str());
+    } else {
+      ::unlink(path_.c_str());
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  UniqueFd saved_;
+};
 
 }  // namespace
 
@@ -76,12 +135,20 @@ int RunCommand(const std::vector<std::string>& args) {
     std::fputs(kRunUsage, stdout);
     return 0;
   }
+  if (options.ui == UiMode::kAuto)
+    options.ui = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)
+                     ? UiMode::kTui
+                     : UiMode::kNone;
   auto tab_exe = FindTabExecutable(options.tab_executable);
   if (!tab_exe.ok()) {
     std::fprintf(stderr, "tabsim run: %s (set --tab-exe)\n",
                  tab_exe.error().message.c_str());
     return 1;
   }
+  if (options.no_sandbox)
+    std::fprintf(stderr,
+                 "tabsim run: WARNING: --no-sandbox: tabs run WITHOUT their "
+                 "sandbox; a hostile page can do anything you can\n");
   ::signal(SIGPIPE, SIG_IGN);
 
   asio::io_context io(1);  // one thread: no locking inside Asio
@@ -89,20 +156,87 @@ int RunCommand(const std::vector<std::string>& args) {
   host_options.tab_executable = *tab_exe;
   host_options.width = options.width;
   host_options.height = options.height;
+  host_options.extra_tab_args = options.ExtraTabArgs();
   TabHost host(io, host_options);
-  EventPrinter printer(stdout);
-  host.AddObserver(&printer);
+  TaskManager tasks(host);
+  host.AddObserver(&tasks);
+
+  // The control socket. An explicit --control path that is taken is an
+  // error; the default one being taken (another manager of ours running)
+  // only costs this run its socket.
+  std::unique_ptr<ControlServer> control;
+  if (options.control_path != "none") {
+    bool is_default = options.control_path.empty();
+    std::string path = is_default ? DefaultControlPath() : options.control_path;
+    auto listening = ListenControlSocket(path, is_default);
+    if (!listening.ok()) {
+      if (!is_default) {
+        std::fprintf(stderr, "tabsim run: %s\n",
+                     listening.error().message.c_str());
+        return 1;
+      }
+      std::fprintf(stderr, "tabsim run: no control socket: %s\n",
+                   listening.error().message.c_str());
+    } else {
+      control = std::make_unique<ControlServer>(
+          io.get_executor(), host, tasks, std::move(listening).value(), path);
+      host.AddObserver(control.get());
+    }
+  }
+
+  std::unique_ptr<Terminal> terminal;
+  std::optional<StderrRedirect> redirect;
+  std::unique_ptr<Tui> tui;
+  std::optional<EventPrinter> printer;
+  asio::steady_timer quit(io, asio::steady_timer::time_point::max());
+  if (options.ui == UiMode::kTui) {
+    auto opened = Terminal::Open(STDIN_FILENO, STDOUT_FILENO);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "tabsim run: %s\n", opened.error().message.c_str());
+      return 1;
+    }
+    terminal = std::move(opened).value();
+    redirect.emplace();
+    Tui::Options tui_options;
+    tui_options.new_tab_pages = options.pages;
+    tui_options.control_path = control ? control->path() : "";
+    tui_options.log_path = redirect->path();
+    tui = std::make_unique<Tui>(io.get_executor(), host, tasks, terminal.get(),
+                                tui_options, [&quit] { quit.cancel(); });
+    host.AddObserver(tui.get());
+  } else {
+    printer.emplace(stdout);
+    host.AddObserver(&*printer);
+  }
+
+  bool stopping = false;
+  asio::steady_timer sample_timer(io);
+  auto done = [&] {
+    stopping = true;
+    sample_timer.cancel();
+    if (tui) tui->Stop();
+    if (control) control->Stop();
+  };
 
   int exit_code = 0;
   auto start = std::chrono::steady_clock::now();
-  asio::co_spawn(io, Serve(host, options, &exit_code),
-                 [](std::exception_ptr error) {
-                   TABSIM_CHECK(!error) << "the serve coroutine threw";
-                 });
+  auto must_not_throw = [](std::exception_ptr error) {
+    TABSIM_CHECK(!error) << "a manager coroutine threw";
+  };
+  asio::co_spawn(io, Serve(host, options, quit, &exit_code, done),
+                 must_not_throw);
+  asio::co_spawn(io, SampleLoop(tasks, sample_timer, stopping), must_not_throw);
+  if (control) asio::co_spawn(io, control->Run(), must_not_throw);
+  if (tui) asio::co_spawn(io, tui->Run(), must_not_throw);
   io.run();
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start)
                        .count();
+  // Screen back first, then the end-of-run output on the normal screen.
+  if (tui) host.RemoveObserver(tui.get());
+  tui.reset();
+  if (terminal) terminal->Restore();
+  redirect.reset();
 
   std::printf("\n");
   PrintSummaryTable(host.tabs(), stdout);

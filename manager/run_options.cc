@@ -1,5 +1,6 @@
 #include "manager/run_options.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -20,10 +21,17 @@ const char kRunUsage[] =
     "                     (default: sim://clock, sim://bounce, sim://paint)\n"
     "  --size WxH         frame size of every tab (default 480x320)\n"
     "  --duration SECONDS stop after this long (default: run until Ctrl-C)\n"
-    "  --ui none          the user interface: none prints event lines\n"
+    "  --ui tui|none      tui: live thumbnails and a task manager (default on a\n"
+    "                     terminal); none: one line per event\n"
     "  --json FILE        also write the summary as JSON to FILE\n"
     "  --tab-exe PATH     the tab program (default: tabsim-tab next to tabsim;\n"
     "                     also TABSIM_TAB_EXE)\n"
+    "  --control PATH     the control socket for `tabsim ctl` (default under\n"
+    "                     $XDG_RUNTIME_DIR/tabsim/, else /tmp/tabsim-UID/;\n"
+    "                     none: no control socket)\n"
+    "  --no-sandbox       run tabs without their sandbox (unsafe; warns)\n"
+    "  --tab-memory-limit SIZE  address-space limit of each tab: bytes, or\n"
+    "                     with K, M or G (e.g. 256M)\n"
     "  -h, --help         this text\n"
     "\n"
     "Pages: sim://blank sim://clock sim://bounce sim://paint sim://crash[?after=MS]\n"
@@ -58,6 +66,47 @@ Result<std::pair<int, int>> ParseSize(const std::string& text) {
   return std::pair<int, int>(int(*width), int(*height));
 }
 
+Result<uint64_t> ParseMemorySize(const std::string& option,
+                                 const std::string& text) {
+  auto bad = [&] {
+    return Error{option + ": '" + text +
+                     "' is not a size (bytes, or a number with K, M or G; "
+                     "from 1M to 1024G)",
+                 EINVAL};
+  };
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])))
+    return bad();
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long number = std::strtoull(text.c_str(), &end, 10);
+  if (errno != 0) return bad();
+  std::string suffix = end;
+  for (char& c : suffix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (suffix.size() == 2 && suffix[1] == 'B') suffix.pop_back();
+  if (suffix.size() == 3 && suffix.substr(1) == "IB") suffix.resize(1);
+  int shift = 0;
+  if (suffix.empty() || suffix == "B") shift = 0;
+  else if (suffix == "K") shift = 10;
+  else if (suffix == "M") shift = 20;
+  else if (suffix == "G") shift = 30;
+  else return bad();
+  constexpr unsigned long long kMin = 1ull << 20, kMax = 1ull << 40;
+  if (number > (kMax >> shift)) return bad();
+  unsigned long long bytes = number << shift;
+  if (bytes < kMin) return bad();
+  return uint64_t{bytes};
+}
+
+std::vector<std::string> RunOptions::ExtraTabArgs() const {
+  std::vector<std::string> args;
+  if (no_sandbox) args.push_back("--no-sandbox");
+  if (tab_memory_limit != 0) {
+    args.push_back("--memory-limit");
+    args.push_back(std::to_string(tab_memory_limit));
+  }
+  return args;
+}
+
 Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
   RunOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -69,6 +118,10 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
     if (arg.rfind("--", 0) != 0)
       return Error{"unexpected argument '" + arg + "' (see tabsim run --help)",
                    EINVAL};
+    if (arg == "--no-sandbox") {
+      options.no_sandbox = true;
+      continue;
+    }
     if (i + 1 >= args.size())
       return Error{arg + " needs a value (see tabsim run --help)", EINVAL};
     const std::string& value = args[++i];
@@ -93,16 +146,28 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
                      EINVAL};
       options.duration_seconds = seconds;
     } else if (arg == "--ui") {
-      if (value != "none")
-        return Error{"--ui: '" + value + "' is not a user interface (have: none)",
+      if (value == "none") {
+        options.ui = UiMode::kNone;
+      } else if (value == "tui") {
+        options.ui = UiMode::kTui;
+      } else {
+        return Error{"--ui: '" + value +
+                         "' is not a user interface (have: tui, none)",
                      EINVAL};
-      options.ui = UiMode::kNone;
+      }
     } else if (arg == "--json") {
       if (value.empty()) return Error{"--json: empty file name", EINVAL};
       options.json_path = value;
     } else if (arg == "--tab-exe") {
       if (value.empty()) return Error{"--tab-exe: empty path", EINVAL};
       options.tab_executable = value;
+    } else if (arg == "--control") {
+      if (value.empty()) return Error{"--control: empty path", EINVAL};
+      options.control_path = value;
+    } else if (arg == "--tab-memory-limit") {
+      auto bytes = ParseMemorySize(arg, value);
+      if (!bytes.ok()) return bytes.error();
+      options.tab_memory_limit = *bytes;
     } else {
       return Error{"unknown option '" + arg + "' (see tabsim run --help)", EINVAL};
     }

@@ -4,6 +4,7 @@
 #ifndef TABSIM_MANAGER_RUN_OPTIONS_H_
 #define TABSIM_MANAGER_RUN_OPTIONS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,7 +13,8 @@
 
 namespace tabsim {
 
-enum class UiMode { kNone };
+// kAuto: the TUI when stdin and stdout are terminals, else none.
+enum class UiMode { kAuto, kNone, kTui };
 
 struct RunOptions {
   int tabs = 0;                    // 0: one per --page, or 3
@@ -20,9 +22,17 @@ struct RunOptions {
   int width = 480;
   int height = 320;
   std::optional<double> duration_seconds;
-  UiMode ui = UiMode::kNone;
+  UiMode ui = UiMode::kAuto;
   std::string json_path;
   std::string tab_executable;  // empty: next to this binary
+  // The control socket: empty for the default path (see control_path.h),
+  // "none" for no control socket.
+  std::string control_path;
+  bool no_sandbox = false;
+  uint64_t tab_memory_limit = 0;  // bytes; 0: the tab's default
+  // Arguments for every tab process (--no-sandbox, --memory-limit N), in
+  // the form TabHost::Options::extra_tab_args wants.
+  std::vector<std::string> ExtraTabArgs() const;
   bool help = false;
 };
 
@@ -31,6 +41,11 @@ inline constexpr int kMaxTabs = 1024;
 Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args);
 // "640x480" -> {640, 480}, within 1..kMaxFrameDimension.
 Result<std::pair<int, int>> ParseSize(const std::string& text);
+
+// "256M", "1G", "4096", "64k" -> bytes (binary units: K = 1024). At least
+// 1 MiB, at most 1 TiB.
+Result<uint64_t> ParseMemorySize(const std::string& option,
+                                 const std::string& text);
 
 extern const char kRunUsage[];
 

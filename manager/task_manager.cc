@@ -1,0 +1,145 @@
+#include "manager/task_manager.h"
+
+#include <unistd.h>
+
+#include "manager/tab_host.h"
+#include "manager/tab_session.h"
+
+namespace tabsim {
+namespace {
+
+// Inputs remembered per tab; a page that never answers must not grow this.
+constexpr size_t kMaxPendingInputs = 1024;
+
+}  // namespace
+
+TaskManager::TaskManager(TabHost& host)
+    : host_(host), last_sample_(Clock::now()), started_(last_sample_) {}
+
+void TaskManager::Sample(Clock::time_point now) {
+  double elapsed = std::chrono::duration<double>(now - last_sample_).count();
+  last_sample_ = now;
+  for (TabSession* tab : host_.tabs()) {
+    PerTab& t = tabs_[tab->id()];
+    const TabCounters& c = tab->counters();
+    if (t.counted_pid != tab->pid()) {
+      // A new process (reload) starts its counters from zero.
+      t.counted_pid = tab->pid();
+      t.frames = t.messages_in = t.messages_out = 0;
+    }
+    t.rates.pid = tab->pid();
+    if (tab->running() && elapsed > 0) {
+      t.rates.frames_per_second = double(c.frames - t.frames) / elapsed;
+      t.rates.messages_in_per_second =
+          double(c.messages_in - t.messages_in) / elapsed;
+      t.rates.messages_out_per_second =
+          double(c.messages_out - t.messages_out) / elapsed;
+      auto sample = ReadProcessSample(tab->pid());
+      if (sample.ok()) {
+        t.rates.cpu_percent = t.cpu.Update(tab->pid(), *sample, now);
+        t.rates.rss_bytes = sample->rss_bytes;
+      }
+    } else if (!tab->running()) {
+      t.rates = TabRates{tab->pid()};
+      t.rates.input_latency_ms = 0;
+    }
+    t.frames = c.frames;
+    t.messages_in = c.messages_in;
+    t.messages_out = c.messages_out;
+  }
+  auto own = ReadProcessSample(::getpid());
+  if (own.ok()) {
+    own_sample_ = *own;
+    double percent = own_cpu_.Update(::getpid(), *own, now);
+    own_cpu_percent_ = percent < 0 ? 0 : percent;
+  }
+  ++generation_;
+}
+
+Status TaskManager::SendInput(TabSession& tab, proto::InputEvent event) {
+  Status sent = tab.SendInput(std::move(event));
+  if (!sent.ok()) return sent;
+  PerTab& t = tabs_[tab.id()];
+  if (t.sent.size() >= kMaxPendingInputs) t.sent.pop_front();
+  t.sent.emplace_back(tab.counters().inputs_sent, Clock::now());
+  return sent;
+}
+
+void TaskManager::OnFrame(const TabSession& tab, const FrameView& frame) {
+  ++frames_total_;
+  auto it = tabs_.find(tab.id());
+  if (it == tabs_.end() || it->second.sent.empty()) return;
+  // The latency of the newest input this frame shows.
+  auto& sent = it->second.sent;
+  std::optional<Clock::time_point> newest;
+  while (!sent.empty() && sent.front().first <= frame.last_input_sequence) {
+    newest = sent.front().second;
+    sent.pop_front();
+  }
+  if (newest)
+    it->second.rates.input_latency_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - *newest)
+            .count();
+}
+
+void TaskManager::OnTabLost(const TabSession& tab) {
+  auto it = tabs_.find(tab.id());
+  if (it != tabs_.end()) it->second.sent.clear();
+}
+
+TaskManager::TabRates TaskManager::RatesOf(int id) const {
+  auto it = tabs_.find(id);
+  return it == tabs_.end() ? TabRates{} : it->second.rates;
+}
+
+control::TabInfo TaskManager::Describe(const TabSession& tab) const {
+  control::TabInfo info;
+  info.set_id(static_cast<uint32_t>(tab.id()));
+  info.set_pid(tab.pid());
+  info.set_url(tab.url());
+  info.set_title(tab.title());
+  info.set_state(ToString(tab.state()));
+  info.set_cause(tab.cause());
+  info.set_restarts(static_cast<uint32_t>(tab.restarts()));
+  info.set_frames(tab.counters().frames);
+  info.set_width(static_cast<uint32_t>(tab.width()));
+  info.set_height(static_cast<uint32_t>(tab.height()));
+  if (tab.running()) {
+    TabRates rates = RatesOf(tab.id());
+    if (rates.pid == tab.pid()) {
+      info.set_cpu_percent(rates.cpu_percent < 0 ? 0 : rates.cpu_percent);
+      info.set_rss_bytes(rates.rss_bytes);
+      info.set_messages_in_per_second(rates.messages_in_per_second);
+      info.set_messages_out_per_second(rates.messages_out_per_second);
+      info.set_frames_per_second(rates.frames_per_second);
+      info.set_input_latency_ms(rates.input_latency_ms);
+    }
+  }
+  return info;
+}
+
+control::ManagerStats TaskManager::ManagerStats() const {
+  control::ManagerStats stats;
+  stats.set_pid(::getpid());
+  stats.set_uptime_seconds(
+      std::chrono::duration<double>(Clock::now() - started_).count());
+  uint32_t tabs = 0, running = 0, crashed = 0;
+  for (TabSession* tab : host_.tabs()) {
+    ++tabs;
+    if (tab->running()) ++running;
+    if (tab->state() == TabState::kCrashed) ++crashed;
+  }
+  stats.set_tabs(tabs);
+  stats.set_running(running);
+  stats.set_crashed(crashed);
+  stats.set_cpu_percent(own_cpu_percent_);
+  // Memory and threads are read now (cheap); CPU needs Sample()'s interval.
+  auto own = ReadProcessSample(::getpid());
+  const ProcessSample& sample = own.ok() ? *own : own_sample_;
+  stats.set_rss_bytes(sample.rss_bytes);
+  stats.set_threads(static_cast<uint32_t>(sample.threads));
+  stats.set_frames(frames_total_);
+  return stats;
+}
+
+}  // namespace tabsim

@@ -1,0 +1,222 @@
+// End to end: a real `tabsim run` with a control socket, driven by the real
+// `tabsim ctl` binary (and, for the other-user check, a raw client).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "manager/control_client.h"
+#include "manager/png_writer.h"
+#include "tests/e2e_util.h"
+
+namespace tabsim {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Eventually;
+using testing::RunTabsim;
+
+constexpr uint32_t kStrokeColor = 0xFF1E1E5A;  // PaintPage::kStrokeColor
+constexpr uint32_t kWhite = 0xFFFFFFFF;
+
+class CtlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("tabsim-ctl-test");
+    ASSERT_FALSE(dir_.empty());
+    control_ = dir_ + "/ctl";
+    manager_ = std::make_unique<testing::ManagerProcess>(
+        control_, std::vector<std::string>{"--tabs", "1", "--page", "sim://clock"},
+        dir_ + "/manager.log");
+    ASSERT_TRUE(manager_->ready()) << testing::ReadFile(dir_ + "/manager.log");
+  }
+  void TearDown() override {
+    manager_.reset();
+    testing::RemoveTree(dir_);
+  }
+  testing::CommandResult Ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"ctl", "--control", control_});
+    return RunTabsim(args, dir_);
+  }
+  // The state of tab `id` as `list --json` reports it.
+  std::string StateOf(int id) {
+    auto client = ControlClient::Connect(control_);
+    if (!client.ok()) return "?";
+    control::ControlRequest request;
+    request.mutable_list();
+    auto reply = client->Call(request);
+    if (!reply.ok()) return "?";
+    for (const auto& tab : reply->list().tabs())
+      if (int(tab.id()) == id) return tab.state();
+    return "none";
+  }
+
+  std::string dir_;
+  std::string control_;
+  std::unique_ptr<testing::ManagerProcess> manager_;
+};
+
+TEST_F(CtlTest, ClickOnPaintThenSnapshotShowsThePaintedPixels) {
+  auto opened = Ctl({"open", "sim://paint"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_NE(opened.out.find("tab 2 opened"), std::string::npos) << opened.out;
+  ASSERT_TRUE(Eventually([&] { return StateOf(2) == "live"; }, 5s));
+
+  auto clicked = Ctl({"click", "2", "100", "120"});
+  ASSERT_EQ(clicked.exit_code, 0) << clicked.err;
+  auto typed = Ctl({"type", "2", "hi"});
+  ASSERT_EQ(typed.exit_code, 0) << typed.err;
+
+  std::string png = dir_ + "/paint.png";
+  Image image;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        if (Ctl({"snapshot", "2", png}).exit_code != 0) return false;
+        auto decoded = ReadPng(png);
+        if (!decoded.ok()) return false;
+        image = std::move(decoded).value();
+        return image.at(100, 120) == kStrokeColor;
+      },
+      5s))
+      << "the click never showed up in a snapshot";
+  EXPECT_EQ(image.width, 480);
+  EXPECT_EQ(image.height, 320);
+  EXPECT_EQ(image.at(400, 300), kWhite) << "away from the click: untouched";
+  EXPECT_EQ(image.at(100 + 10, 120), kWhite) << "a click is a dot, not a line";
+}
+
+TEST_F(CtlTest, KillShowsTheCauseInListAndReloadBringsItBack) {
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
+  auto killed = Ctl({"kill", "1"});
+  ASSERT_EQ(killed.exit_code, 0) << killed.err;
+  EXPECT_NE(killed.out.find("SIGKILL"), std::string::npos);
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "crashed"; }, 5s));
+  auto list = Ctl({"list"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.out.find("killed by signal 9 (SIGKILL)"), std::string::npos)
+      << list.out;
+  auto json = Ctl({"list", "--json"});
+  EXPECT_NE(json.out.find("\"cause\": \"killed by signal 9 (SIGKILL)\""),
+            std::string::npos)
+      << json.out;
+
+  auto dead = Ctl({"click", "1", "5", "5"});
+  EXPECT_EQ(dead.exit_code, 1);
+  EXPECT_NE(dead.err.find("tab 1 is crashed"), std::string::npos) << dead.err;
+
+  auto reloaded = Ctl({"reload", "1"});
+  ASSERT_EQ(reloaded.exit_code, 0) << reloaded.err;
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
+  auto terminated = Ctl({"kill", "1", "--signal", "TERM"});
+  ASSERT_EQ(terminated.exit_code, 0) << terminated.err;
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "crashed"; }, 5s));
+  EXPECT_NE(Ctl({"list"}).out.find("SIGTERM"), std::string::npos);
+}
+
+TEST_F(CtlTest, ErrorsAreOneLineWithANonZeroExit) {
+  auto one_line = [](const testing::CommandResult& r) {
+    return !r.err.empty() && r.err.find('\n') == r.err.size() - 1;
+  };
+  auto unknown = Ctl({"kill", "99"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.err, "tabsim ctl: no tab 99\n");
+  auto bad_url = Ctl({"open", "not a url"});
+  EXPECT_EQ(bad_url.exit_code, 2);
+  EXPECT_NE(bad_url.err.find("bad URL"), std::string::npos);
+  EXPECT_TRUE(one_line(bad_url));
+  for (std::vector<std::string> usage :
+       {std::vector<std::string>{"frobnicate"}, {"click", "1"}, {"click", "x", "1", "2"},
+        {"resize", "1", "big"}, {"key", "1", "hyper"}, {"kill", "1", "--signal", "NOPE"},
+        {"list", "--yaml"}}) {
+    auto result = Ctl(usage);
+    EXPECT_EQ(result.exit_code, 2) << usage[0];
+    EXPECT_TRUE(one_line(result)) << result.err;
+  }
+  auto outside = Ctl({"click", "1", "5000", "5"});
+  EXPECT_EQ(outside.exit_code, 1);
+  EXPECT_NE(outside.err.find("outside"), std::string::npos);
+
+  auto nobody = RunTabsim({"ctl", "--control", dir_ + "/nothing-here", "list"}, dir_);
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_NE(nobody.err.find("no tabsim manager running"), std::string::npos);
+  EXPECT_TRUE(one_line(nobody));
+}
+
+TEST_F(CtlTest, StatsWatchAndTheManagerStaysSingleThreaded) {
+  auto stats = Ctl({"stats"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_NE(stats.out.find("1 threads"), std::string::npos) << stats.out;
+  EXPECT_EQ(testing::ThreadCount(manager_->pid()), 1);
+
+  // watch: a raw client, to read its stream with a deadline.
+  auto watcher = ControlClient::Connect(control_);
+  ASSERT_TRUE(watcher.ok());
+  control::ControlRequest watch;
+  watch.mutable_watch();
+  ASSERT_TRUE(watcher->Send(watch).ok());
+  std::this_thread::sleep_for(100ms);  // let the request land before the event
+  ASSERT_EQ(Ctl({"open", "sim://blank"}).exit_code, 0);
+  auto event = watcher->Receive();
+  ASSERT_TRUE(event.ok()) << event.error().message;
+  EXPECT_EQ(event->event().kind(), "spawned");
+  EXPECT_EQ(event->event().tab_id(), 2u);
+}
+
+TEST_F(CtlTest, ASecondManagerOnALivePathIsRefused) {
+  auto second = RunTabsim({"run", "--ui", "none", "--control", control_,
+                           "--tab-exe", testing::TabExecutable(), "--duration", "1"},
+                          dir_);
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("another tabsim manager is running on " + control_),
+            std::string::npos)
+      << second.err;
+  EXPECT_EQ(StateOf(1), "live") << "the first manager is unharmed";
+}
+
+TEST_F(CtlTest, AStaleSocketIsReplaced) {
+  // Kill the manager so hard it cannot remove its socket.
+  ::kill(manager_->pid(), SIGKILL);
+  manager_->Stop();
+  struct stat info {};
+  ASSERT_EQ(::lstat(control_.c_str(), &info), 0) << "the stale socket remains";
+  auto gone = Ctl({"list"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("no tabsim manager running"), std::string::npos);
+  manager_ = std::make_unique<testing::ManagerProcess>(
+      control_, std::vector<std::string>{"--tabs", "1"}, dir_ + "/manager2.log");
+  ASSERT_TRUE(manager_->ready()) << testing::ReadFile(dir_ + "/manager2.log");
+  EXPECT_EQ(Ctl({"list"}).exit_code, 0);
+}
+
+TEST_F(CtlTest, AnotherUserIsRefusedBySoPeercred) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root to become another user; CheckPeer is unit-tested "
+                    "in control_path_test";
+  // Let the other user reach the socket file, so only SO_PEERCRED stands
+  // in the way.
+  ASSERT_EQ(::chmod(dir_.c_str(), 0711), 0);
+  ASSERT_EQ(::chmod(control_.c_str(), 0666), 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+    auto client = ControlClient::Connect(control_);
+    if (!client.ok()) ::_exit(4);
+    control::ControlRequest request;
+    request.mutable_list();
+    auto reply = client->Call(request);
+    if (reply.ok()) ::_exit(5);  // served: the check failed
+    std::fprintf(stderr, "other user got: %s\n", reply.error().message.c_str());
+    ::_exit(reply.error().message.find("refused: peer uid 65534") !=
+                    std::string::npos
+                ? 0
+                : 6);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: setuid, 4: connect, 5: served, 6: wrong error";
+  EXPECT_EQ(Ctl({"list"}).exit_code, 0) << "the manager carries on";
+}
+
+}  // namespace
+}  // namespace tabsim

@@ -1,0 +1,47 @@
+#include "manager/run_options.h"
+
+#include <gtest/gtest.h>
+
+namespace tabsim {
+namespace {
+
+TEST(RunOptions, UiDefaultsToAutoAndAcceptsTuiAndNone) {
+  EXPECT_EQ(ParseRunOptions({}).value().ui, UiMode::kAuto);
+  EXPECT_EQ(ParseRunOptions({"--ui", "tui"}).value().ui, UiMode::kTui);
+  EXPECT_EQ(ParseRunOptions({"--ui", "none"}).value().ui, UiMode::kNone);
+  auto bad = ParseRunOptions({"--ui", "gtk"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("tui, none"), std::string::npos);
+}
+
+TEST(RunOptions, NoSandboxAndMemoryLimitBecomeTabArguments) {
+  auto options = ParseRunOptions({"--no-sandbox", "--tab-memory-limit", "256M"});
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  EXPECT_TRUE(options->no_sandbox);
+  EXPECT_EQ(options->tab_memory_limit, 256ull << 20);
+  EXPECT_EQ(options->ExtraTabArgs(),
+            (std::vector<std::string>{"--no-sandbox", "--memory-limit",
+                                      std::to_string(256ull << 20)}));
+  EXPECT_TRUE(ParseRunOptions({}).value().ExtraTabArgs().empty());
+}
+
+TEST(RunOptions, MemorySizesAcceptUnitsAndRejectJunk) {
+  EXPECT_EQ(ParseMemorySize("x", "1G").value(), 1ull << 30);
+  EXPECT_EQ(ParseMemorySize("x", "1gib").value(), 1ull << 30);
+  EXPECT_EQ(ParseMemorySize("x", "64MB").value(), 64ull << 20);
+  EXPECT_EQ(ParseMemorySize("x", "2048k").value(), 2ull << 20);
+  EXPECT_EQ(ParseMemorySize("x", "1048576").value(), 1ull << 20);
+  for (const char* bad : {"", "-1M", "12Q", "1T", "100", "0", "M", "1.5G",
+                          "99999999999999999999G", "2048G"})
+    EXPECT_FALSE(ParseMemorySize("--tab-memory-limit", bad).ok()) << bad;
+}
+
+TEST(RunOptions, ControlPathOption) {
+  EXPECT_EQ(ParseRunOptions({"--control", "/tmp/x"}).value().control_path, "/tmp/x");
+  EXPECT_EQ(ParseRunOptions({"--control", "none"}).value().control_path, "none");
+  EXPECT_FALSE(ParseRunOptions({"--control", ""}).ok());
+  EXPECT_FALSE(ParseRunOptions({"--control"}).ok());
+}
+
+}  // namespace
+}  // namespace tabsim
