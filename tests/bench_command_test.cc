@@ -1,0 +1,157 @@
+// End to end: runs the real `tabsim bench --quick --json` (the binary ctest
+// passes in TABSIM_EXE) and checks the JSON for completeness and sanity:
+// every scenario present, every figure finite and > 0, the ratios present.
+// This tests the harness, not the speed of the machine.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "manager/bench_options.h"
+#include "tests/test_util.h"
+
+namespace tabsim {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// prefix + text + suffix (appends; GCC 12's -Wrestrict trips over
+// const char* + std::string chains).
+std::string Wrap(const char* prefix, const std::string& text,
+                 const char* suffix) {
+  std::string out(prefix);
+  out += text;
+  out += suffix;
+  return out;
+}
+
+// Runs `command` through the shell; returns its exit status.
+int RunShell(const std::string& command) {
+  int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(BenchOptions, QuickSetsSmokeDefaults) {
+  auto options = ParseBenchOptions({"--json", "x.json", "--quick"});
+  ASSERT_TRUE(options.ok());
+  EXPECT_TRUE(options->quick);
+  EXPECT_EQ(options->json_path, "x.json");
+  EXPECT_LT(options->seconds, 1.0);
+}
+
+TEST(BenchOptions, RejectsBadOptionsWithOneLine) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"--bogus"}, {"--tabs", "0"}, {"--tabs", "1,x"}, {"--seconds"},
+           {"--seconds", "nan"}, {"--plot", "out.png"}, {"stray"}}) {
+    auto options = ParseBenchOptions(args);
+    ASSERT_FALSE(options.ok()) << args[0];
+    EXPECT_EQ(options.error().message.find('\n'), std::string::npos);
+  }
+}
+
+TEST(BenchOptions, ParsesTabList) {
+  auto options = ParseBenchOptions({"--tabs", "16,1,4,4"});
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->tab_counts, (std::vector<int>{1, 4, 16}));
+}
+
+TEST(BenchCommand, BadOptionIsAOneLineErrorAndExit2) {
+  std::string out = ::testing::TempDir() + "/bench_bad.txt";
+  int code = RunShell(testing::ManagerExecutable() + " bench --frobnicate 2>" + out);
+  EXPECT_EQ(code, 2);
+  std::string text = ReadFile(out);
+  EXPECT_NE(text.find("unknown option '--frobnicate'"), std::string::npos)
+      << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+}
+
+TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
+  std::string dir = ::testing::TempDir();
+  std::string json_path = dir + "/bench_quick.json";
+  std::string svg_path = dir + "/bench_quick.svg";
+  std::string command = testing::ManagerExecutable() +
+                        " bench --quick --tab-exe " +
+                        testing::TabExecutable() + " --json " + json_path +
+                        " --plot " + svg_path + " >" + dir +
+                        "/bench_quick.out 2>&1";
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(RunShell(command), 0) << ReadFile(dir + "/bench_quick.out");
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  EXPECT_LT(seconds, 60.0) << "--quick is meant to be a smoke run";
+  std::string json = ReadFile(json_path);
+  ASSERT_FALSE(json.empty());
+
+  for (const char* field : {"\"machine\"", "\"cores\"", "\"cpu_model\"",
+                            "\"kernel\"", "\"settings\"", "\"ratios\""})
+    EXPECT_NE(json.find(field), std::string::npos) << field;
+  for (const char* scenario : {"input", "latency", "frames", "lifecycle",
+                               "transports", "floor"})
+    EXPECT_NE(json.find(Wrap("\"", scenario, "\": {\"figures\": [\n")),
+              std::string::npos)
+        << "scenario " << scenario << " missing or empty";
+  EXPECT_EQ(json.find("nan"), std::string::npos);
+  EXPECT_EQ(json.find("inf"), std::string::npos);
+
+  // Every figure's value is a finite number > 0.
+  std::regex value_re("\"value\": ([^,}]+)");
+  int figures = 0;
+  for (auto it = std::sregex_iterator(json.begin(), json.end(), value_re);
+       it != std::sregex_iterator(); ++it) {
+    std::string text = (*it)[1];
+    char* end = nullptr;
+    double value = std::strtod(text.c_str(), &end);
+    EXPECT_TRUE(end != text.c_str() && std::isfinite(value) && value > 0)
+        << "figure value '" << text << "'";
+    ++figures;
+  }
+  EXPECT_GT(figures, 40);
+
+  // The figures the targets need are there, each with its ratio.
+  for (const char* key :
+       {"input.events_per_s.tabs=1", "input.events_per_s.tabs=64",
+        "latency.idle.p50", "latency.busy.p50", "latency.idle.p999",
+        "frames.memfd.fps.1920x1080", "frames.memfd.cpu_us_per_frame.3840x2160",
+        "lifecycle.spawn_first_frame.p50", "lifecycle.kill_noticed.p50",
+        "floor.batched_protobuf", "floor.pingpong_rtt_p50",
+        "floor.memcpy_bandwidth", "transports.fifo.open_wait",
+        "transports.shm_ring.stream.batched.msgs"})
+    EXPECT_NE(json.find(Wrap("\"key\": \"", key, "\"")),
+              std::string::npos)
+        << key;
+  std::regex ratio_re("\"ratio\": ([^,}]+)");
+  int ratios = 0;
+  for (auto it = std::sregex_iterator(json.begin(), json.end(), ratio_re);
+       it != std::sregex_iterator(); ++it) {
+    std::string text = (*it)[1];
+    if (text == "null") continue;  // unavailable, with its reason
+    double value = std::strtod(text.c_str(), nullptr);
+    EXPECT_TRUE(std::isfinite(value) && value > 0) << text;
+    ++ratios;
+  }
+  EXPECT_GE(ratios, 7);
+  EXPECT_NE(json.find("\"ratio_to_floor\""), std::string::npos);
+
+  std::string svg = ReadFile(svg_path);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("polyline"), std::string::npos);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tabsim
