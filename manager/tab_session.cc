@@ -102,6 +102,7 @@ Status TabSession::Start() {
   if (!child.ok()) return fail(child.error());
   child_ = std::move(child).value();
   spawned_at_ = Clock::now();
+  last_frame_at_ = spawned_at_;
   theirs.reset();
 
   int watch_fd = ::fcntl(child_.pidfd(), F_DUPFD_CLOEXEC, 0);
@@ -151,7 +152,34 @@ asio::awaitable<void> TabSession::Run() {
   Finish(loss);
 }
 
+std::optional<TabSession::Loss> TabSession::DrainAfterExit() {
+  FrameDecoder& decoder = channel_->decoder();
+  const int fd = channel_->socket().native_handle();
+  // A dead process sent a finite amount; still bound the work.
+  for (int reads = 0; reads < 64; ++reads) {
+    std::span<char> space = decoder.PrepareWrite(Channel::kReadChunk);
+    ssize_t got = ::recv(fd, space.data(), Channel::kReadChunk, MSG_DONTWAIT);
+    if (got <= 0) break;
+    decoder.Commit(static_cast<size_t>(got));
+    std::string_view payload;
+    FrameDecoder::Result result;
+    while ((result = decoder.Next(&payload)) == FrameDecoder::Result::kMessage) {
+      if (auto loss = HandleMessage(payload)) return loss;
+    }
+    if (result == FrameDecoder::Result::kOversized)
+      return BadMessage(BadMessageReason::kOversizedLength, {});
+    if (result == FrameDecoder::Result::kBadLength)
+      return BadMessage(BadMessageReason::kMalformedLength, {});
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<void> TabSession::EndProcess(Loss& loss) {
+  if (loss.kind == Loss::Kind::kChildExited) {
+    // The exit may have won the race against the last messages: a refusal
+    // or a bad message among them is the better verdict.
+    if (auto late = DrainAfterExit()) loss = std::move(*late);
+  }
   channel_->Close();
   channel_->set_on_drained(nullptr);
   held_move_.reset();
@@ -460,6 +488,7 @@ std::optional<TabSession::Loss> TabSession::HandleFrameReady(
 
 void TabSession::AcceptFrame(const FrameView& frame) {
   latest_ = frame;
+  last_frame_at_ = Clock::now();
   ++counters_.frames;
   if (frame.last_input_sequence > counters_.last_input_acked)
     counters_.last_input_acked = frame.last_input_sequence;

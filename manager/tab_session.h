@@ -144,6 +144,8 @@ class TabSession {
   int width() const { return width_; }
   int height() const { return height_; }
   Clock::time_point spawned_at() const { return spawned_at_; }
+  // When the last frame was accepted; spawned_at() before the first.
+  Clock::time_point last_frame_at() const { return last_frame_at_; }
   // The last accepted frame; invalid before the first frame and after the
   // tab is gone.
   FrameView latest_frame() const;
@@ -157,6 +159,9 @@ class TabSession {
   boost::asio::awaitable<Loss> WatchDeadline();
   boost::asio::awaitable<Loss> WatchHang();
   boost::asio::awaitable<void> EndProcess(Loss& loss);
+  // After the process exited: handles what it sent before dying (bounded),
+  // returning a verdict if those bytes earn one.
+  std::optional<Loss> DrainAfterExit();
   void Finish(const Loss& loss);
 
   // Returns a Loss when the message ends the session.
@@ -192,6 +197,7 @@ class TabSession {
   FrameLedger frames_;
   FrameView latest_;
   Clock::time_point spawned_at_{};
+  Clock::time_point last_frame_at_{};
   // Hang monitor.
   bool ping_outstanding_ = false;
   uint64_t ping_nonce_ = 0;
