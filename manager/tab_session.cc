@@ -180,19 +180,26 @@ asio::awaitable<void> TabSession::EndProcess(Loss& loss) {
     // or a bad message among them is the better verdict.
     if (auto late = DrainAfterExit()) loss = std::move(*late);
   }
+  const bool truncated =
+      loss.kind == Loss::Kind::kEndOfStream && !loss.detail.empty();
+  if (truncated && !child_.TryReap()) {
+    // Half a message, then a hang-up. A crash mid-write looks the same for
+    // a moment, so give the process a short while to die before judging,
+    // and do it before closing our end (a tab may exit on that).
+    deadline_.expires_after(std::chrono::milliseconds(200));
+    co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                      kNoThrow) ||
+              deadline_.async_wait(kNoThrow));
+    if (!child_.TryReap()) loss = BadMessage(BadMessageReason::kTruncatedMessage, {});
+  }
   channel_->Close();
   channel_->set_on_drained(nullptr);
   held_move_.reset();
   if (loss.kill) (void)child_.Signal(SIGKILL);
   if (!child_.TryReap()) {
     // The tab closed its end (or we killed it). If it is dying anyway its
-    // exit status is the cause; give it a moment. A half message followed by
-    // a hang-up is judged quickly: a crash mid-write also ends the stream
-    // inside a message, but the process is gone by then.
-    bool truncated = loss.kind == Loss::Kind::kEndOfStream && !loss.detail.empty();
-    auto wait = loss.kill    ? std::chrono::milliseconds(0)
-                : truncated ? std::chrono::milliseconds(200)
-                            : options_.exit_grace;
+    // exit status is the cause; give it the grace period.
+    auto wait = loss.kill ? std::chrono::milliseconds(0) : options_.exit_grace;
     deadline_.expires_after(wait);
     co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
                                       kNoThrow) ||
@@ -205,12 +212,10 @@ asio::awaitable<void> TabSession::EndProcess(Loss& loss) {
       child_.Reap();
       if (!loss.kill) {
         // We had to end it: say why, rather than the bare SIGKILL.
-        loss = truncated
-                   ? BadMessage(BadMessageReason::kTruncatedMessage, {})
-                   : Loss{Loss::Kind::kIoError,
-                          "closed its channel but did not exit within " +
-                              std::to_string(wait.count()) + " ms",
-                          true};
+        loss = Loss{Loss::Kind::kIoError,
+                    "closed its channel but did not exit within " +
+                        std::to_string(wait.count()) + " ms",
+                    true};
       }
     }
   }
@@ -551,7 +556,7 @@ void TabSession::SendToTab(const proto::ManagerToTab& message) {
   channel_->Send(message);
 }
 
-Status TabSession::SendInput(proto::InputEvent event) {
+Status TabSession::SendInput(const proto::InputEvent& event) {
   if (!live())
     return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
   size_t backlog = channel_->pending_bytes();
@@ -560,7 +565,7 @@ Status TabSession::SendInput(proto::InputEvent event) {
   if (is_move && backlog > options_.coalesce_above_bytes) {
     // The tab is behind: only the latest pointer position matters.
     if (held_move_) ++counters_.coalesced_moves;
-    held_move_ = std::move(event);
+    held_move_ = event;
     return Status::Ok();
   }
   if (backlog > options_.max_queued_bytes)
@@ -568,7 +573,7 @@ Status TabSession::SendInput(proto::InputEvent event) {
                      std::to_string(backlog) + " bytes queued)",
                  EAGAIN};
   FlushHeldMove();  // keep the order: the move happened before this event
-  SendInputNow(std::move(event));
+  SendInputNow(event);
   return Status::Ok();
 }
 
@@ -576,12 +581,15 @@ void TabSession::FlushHeldMove() {
   if (!held_move_) return;
   proto::InputEvent move = std::move(*held_move_);
   held_move_.reset();
-  SendInputNow(std::move(move));
+  SendInputNow(move);
 }
 
-void TabSession::SendInputNow(proto::InputEvent event) {
-  event.set_sequence(++counters_.inputs_sent);
-  *outgoing_.mutable_input() = std::move(event);
+void TabSession::SendInputNow(const proto::InputEvent& event) {
+  // Fill the reused outgoing message in place: no allocation per event once
+  // its sub-messages exist.
+  proto::InputEvent* input = outgoing_.mutable_input();
+  input->CopyFrom(event);
+  input->set_sequence(++counters_.inputs_sent);
   SendToTab(outgoing_);
 }
 

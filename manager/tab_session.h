@@ -114,7 +114,7 @@ class TabSession {
 
   // Commands. They do nothing unless the tab is live (Kill: unless it is
   // still running) and report that as an error.
-  Status SendInput(proto::InputEvent event);  // assigns the sequence
+  Status SendInput(const proto::InputEvent& event);  // assigns the sequence
   Status Navigate(const std::string& url);
   Status Resize(int width, int height);
   // Orderly close: Shutdown, then SIGKILL if it has not exited after the
@@ -172,7 +172,7 @@ class TabSession {
   std::optional<Loss> HandleFramePixels(const proto::FramePixels& chunk);
   void AcceptFrame(const FrameView& frame);
   void SetState(TabState state);
-  void SendInputNow(proto::InputEvent event);
+  void SendInputNow(const proto::InputEvent& event);
   void FlushHeldMove();
   Loss BadMessage(BadMessageReason reason, std::string_view bytes);
   void SendToTab(const proto::ManagerToTab& message);
