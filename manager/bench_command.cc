@@ -66,6 +66,8 @@ void AddTargets(const BenchOptions& options, BenchReport* report) {
   report->AddRatio("raw one write per message / batched (why batching)",
                    "floor.one_write_per_message", "floor.batched_protobuf",
                    std::nullopt, true);
+  report->AddRatio("healthy tab's input beside sim://flood / alone",
+                   "fairness.beside_flood", "fairness.alone", 0.8, true);
   report->AddBudget("spawn to first frame p50 / 5 ms",
                     "lifecycle.spawn_first_frame.p50", 5.0, "5 ms");
   report->AddBudget("kill noticed p50 / 1 ms", "lifecycle.kill_noticed.p50",
@@ -113,6 +115,7 @@ int BenchCommand(const std::vector<std::string>& args) {
   RunFloors(options, frame_sizes, &report);
   RunInputScenario(options, *tab_exe, &report);
   RunLatencyScenario(options, *tab_exe, &report);
+  RunFairnessScenario(options, *tab_exe, &report);
   RunFramesScenario(options, *tab_exe, frame_sizes, &report);
   RunLifecycleScenario(options, *tab_exe, &report);
   RunTransports(options, &report);

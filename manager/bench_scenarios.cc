@@ -149,6 +149,59 @@ void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
   report->AddSeries("throughput", std::move(series));
 }
 
+void RunFairnessScenario(const BenchOptions& options,
+                         const std::string& tab_exe, BenchReport* report) {
+  for (bool flood : {false, true}) {
+    const std::string key = flood ? "fairness.beside_flood" : "fairness.alone";
+    std::fprintf(stderr, "bench: fairness: healthy tab %s\n",
+                 flood ? "beside sim://flood" : "alone");
+    BenchTabs tabs(HostOptions(tab_exe, 64, 64));
+    auto healthy = OpenTabs(tabs, "sim://blank", 1);
+    if (!healthy.ok()) {
+      report->AddUnavailable("fairness", key, healthy.error().message);
+      continue;
+    }
+    std::vector<int> flooders;
+    if (flood) {
+      auto opened = OpenTabs(tabs, "sim://flood", 1);
+      if (!opened.ok()) {
+        report->AddUnavailable("fairness", key, opened.error().message);
+        continue;
+      }
+      flooders = *opened;
+    }
+    InputPump pump(tabs, kTotalWindow);
+    tabs.on_ack = [&](TabSession& tab, uint64_t) {
+      if (tab.id() == healthy->front()) pump.Fill(tab);
+    };
+    pump.Start(*healthy);
+    auto start = BenchClock::now();
+    tabs.RunUntil([&] { return SecondsSince(start) >= 0.3; }, milliseconds(60000));
+    uint64_t acked0 = TotalAcked(tabs, *healthy);
+    uint64_t flood0 = flood ? tabs.Find(flooders[0])->counters().messages_in : 0;
+    start = BenchClock::now();
+    tabs.RunUntil([&] { return SecondsSince(start) >= options.seconds; },
+                  milliseconds(600000));
+    double elapsed = SecondsSince(start);
+    uint64_t delivered = TotalAcked(tabs, *healthy) - acked0;
+    tabs.on_ack = nullptr;
+    if (delivered == 0 || !AllLive(tabs, *healthy)) {
+      report->AddUnavailable("fairness", key, "no input delivered to the healthy tab");
+      continue;
+    }
+    report->AddFigure({"fairness", key,
+                       flood ? "healthy tab's input beside sim://flood"
+                             : "healthy tab's input alone",
+                       double(delivered) / elapsed, "events/s", ""});
+    if (flood) {
+      uint64_t flooded = tabs.Find(flooders[0])->counters().messages_in - flood0;
+      report->AddFigure({"fairness", "fairness.flood_messages_per_s",
+                         "messages/s the manager took from sim://flood",
+                         double(flooded) / elapsed, "msg/s", ""});
+    }
+  }
+}
+
 void RunLatencyScenario(const BenchOptions& options,
                         const std::string& tab_exe, BenchReport* report) {
   for (bool busy : {false, true}) {

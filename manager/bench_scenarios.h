@@ -29,6 +29,10 @@ void RunLatencyScenario(const BenchOptions& options,
 void RunFramesScenario(const BenchOptions& options, const std::string& tab_exe,
                        const std::vector<std::pair<int, int>>& sizes,
                        BenchReport* report);
+// fairness.alone / fairness.beside_flood: a healthy tab's delivered input
+// events/s on its own, then with a sim://flood tab on the same loop.
+void RunFairnessScenario(const BenchOptions& options,
+                         const std::string& tab_exe, BenchReport* report);
 // lifecycle.spawn_first_frame.{p50,p99}, lifecycle.kill_noticed.{p50,p99}.
 void RunLifecycleScenario(const BenchOptions& options,
                           const std::string& tab_exe, BenchReport* report);
