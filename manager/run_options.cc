@@ -34,8 +34,13 @@ const char kRunUsage[] =
     "                     with K, M or G (e.g. 256M)\n"
     "  -h, --help         this text\n"
     "\n"
-    "Pages: sim://blank sim://clock sim://bounce sim://paint sim://crash[?after=MS]\n"
-    "       sim://hang[?after=MS] sim://stamp; anything else shows an error page.\n"
+    "Pages: sim://blank sim://clock sim://bounce sim://paint sim://stamp\n"
+    "       sim://frames; hostile: sim://crash[?after=MS] sim://hang[?after=MS]\n"
+    "       sim://abort sim://exit?code=N sim://slow sim://leak sim://flood\n"
+    "       sim://fork-bomb sim://escape sim://bad-syscall\n"
+    "       sim://bad-message?kind=oversized-length|garbage|truncated|unknown-type|\n"
+    "         bad-buffer-index|held-buffer|wrong-version|shrink-memfd|grow-memfd\n"
+    "       Anything else shows an error page.\n"
     "Try: kill -9 <a tab pid> from another terminal; the others keep running.\n";
 
 namespace {
