@@ -90,6 +90,7 @@ int PidfdSendSignal(int pidfd, int signal) {
 }  // namespace
 
 std::string ChildExit::Describe() const {
+  if (code == kReapedElsewhere) return "exited (status unknown: reaped elsewhere)";
   return DescribeChildExit(code, status);
 }
 
@@ -181,6 +182,13 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
   do {
     rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | flags);
   } while (rc < 0 && errno == EINTR);
+  if (rc != 0 && errno == ECHILD) {
+    // Someone reaped it for us: SIGCHLD inherited as SIG_IGN makes the
+    // kernel do so (the manager resets it at start; a library user may
+    // not). The exit status is lost, not our invariant.
+    exit_ = ChildExit{ChildExit::kReapedElsewhere, 0};
+    return exit_;
+  }
   TABSIM_CHECK(rc == 0) << "waitid on our own child " << pid_ << " failed";
   if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
   exit_ = ChildExit{info.si_code, info.si_status};

@@ -39,6 +39,9 @@ struct SpawnOptions {
 };
 
 struct ChildExit {
+  // Not a CLD_* value: the child was reaped by someone else (SIGCHLD set to
+  // SIG_IGN), so its status is unknown.
+  static constexpr int kReapedElsewhere = -1;
   int code = 0;    // si_code: CLD_EXITED, CLD_KILLED or CLD_DUMPED
   int status = 0;  // si_status: exit code or signal number
   std::string Describe() const;

@@ -1,5 +1,7 @@
 #include "manager/input_builder.h"
 
+#include <cstdio>
+
 #include <cctype>
 #include <cerrno>
 
@@ -82,11 +84,18 @@ Status ValidateUrl(const std::string& url) {
   if (url.empty()) return Error{"bad URL: empty", EINVAL};
   if (url.size() > 2048)
     return Error{"bad URL: longer than 2048 bytes", EINVAL};
-  for (unsigned char c : url)
-    if (c <= 0x20 || c >= 0x7f)
-      return Error{"bad URL '" + url +
-                       "': only printable ASCII without spaces is allowed",
+  for (size_t i = 0; i < url.size(); ++i) {
+    auto c = static_cast<unsigned char>(url[i]);
+    if (c <= 0x20 || c >= 0x7f) {
+      // Not echoed: the URL may carry terminal escape sequences.
+      char byte[8];
+      std::snprintf(byte, sizeof(byte), "0x%02x", c);
+      return Error{std::string("bad URL: byte ") + byte + " at offset " +
+                       std::to_string(i) +
+                       " (only printable ASCII without spaces is allowed)",
                    EINVAL};
+    }
+  }
   auto colon = url.find(':');
   bool scheme_ok = colon != std::string::npos && colon > 0 &&
                    std::isalpha(static_cast<unsigned char>(url[0]));

@@ -1,5 +1,7 @@
 // tabsim: the manager of a multi-process browser-architecture simulator.
 // Dispatches subcommands; each lives in its own *_command.cc.
+#include <signal.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -30,6 +32,9 @@ constexpr char kUsage[] =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // An inherited SIGCHLD=SIG_IGN would make the kernel reap our tabs and
+  // lose their exit status: the one thing we report.
+  ::signal(SIGCHLD, SIG_DFL);
   tabsim::SetLogPrefix("tabsim");
   tabsim::InitLogLevelFromEnvironment();
   if (argc < 2) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/protocol.h"
+#include "manager/input_builder.h"
 
 namespace tabsim {
 
@@ -135,7 +136,8 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
       if (!n.ok()) return n.error();
       options.tabs = int(*n);
     } else if (arg == "--page") {
-      if (value.empty()) return Error{"--page: empty URL", EINVAL};
+      if (Status valid = ValidateUrl(value); !valid.ok())
+        return Error{"--page: " + valid.error().message, EINVAL};
       options.pages.push_back(value);
     } else if (arg == "--size") {
       auto size = ParseSize(value);

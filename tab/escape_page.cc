@@ -1,5 +1,7 @@
 #include "tab/escape_page.h"
 
+#include "common/protocol.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -97,6 +99,20 @@ void EscapePage::Tick(Clock::time_point /*now*/) {
       ::waitpid(manager, &status, __WALL);
       ::ptrace(PTRACE_DETACH, manager, nullptr, nullptr);
     }
+  }
+  // Signal routing: with F_SETOWN(manager) and O_ASYNC on the channel, the
+  // kernel would signal the manager (SIGIO, or any F_SETSIG signal) on its
+  // next write. Each half is undone at once should it ever succeed.
+  {
+    int rc = ::fcntl(kChannelFd, F_SETOWN, manager);
+    Record("fcntl(channel, F_SETOWN, manager)", rc, errno);
+    if (rc == 0) ::fcntl(kChannelFd, F_SETOWN, 0);
+  }
+  {
+    int flags = ::fcntl(kChannelFd, F_GETFL);
+    int rc = flags < 0 ? -1 : ::fcntl(kChannelFd, F_SETFL, flags | O_ASYNC);
+    Record("fcntl(channel, F_SETFL, O_ASYNC)", rc, errno);
+    if (rc == 0) ::fcntl(kChannelFd, F_SETFL, flags);
   }
   // Signals to another process (0: only checks permission).
   {

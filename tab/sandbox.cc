@@ -19,7 +19,7 @@ namespace {
 constexpr const char* kAllowed[] = {
     // The channel and stderr.
     "read", "write", "readv", "writev", "recvmsg", "recvfrom", "sendmsg",
-    "sendto", "shutdown", "poll", "ppoll", "close", "fcntl", "lseek",
+    "sendto", "shutdown", "poll", "ppoll", "close", "lseek",
     // ftruncate is allowed so that the memfd seals are what stop a page
     // from resizing its frame region (sim://bad-message?kind=shrink-memfd).
     "ftruncate", "fstat",
@@ -34,7 +34,7 @@ constexpr const char* kAllowed[] = {
     "rt_sigreturn", "rt_sigprocmask", "rt_sigaction",
     "sigaltstack", "exit", "exit_group",
     // With argument conditions, see AddConditionalRules().
-    "newfstatat", "kill", "tgkill", "prlimit64",
+    "newfstatat", "kill", "tgkill", "prlimit64", "fcntl",
 };
 
 // Escape attempts a page can make and report. EPERM, except ioctl (ENOTTY,
@@ -82,6 +82,38 @@ Status AddRule(scmp_filter_ctx context, uint32_t action, const char* name,
   return Status::Ok();
 }
 
+// fcntl only for what a tab needs after the handshake. Signal routing is
+// refused: F_SETOWN + F_SETSIG + O_ASYNC on the channel would make the
+// kernel send any signal (SIGKILL) to the manager whenever it writes.
+Status AddFcntlRules(scmp_filter_ctx context) {
+  for (scmp_datum_t command : {F_GETFD, F_SETFD, F_GETFL, F_GET_SEALS}) {
+    scmp_arg_cmp condition = SCMP_A1(SCMP_CMP_EQ, command);
+    if (Status s = AddRule(context, SCMP_ACT_ALLOW, "fcntl", 1, &condition);
+        !s.ok())
+      return s;
+  }
+  const scmp_arg_cmp set_flags[] = {
+      SCMP_A1(SCMP_CMP_EQ, F_SETFL),
+      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, 0)};
+  if (Status s = AddRule(context, SCMP_ACT_ALLOW, "fcntl", 2, set_flags); !s.ok())
+    return s;
+  const scmp_arg_cmp async_flags[] = {
+      SCMP_A1(SCMP_CMP_EQ, F_SETFL),
+      SCMP_A2(SCMP_CMP_MASKED_EQ, O_ASYNC, O_ASYNC)};
+  if (Status s = AddRule(context, SCMP_ACT_ERRNO(EPERM), "fcntl", 2, async_flags);
+      !s.ok())
+    return s;
+  for (scmp_datum_t command : {F_SETOWN, F_SETOWN_EX, F_SETSIG, F_SETLEASE,
+                               F_NOTIFY, F_DUPFD, F_DUPFD_CLOEXEC,
+                               F_ADD_SEALS}) {
+    scmp_arg_cmp condition = SCMP_A1(SCMP_CMP_EQ, command);
+    if (Status s = AddRule(context, SCMP_ACT_ERRNO(EPERM), "fcntl", 1, &condition);
+        !s.ok())
+      return s;
+  }
+  return Status::Ok();  // any other command: the default, kill
+}
+
 Status AddConditionalRules(scmp_filter_ctx context) {
   const auto self = static_cast<scmp_datum_t>(::getpid());
   struct Rule {
@@ -110,12 +142,12 @@ Status AddConditionalRules(scmp_filter_ctx context) {
         !s.ok())
       return s;
   }
-  return Status::Ok();
+  return AddFcntlRules(context);
 }
 
 bool IsConditional(const std::string& name) {
   return name == "kill" || name == "tgkill" || name == "prlimit64" ||
-         name == "newfstatat";
+         name == "newfstatat" || name == "fcntl";
 }
 
 Status InstallSeccompFilter() {

@@ -1,5 +1,7 @@
 #include "tab/tab_process.h"
 
+#include <google/protobuf/arena.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -255,15 +257,24 @@ bool TabProcess::ReadAvailable() {
       return false;
     }
     decoder_.Commit(*got);
+    // One arena per read, over a reused block: parsing a burst of input
+    // then costs no malloc/free per message (the oneof sub-messages of a
+    // reused heap message would be freed and reallocated each time).
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.initial_block = arena_block_.data();
+    arena_options.initial_block_size = arena_block_.size();
+    google::protobuf::Arena arena(arena_options);
     std::string_view payload;
     FrameDecoder::Result result;
     while ((result = decoder_.Next(&payload)) ==
            FrameDecoder::Result::kMessage) {
-      if (!incoming_.ParseFromArray(payload.data(), int(payload.size()))) {
+      auto* message =
+          google::protobuf::Arena::CreateMessage<proto::ManagerToTab>(&arena);
+      if (!message->ParseFromArray(payload.data(), int(payload.size()))) {
         Fatal(kTabExitProtocol, "unparsable message from the manager");
         return false;
       }
-      if (!HandleMessage(incoming_)) return false;
+      if (!HandleMessage(*message)) return false;
     }
     if (result != FrameDecoder::Result::kNeedMore) {
       Fatal(kTabExitProtocol,

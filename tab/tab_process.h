@@ -123,7 +123,9 @@ class TabProcess final : private PageHost {
   bool shutdown_received_ = false;
   bool running_ = true;
   int exit_code_ = kTabExitOk;
-  proto::ManagerToTab incoming_;
+  proto::ManagerToTab incoming_;  // the handshake's messages
+  // The first block of each read's parsing arena, reused.
+  std::vector<char> arena_block_ = std::vector<char>(256 * 1024);
   proto::TabToManager outgoing_;
 };
 

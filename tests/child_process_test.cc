@@ -132,6 +132,20 @@ TEST(ChildProcess, PidfdBecomesReadableOnExit) {
   EXPECT_TRUE(child->reaped());
 }
 
+TEST(ChildProcess, SurvivesSigchldIgnoredByTheParent) {
+  // SIG_IGN makes the kernel reap children itself: waitid then fails with
+  // ECHILD, which must be a reported outcome, not a crash.
+  auto old = ::signal(SIGCHLD, SIG_IGN);
+  auto child = Spawn(Shell("exit 0"));
+  ASSERT_TRUE(child.ok());
+  pollfd p{child->pidfd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1);
+  auto exit = child->TryReap();
+  ::signal(SIGCHLD, old);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_EQ(exit->Describe(), "exited (status unknown: reaped elsewhere)");
+}
+
 TEST(ChildProcess, DestructorKillsAndReaps) {
   pid_t pid;
   {

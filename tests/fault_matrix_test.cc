@@ -54,7 +54,7 @@ const Case kCases[] = {
      "Bad message: blocked: EPERM"},
     {"GrowMemfd", "sim://bad-message?kind=grow-memfd", nullptr, nullptr,
      "Bad message: blocked: EPERM"},
-    {"Escape", "sim://escape", nullptr, nullptr, "Escape: 10/10 blocked"},
+    {"Escape", "sim://escape", nullptr, nullptr, "Escape: 12/12 blocked"},
     {"ForkBomb", "sim://fork-bomb", nullptr, nullptr, "Fork bomb: blocked"},
 #if defined(__SANITIZE_ADDRESS__)
     // Sanitizer builds cannot apply RLIMIT_AS; the page stops at its cap.

@@ -92,12 +92,12 @@ FrameDecoder::Result Decode(const std::string& bytes, std::string* payload) {
       RecordingHost host;
       auto page = RunOnce("sim://escape", &host);
       auto* escape = static_cast<EscapePage*>(page.get());
-      if (escape->attempts() != 10) _exit(1);
+      if (escape->attempts() != 12) _exit(1);
       if (escape->blocked() != escape->attempts()) _exit(2);
-      if (host.logs.size() != 10) _exit(3);
+      if (host.logs.size() != 12) _exit(3);
       for (const std::string& line : host.logs)
         if (line.find("blocked (EPERM") == std::string::npos) _exit(4);
-      if (page->Title() != "Escape: 10/10 blocked") _exit(5);
+      if (page->Title() != "Escape: 12/12 blocked") _exit(5);
       _exit(0);
 }
 

@@ -67,6 +67,14 @@ class SandboxTest : public ::testing::Test {
       ExpectErrno(::setrlimit(RLIMIT_AS, &unlimited), EPERM, 10);
       ExpectErrno(::ioctl(0, 0x5401 /*TCGETS*/, nullptr), ENOTTY, 11);
       ExpectErrno(::memfd_create("x", 0), EPERM, 12);
+      // Signal routing through fd 0 would let a tab have the kernel SIGKILL
+      // its manager on the manager's next write.
+      ExpectErrno(::fcntl(0, F_SETOWN, ::getppid()), EPERM, 13);
+      ExpectErrno(::fcntl(0, F_SETSIG, SIGKILL), EPERM, 14);
+      ExpectErrno(::fcntl(0, F_SETFL, O_ASYNC | O_NONBLOCK), EPERM, 15);
+      f_owner_ex owner{F_OWNER_PID, ::getppid()};
+      ExpectErrno(::fcntl(0, F_SETOWN_EX, &owner), EPERM, 16);
+      ExpectErrno(::fcntl(0, F_DUPFD, 0), EPERM, 17);
       _exit(0);
 }
 
@@ -89,6 +97,12 @@ class SandboxTest : public ::testing::Test {
       if (::getpid() <= 0 || ::kill(::getpid(), 0) != 0) _exit(8);
       std::string grow(1 << 16, 'a');  // the heap
       if (::close(pipe_fds[0]) != 0) _exit(9);
+      // The fcntl commands a tab uses: flags (without O_ASYNC) and seals.
+      int flags = ::fcntl(pipe_fds[1], F_GETFL);
+      if (flags < 0 || ::fcntl(pipe_fds[1], F_SETFL, flags | O_NONBLOCK) != 0)
+        _exit(10);
+      if (::fcntl(memfd, F_GET_SEALS) < 0) _exit(11);
+      if (::fcntl(pipe_fds[1], F_GETFD) < 0) _exit(12);
       _exit(0);
 }
 

@@ -160,9 +160,9 @@ TEST_F(TabProcessTest, HandshakeFrameAndOrderlyShutdown) {
 TEST_F(TabProcessTest, SandboxedEscapeReportsEveryAttemptBlocked) {
   manager_.Start("sim://escape");
   ASSERT_TRUE(manager_.NextWhere([](const proto::TabToManager& m) {
-    return IsTitle(m, "Escape: 10/10 blocked");
+    return IsTitle(m, "Escape: 12/12 blocked");
   }));
-  ASSERT_EQ(manager_.logs_.size(), 10u);
+  ASSERT_EQ(manager_.logs_.size(), 12u);
   for (const std::string& line : manager_.logs_)
     EXPECT_NE(line.find(": blocked (EPERM"), std::string::npos) << line;
   // Still alive and answering.
