@@ -50,6 +50,26 @@ void EventPrinter::OnTitleChanged(const TabSession& tab) {
   Print(tab, "title: " + tab.title());
 }
 
+void EventPrinter::OnTabLog(const TabSession& tab, const std::string& line) {
+  LogBudget& budget = log_budget_[int(tab.pid())];
+  auto now = std::chrono::steady_clock::now();
+  if (now - budget.window_start >= std::chrono::seconds(1)) {
+    if (budget.suppressed > 0)
+      Print(tab, "log: (" + std::to_string(budget.suppressed) +
+                     " more lines suppressed)");
+    budget = LogBudget{now, 0, 0};
+  }
+  if (budget.printed >= kLogBurst) {
+    ++budget.suppressed;
+    return;
+  }
+  ++budget.printed;
+  std::string clean = line.substr(0, 300);
+  for (char& c : clean)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  Print(tab, "log: " + clean);
+}
+
 void EventPrinter::OnTabLost(const TabSession& tab) {
   Print(tab, std::string(tab.state() == TabState::kClosed ? "closed" : "lost") +
                  ": " + tab.cause());

@@ -220,6 +220,24 @@ TEST(ManagerProcess, MissingTabProgramIsAClearError) {
       << manager.err();
 }
 
+TEST(ManagerProcess, PrintsTabLogLinesBounded) {
+  Manager escape({"run", "--ui", "none", "--tabs", "1", "--page", "sim://escape",
+                  "--duration", "1"});
+  EXPECT_EQ(escape.Wait(), 0);
+  EXPECT_NE(escape.out().find("log: sim://escape: open /etc/passwd: blocked (EPERM"),
+            std::string::npos)
+      << escape.out();
+  // A flooding tab sends millions of lines a second: at most a burst each
+  // second reaches the terminal, the rest are counted.
+  Manager flood({"run", "--ui", "none", "--tabs", "1", "--page", "sim://flood",
+                 "--duration", "1.5"});
+  EXPECT_EQ(flood.Wait(), 0);
+  std::string out = flood.out();
+  size_t lines = std::count(out.begin(), out.end(), '\n');
+  EXPECT_LT(lines, 100u);
+  EXPECT_NE(out.find("more lines suppressed)"), std::string::npos) << out;
+}
+
 TEST(ManagerProcess, HelpTellsTheTruth) {
   Manager manager({"run", "--help"});
   EXPECT_EQ(manager.Wait(), 0);
