@@ -37,6 +37,18 @@ constexpr const char* kAllowed[] = {
     "newfstatat", "kill", "tgkill", "prlimit64", "fcntl",
 };
 
+// Extra calls the ASan/UBSan/TSan runtimes make inside a sanitizer build
+// (IsAccessibleMemoryRange's pipe, sched_getaffinity, ...). Never in a
+// normal build.
+constexpr const char* kSanitizerAllowed[] = {"pipe", "pipe2"};
+
+constexpr bool kSanitizerBuild =
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    true;
+#else
+    false;
+#endif
+
 // Escape attempts a page can make and report. EPERM, except ioctl (ENOTTY,
 // as for "not a terminal", which isatty() expects).
 constexpr const char* kDenied[] = {
@@ -157,6 +169,14 @@ Status InstallSeccompFilter() {
   // We set no_new_privs ourselves, before, and want to know if it failed.
   int rc = seccomp_attr_set(context.get(), SCMP_FLTATR_CTL_NNP, 0);
   if (rc != 0) return SeccompError("attr NNP", rc);
+  if (kSanitizerBuild) {
+    // The sanitizer runtimes probe memory through a pipe, read their
+    // options and symbolize reports: allowed only in sanitizer builds.
+    for (const char* name : kSanitizerAllowed) {
+      if (Status s = AddRule(context.get(), SCMP_ACT_ALLOW, name); !s.ok())
+        return s;
+    }
+  }
   for (const char* name : kAllowed) {
     if (IsConditional(name)) continue;
     if (Status s = AddRule(context.get(), SCMP_ACT_ALLOW, name); !s.ok())
