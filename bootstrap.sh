@@ -45,6 +45,30 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The web dashboard's browser test (tests/web, docs/web.md): Debian's
+# chromium driven by playwright-core from npm. Best effort: where they
+# cannot be installed, web_dashboard_test skips and says why.
+if [ "$MODE" = test ]; then
+  web_missing=()
+  for p in chromium nodejs npm; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      web_missing+=("$p")
+  done
+  if [ ${#web_missing[@]} -gt 0 ]; then
+    log "installing for the browser test: ${web_missing[*]}"
+    SUDO=()
+    [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
+    { "${SUDO[@]}" apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${web_missing[@]}"; } ||
+      log "could not install ${web_missing[*]}: web_dashboard_test will be skipped"
+  fi
+  if command -v npm >/dev/null && [ ! -f "$ROOT/tests/web/node_modules/playwright-core/package.json" ]; then
+    log "npm ci in tests/web (playwright-core; no browser download)"
+    (cd "$ROOT/tests/web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) ||
+      log "npm ci failed: web_dashboard_test will be skipped"
+  fi
+fi
+
 # ---------------------------------------------------------------- build
 build() {  # build DIR [cmake args...]
   local dir=$1; shift

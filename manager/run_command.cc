@@ -31,6 +31,7 @@
 #include "manager/task_manager.h"
 #include "manager/terminal.h"
 #include "manager/tui.h"
+#include "manager/web_server.h"
 
 namespace tabsim {
 
@@ -209,6 +210,34 @@ int RunCommand(const std::vector<std::string>& args) {
     host.AddObserver(&*printer);
   }
 
+  // The web dashboard (--ui web, docs/web.md): served from this same loop,
+  // next to the event lines.
+  std::unique_ptr<WebServer> web;
+  if (options.ui == UiMode::kWeb) {
+    auto address = ParseWebAddress(options.listen);
+    auto token = WebToken::Generate();
+    if (!address.ok() || !token.ok()) {
+      std::fprintf(stderr, "tabsim run: %s\n",
+                   (address.ok() ? token.error() : address.error()).message.c_str());
+      return 1;
+    }
+    auto listening = WebServer::Listen(io.get_executor(), host, tasks, *address,
+                                       std::move(token).value());
+    if (!listening.ok()) {
+      std::fprintf(stderr, "tabsim run: %s\n", listening.error().message.c_str());
+      return 1;
+    }
+    web = std::move(listening).value();
+    host.AddObserver(web.get());
+    if (!address->IsLoopback())
+      std::fprintf(stderr,
+                   "tabsim run: WARNING: the dashboard listens on %s, beyond "
+                   "this machine; anyone with its URL can drive the tabs\n",
+                   options.listen.c_str());
+    std::printf("dashboard: %s\n", web->Url().c_str());
+    std::fflush(stdout);
+  }
+
   bool stopping = false;
   asio::steady_timer sample_timer(io);
   auto done = [&] {
@@ -216,6 +245,7 @@ int RunCommand(const std::vector<std::string>& args) {
     sample_timer.cancel();
     if (tui) tui->Stop();
     if (control) control->Stop();
+    if (web) web->Stop();
   };
 
   int exit_code = 0;
@@ -228,7 +258,9 @@ int RunCommand(const std::vector<std::string>& args) {
   asio::co_spawn(io, SampleLoop(tasks, sample_timer, stopping), must_not_throw);
   if (control) asio::co_spawn(io, control->Run(), must_not_throw);
   if (tui) asio::co_spawn(io, tui->Run(), must_not_throw);
+  if (web) asio::co_spawn(io, web->Run(), must_not_throw);
   io.run();
+  if (web) host.RemoveObserver(web.get());
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start)
                        .count();

@@ -7,6 +7,7 @@
 
 #include "common/protocol.h"
 #include "manager/input_builder.h"
+#include "manager/web_address.h"
 
 namespace tabsim {
 
@@ -22,8 +23,11 @@ const char kRunUsage[] =
     "                     (default: sim://clock, sim://bounce, sim://paint)\n"
     "  --size WxH         frame size of every tab (default 480x320)\n"
     "  --duration SECONDS stop after this long (default: run until Ctrl-C)\n"
-    "  --ui tui|none      tui: live thumbnails and a task manager (default on a\n"
-    "                     terminal); none: one line per event\n"
+    "  --ui tui|none|web  tui: live thumbnails and a task manager (default on a\n"
+    "                     terminal); none: one line per event; web: a live\n"
+    "                     dashboard in your browser (prints its URL) plus lines\n"
+    "  --listen ADDR:PORT where --ui web listens (default 127.0.0.1:0, a free\n"
+    "                     port); the URL carries a random access token\n"
     "  --json FILE        also write the summary as JSON to FILE\n"
     "  --tab-exe PATH     the tab program (default: tabsim-tab next to tabsim;\n"
     "                     also TABSIM_TAB_EXE)\n"
@@ -115,6 +119,7 @@ std::vector<std::string> RunOptions::ExtraTabArgs() const {
 
 Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
   RunOptions options;
+  bool listen_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help") {
@@ -157,11 +162,18 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
         options.ui = UiMode::kNone;
       } else if (value == "tui") {
         options.ui = UiMode::kTui;
+      } else if (value == "web") {
+        options.ui = UiMode::kWeb;
       } else {
         return Error{"--ui: '" + value +
-                         "' is not a user interface (have: tui, none)",
+                         "' is not a user interface (have: tui, none, web)",
                      EINVAL};
       }
+    } else if (arg == "--listen") {
+      auto address = ParseWebAddress(value);
+      if (!address.ok()) return address.error();
+      options.listen = value;
+      listen_given = true;
     } else if (arg == "--json") {
       if (value.empty()) return Error{"--json: empty file name", EINVAL};
       options.json_path = value;
@@ -179,6 +191,8 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
       return Error{"unknown option '" + arg + "' (see tabsim run --help)", EINVAL};
     }
   }
+  if (listen_given && options.ui != UiMode::kWeb)
+    return Error{"--listen is for the web dashboard: add --ui web", EINVAL};
   if (options.pages.empty())
     options.pages = {"sim://clock", "sim://bounce", "sim://paint"};
   if (options.tabs == 0) options.tabs = int(options.pages.size());

@@ -14,7 +14,8 @@
 namespace tabsim {
 
 // kAuto: the TUI when stdin and stdout are terminals, else none.
-enum class UiMode { kAuto, kNone, kTui };
+// kWeb: the web dashboard (docs/web.md), with event lines on stdout.
+enum class UiMode { kAuto, kNone, kTui, kWeb };
 
 struct RunOptions {
   int tabs = 0;                    // 0: one per --page, or 3
@@ -23,6 +24,9 @@ struct RunOptions {
   int height = 320;
   std::optional<double> duration_seconds;
   UiMode ui = UiMode::kAuto;
+  // --listen ADDRESS:PORT of the web dashboard (--ui web only); port 0
+  // picks a free one.
+  std::string listen = "127.0.0.1:0";  // kDefaultWebListen
   std::string json_path;
   std::string tab_executable;  // empty: next to this binary
   // The control socket: empty for the default path (see control_path.h),
