@@ -101,12 +101,15 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
                             "\"kernel\"", "\"settings\"", "\"ratios\""})
     EXPECT_NE(json.find(field), std::string::npos) << field;
   for (const char* scenario : {"input", "latency", "frames", "lifecycle",
-                               "transports", "floor"})
+                               "fairness", "transports", "floor"})
     EXPECT_NE(json.find(Wrap("\"", scenario, "\": {\"figures\": [\n")),
               std::string::npos)
         << "scenario " << scenario << " missing or empty";
-  EXPECT_EQ(json.find("nan"), std::string::npos);
-  EXPECT_EQ(json.find("inf"), std::string::npos);
+  // No scenario may quietly fail: nothing is reported unavailable.
+  EXPECT_EQ(json.find("\"reason\""), std::string::npos)
+      << "a scenario was unavailable:\n" << json;
+  EXPECT_EQ(json.find(": nan"), std::string::npos);
+  EXPECT_EQ(json.find(": inf"), std::string::npos);
 
   // Every figure's value is a finite number > 0.
   std::regex value_re("\"value\": ([^,}]+)");
@@ -130,6 +133,7 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
         "lifecycle.spawn_first_frame.p50", "lifecycle.kill_noticed.p50",
         "floor.batched_protobuf", "floor.pingpong_rtt_p50",
         "floor.memcpy_bandwidth", "transports.fifo.open_wait",
+        "frames.socket.fps.1920x1080", "fairness.alone", "fairness.beside_flood",
         "transports.shm_ring.stream.batched.msgs"})
     EXPECT_NE(json.find(Wrap("\"key\": \"", key, "\"")),
               std::string::npos)
@@ -139,7 +143,7 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
   for (auto it = std::sregex_iterator(json.begin(), json.end(), ratio_re);
        it != std::sregex_iterator(); ++it) {
     std::string text = (*it)[1];
-    if (text == "null") continue;  // unavailable, with its reason
+    EXPECT_NE(text, "null") << "a ratio is missing its figures";
     double value = std::strtod(text.c_str(), nullptr);
     EXPECT_TRUE(std::isfinite(value) && value > 0) << text;
     ++ratios;
