@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "common/check.h"
 #include "common/fd_passing.h"
 
 namespace tabsim {
@@ -24,6 +25,22 @@ void Channel::Send(const google::protobuf::MessageLite& message) {
   if (closed_) return;
   bool was_empty = pending_.empty();
   AppendFrame(message, max_message_size_, &pending_);
+  if (was_empty) wake_writer_.cancel_one();
+}
+
+void Channel::SendPayload(std::string_view payload) {
+  if (closed_) return;
+  bool was_empty = pending_.empty();
+  TABSIM_CHECK(payload.size() <= max_message_size_)
+      << "queueing a " << payload.size() << "-byte message, max "
+      << max_message_size_;
+  uint32_t value = static_cast<uint32_t>(payload.size());
+  while (value >= 0x80) {
+    pending_.push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  pending_.push_back(static_cast<char>(value));
+  pending_.append(payload);
   if (was_empty) wake_writer_.cancel_one();
 }
 

@@ -27,6 +27,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "common/frame_codec.h"
@@ -47,6 +48,9 @@ class Channel {
   // Close().
   void Send(const google::protobuf::MessageLite& message);
   void SendWithFd(const google::protobuf::MessageLite& message, UniqueFd fd);
+  // Queues an already serialized message (framed here). For the fault
+  // injector, which may have changed its bytes; CHECKs the size limit.
+  void SendPayload(std::string_view payload);
 
   // Writes until Close() or a write error; returns the error (or
   // operation_aborted after Close()).
@@ -55,6 +59,7 @@ class Channel {
   // One read into decoder(). Returns eof at end of stream.
   boost::asio::awaitable<boost::system::error_code> ReadSome();
   FrameDecoder& decoder() { return decoder_; }
+  const FrameDecoder& decoder() const { return decoder_; }
 
   // Called (from WriteLoop) each time everything queued has been handed to
   // the kernel, so a sender holding back coalescable messages can release

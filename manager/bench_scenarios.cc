@@ -21,6 +21,8 @@ using std::chrono::milliseconds;
 // ~80k events) and an ack round trip.
 constexpr uint64_t kTotalWindow = 192 * 1024;
 constexpr uint64_t kMinWindow = 2048;
+// The frames scenario measures at least this many frames per point.
+constexpr uint64_t kMinFramesMeasured = 4;
 
 // A wheel event: like a mouse move in size, but never coalesced under
 // backpressure (TabSession drops superseded moves), so every event sent is
@@ -306,8 +308,14 @@ void RunFramesScenario(const BenchOptions& options, const std::string& tab_exe,
       uint64_t frames0 = frames;
       double cpu0 = ProcessCpuSeconds();
       start = BenchClock::now();
-      tabs.RunUntil([&] { return SecondsSince(start) >= options.seconds; },
-                    milliseconds(600000));
+      // At least a few frames, however slow the path (a 4K frame through
+      // the socket can take longer than a --quick window).
+      tabs.RunUntil(
+          [&] {
+            return SecondsSince(start) >= options.seconds &&
+                   frames - frames0 >= kMinFramesMeasured;
+          },
+          milliseconds(60000));
       double elapsed = SecondsSince(start);
       uint64_t delivered = frames - frames0;
       double cpu = ProcessCpuSeconds() - cpu0;

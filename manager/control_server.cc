@@ -12,12 +12,14 @@
 
 #include <cstring>
 #include <exception>
+#include <optional>
 
 #include "common/channel.h"
 #include "common/frame_codec.h"
 #include "common/log.h"
 #include "common/wait_status.h"
 #include "manager/control_path.h"
+#include "manager/fault_injector.h"
 #include "manager/input_builder.h"
 #include "manager/tab_host.h"
 #include "manager/tab_session.h"
@@ -36,6 +38,8 @@ struct ControlServer::Client {
   Channel channel;
   bool watching = false;
   int number = 0;
+  int tracing = 0;                // tab id; 0: not tracing
+  std::set<std::string> types;    // empty: every type
 };
 
 namespace {
@@ -75,6 +79,8 @@ void ControlServer::Stop() {
   error_code ignored;
   acceptor_.close(ignored);
   for (Client* client : clients_) client->channel.Close();
+  for (TabSession* tab : host_.tabs())
+    if (tab->tracer() == this) tab->set_tracer(nullptr);
   if (!path_.empty()) ::unlink(path_.c_str());
 }
 
@@ -120,6 +126,7 @@ asio::awaitable<void> ControlServer::Serve(std::shared_ptr<Client> client) {
                          << e.what();
   }
   client->channel.Close();
+  StopTrace(*client);
   clients_.erase(client.get());
   TABSIM_LOG(kDebug) << "control client " << client->number << " gone";
 }
@@ -294,10 +301,27 @@ void ControlServer::Handle(Client& client,
       reply = Snapshot(client, int(request.snapshot().tab_id()));
       if (!reply.has_snapshot() && reply.error().empty()) return;  // all sent
       break;
-    case R::kStats:
+    case R::kStats: {
+      const uint32_t id = request.stats().tab_id();
+      if (id != 0 && host_.Find(int(id)) == nullptr) {
+        reply = ErrorReply("no tab " + std::to_string(id));
+        break;
+      }
       *reply.mutable_stats() = tasks_.ManagerStats();
       reply.mutable_stats()->set_control_clients(uint32_t(clients_.size()));
       reply.mutable_stats()->set_control_path(path_);
+      for (TabSession* t : host_.tabs()) {
+        if (id != 0 ? t->id() != int(id) : !t->running()) continue;
+        *reply.mutable_stats()->add_channels() = tasks_.DescribeChannel(*t);
+      }
+      break;
+    }
+    case R::kFault:
+      reply = Fault(request.fault());
+      break;
+    case R::kTrace:
+      reply = StartTrace(client, request.trace());
+      if (reply.error().empty()) return;  // no reply: records follow
       break;
     case R::kWatch:
       client.watching = true;
@@ -370,6 +394,127 @@ void ControlServer::OnTitleChanged(const TabSession& tab) {
 void ControlServer::OnTabLost(const TabSession& tab) {
   Broadcast(tab, tab.state() == TabState::kClosed ? "closed" : "lost",
             tab.cause());
+  // Like strace when its process exits: every trace of this tab ends.
+  control::ControlReply reply;
+  auto* record = reply.mutable_trace();
+  record->set_time_seconds(Now());
+  record->set_tab_id(uint32_t(tab.id()));
+  record->set_end(true);
+  record->set_fields(std::string(ToString(tab.state())) + ": " + tab.cause());
+  for (Client* client : clients_) {
+    if (client->tracing != tab.id()) continue;
+    client->channel.Send(reply);
+    client->tracing = 0;
+  }
+  if (TabSession* session = host_.Find(tab.id());
+      session == &tab && session->tracer() == this)
+    session->set_tracer(nullptr);
+}
+
+double ControlServer::Now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       started_)
+      .count();
+}
+
+control::ControlReply ControlServer::Fault(const control::FaultRequest& request) {
+  TabSession* tab = host_.Find(int(request.tab_id()));
+  if (tab == nullptr)
+    return ErrorReply("no tab " + std::to_string(request.tab_id()));
+  if (!tab->live()) return ErrorReply(NotLive(*tab));
+  control::ControlReply reply;
+  if (request.kind() == "clear") {
+    tab->ClearFaults();
+    *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
+    return reply;
+  }
+  auto kind = ParseFaultKind(request.kind());
+  if (!kind.ok()) return ErrorReply(kind.error().message);
+  std::vector<Direction> directions;
+  const std::string& direction = request.direction();
+  if (direction.empty() || direction == "from-tab") {
+    directions = {Direction::kFromTab};
+  } else if (direction == "to-tab") {
+    directions = {Direction::kToTab};
+  } else if (direction == "both") {
+    directions = {Direction::kToTab, Direction::kFromTab};
+  } else {
+    return ErrorReply("unknown direction '" + direction +
+                      "' (have: from-tab, to-tab, both)");
+  }
+  for (Direction d : directions) {
+    FaultSpec spec;
+    spec.kind = *kind;
+    spec.direction = d;
+    spec.rate = request.rate() == 0 ? 1.0 : request.rate();
+    spec.delay = std::chrono::milliseconds(request.delay_ms());
+    Status set = tab->InjectFault(spec);
+    if (!set.ok()) return ErrorReply(set.error().message);
+  }
+  TABSIM_LOG(kInfo) << "tab " << tab->id() << ": fault " << request.kind()
+                    << " injected";
+  *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
+  return reply;
+}
+
+control::ControlReply ControlServer::StartTrace(
+    Client& client, const control::TraceRequest& request) {
+  TabSession* tab = host_.Find(int(request.tab_id()));
+  if (tab == nullptr)
+    return ErrorReply("no tab " + std::to_string(request.tab_id()));
+  if (!tab->running()) return ErrorReply(NotLive(*tab));
+  if (client.tracing != 0 || client.watching)
+    return ErrorReply("this connection already streams");
+  if (tab->tracer() != nullptr && tab->tracer() != this)
+    return ErrorReply("tab " + std::to_string(tab->id()) +
+                      " is traced by someone else");
+  client.types.clear();
+  for (const std::string& type : request.types()) {
+    if (!IsMessageTypeName(type))
+      return ErrorReply("unknown message type '" + type +
+                        "' (have: " + MessageTypeNames() + ")");
+    client.types.insert(type);
+  }
+  client.tracing = tab->id();
+  tab->set_tracer(this);
+  return control::ControlReply{};
+}
+
+void ControlServer::StopTrace(Client& client) {
+  const int id = client.tracing;
+  if (id == 0) return;
+  client.tracing = 0;
+  for (Client* other : clients_)
+    if (other->tracing == id) return;
+  if (TabSession* tab = host_.Find(id); tab && tab->tracer() == this)
+    tab->set_tracer(nullptr);
+}
+
+void ControlServer::OnMessage(const TabSession& tab, Direction direction,
+                              std::string_view payload, std::string_view note) {
+  std::optional<DecodedMessage> decoded;  // once, for every client
+  for (Client* client : clients_) {
+    if (client->tracing != tab.id()) continue;
+    if (!decoded) decoded = DecodeMessage(direction, payload);
+    if (!client->types.empty() && !client->types.count(decoded->type))
+      continue;
+    if (client->channel.pending_bytes() > kMaxClientBacklog) {
+      TABSIM_LOG(kWarning) << "control client " << client->number
+                           << " is not reading its trace; dropping it";
+      client->channel.Close();
+      continue;
+    }
+    control::ControlReply reply;
+    auto* record = reply.mutable_trace();
+    record->set_time_seconds(Now());
+    record->set_tab_id(uint32_t(tab.id()));
+    record->set_direction(ToString(direction));
+    record->set_type(decoded->type);
+    record->set_size(uint32_t(ChannelStats::FramedSize(payload.size())));
+    record->set_fields(decoded->fields);
+    record->set_note(std::string(note));
+    client->channel.Send(reply);
+  }
 }
 
 }  // namespace tabsim

@@ -6,7 +6,11 @@
 //
 // A client may send several requests; each gets its reply (or, for
 // snapshot, a series of chunks) in order. `watch` turns the connection into
-// a stream of lifecycle events until the client hangs up. A client that
+// a stream of lifecycle events until the client hangs up; `trace` into a
+// stream of one tab's decoded messages, ending when that tab's process is
+// gone (the server is the session's MessageTracer only while someone
+// traces it). `fault` injects faults into a tab's channel; `stats` carries
+// the IPC inspector's per-channel numbers. A client that
 // sends bytes we cannot parse, or stops reading a watch stream until
 // kMaxClientBacklog bytes pile up, is dropped; the manager carries on.
 //
@@ -28,6 +32,7 @@
 
 #include "common/unique_fd.h"
 #include "manager/tab_observer.h"
+#include "manager/trace.h"
 #include "proto/control.pb.h"
 
 namespace tabsim {
@@ -42,7 +47,7 @@ inline constexpr size_t kMaxControlMessageSize = 512 * 1024;
 inline constexpr size_t kSnapshotChunkBytes = 256 * 1024;
 inline constexpr size_t kMaxClientBacklog = 8 * 1024 * 1024;
 
-class ControlServer : public TabObserver {
+class ControlServer : public TabObserver, private MessageTracer {
  public:
   // `listening` comes from ListenControlSocket(path).
   ControlServer(boost::asio::any_io_executor executor, TabHost& host,
@@ -66,6 +71,15 @@ class ControlServer : public TabObserver {
 
  private:
   struct Client;
+  void OnMessage(const TabSession& tab, Direction direction,
+                 std::string_view payload, std::string_view note) override;
+  control::ControlReply Fault(const control::FaultRequest& request);
+  control::ControlReply StartTrace(Client& client,
+                                   const control::TraceRequest& request);
+  // Detaches `client` from its trace; the session loses its tracer when
+  // nobody traces it any more.
+  void StopTrace(Client& client);
+  double Now() const;
   boost::asio::awaitable<void> Serve(std::shared_ptr<Client> client);
   boost::asio::awaitable<void> ReadRequests(Client& client);
   // Answers one request on `client`'s channel.

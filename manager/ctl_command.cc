@@ -12,11 +12,13 @@
 #include "common/wait_status.h"
 #include "manager/control_client.h"
 #include "manager/control_path.h"
+#include "manager/fault_injector.h"
 #include "manager/input_builder.h"
 #include "manager/png_writer.h"
 #include "manager/process_stats.h"
 #include "manager/run_options.h"
 #include "manager/summary.h"
+#include "manager/trace.h"
 
 namespace tabsim {
 
@@ -38,8 +40,17 @@ const char kCtlUsage[] =
     "                           left, right, up, down, delete, home, end\n"
     "  resize ID WxH            change a tab's frame size\n"
     "  snapshot ID FILE.png     save the tab's last whole frame as PNG\n"
-    "  stats                    numbers about the manager itself\n"
+    "  stats [ID] [--json]      the manager's numbers and the IPC inspector:\n"
+    "                           per tab and direction, messages/s, bytes/s,\n"
+    "                           queues, input-to-frame latency, faults\n"
     "  watch                    print lifecycle events until interrupted\n"
+    "  trace ID [--types T,...] [--count N]\n"
+    "                           print the messages crossing a tab's channel\n"
+    "  fault ID KIND [--rate P] [--ms N] [--direction D]\n"
+    "                           inject a fault: drop, delay (--ms), duplicate,\n"
+    "                           corrupt, reorder (D: from-tab, to-tab, both;\n"
+    "                           default from-tab), withhold-release,\n"
+    "                           withhold-pong; or clear them all\n"
     "\n"
     "Exit status: 0 done, 1 failed (no manager, unknown tab, ...), 2 usage.\n";
 
@@ -202,6 +213,173 @@ int Watch(ControlClient& client) {
   }
 }
 
+std::string Rate(double per_second, bool bytes) {
+  if (!bytes) return Fixed(per_second, 1);
+  return FormatBytes(uint64_t(per_second)) + "/s";
+}
+
+void PrintDirection(const char* name, const control::DirectionStats& d) {
+  std::printf("  %-8s %8s msg/s %10s  total %llu msgs, %s  queued %s, socket %s\n",
+              name, Rate(d.messages_per_second(), false).c_str(),
+              Rate(d.bytes_per_second(), true).c_str(),
+              (unsigned long long)d.messages(), FormatBytes(d.bytes()).c_str(),
+              FormatBytes(d.queued_bytes()).c_str(),
+              FormatBytes(d.socket_bytes()).c_str());
+  std::string types;
+  for (const control::TypeCount& t : d.types())
+    types += (types.empty() ? "" : " ") + t.type() + "=" + std::to_string(t.count());
+  if (!types.empty()) std::printf("           %s\n", types.c_str());
+}
+
+void PrintFaults(const control::ChannelStats& c) {
+  if (c.faults_size() == 0) {
+    std::printf("tab %u: no faults\n", c.tab_id());
+    return;
+  }
+  for (const control::Fault& f : c.faults()) {
+    std::printf("tab %u: fault %s%s%s%s%s, %s, injected %llu\n", c.tab_id(),
+                f.kind().c_str(), f.direction().empty() ? "" : " ",
+                f.direction().c_str(),
+                f.rate() < 1 ? (" rate " + Fixed(f.rate(), 2)).c_str() : "",
+                f.delay_ms() ? (" " + std::to_string(f.delay_ms()) + " ms").c_str()
+                             : "",
+                f.active() ? "active" : "cleared",
+                (unsigned long long)f.injected());
+  }
+}
+
+void PrintChannel(const control::ChannelStats& c) {
+  std::printf("\ntab %u channel (%s)\n", c.tab_id(), c.state().c_str());
+  PrintDirection("to-tab", c.to_tab());
+  PrintDirection("from-tab", c.from_tab());
+  std::printf("  frames   %llu accepted, %llu released, %u withheld; %llu moves coalesced\n",
+              (unsigned long long)c.frames_accepted(),
+              (unsigned long long)c.frames_released(), c.buffers_withheld(),
+              (unsigned long long)c.coalesced_moves());
+  const control::LatencyHistogram& h = c.input_to_frame();
+  if (h.count() == 0) {
+    std::printf("  input->frame latency: no input shown yet\n");
+  } else {
+    std::printf("  input->frame latency: %llu inputs, p50 <= %s ms, p99 <= %s ms, max %s ms\n",
+                (unsigned long long)h.count(), Fixed(h.p50_ms(), 1).c_str(),
+                Fixed(h.p99_ms(), 1).c_str(), Fixed(h.max_ms(), 1).c_str());
+    std::string buckets;
+    for (int i = 0; i < h.counts_size(); ++i) {
+      if (h.counts(i) == 0) continue;
+      std::string bound = h.upper_ms(i) > 0
+                              ? "<" + Fixed(h.upper_ms(i), 0)
+                              : ">=" + Fixed(h.upper_ms(i - 1), 0);
+      buckets += (buckets.empty() ? "" : " ") + bound + "ms:" +
+                 std::to_string(h.counts(i));
+    }
+    std::printf("           %s\n", buckets.c_str());
+  }
+  for (const control::Fault& f : c.faults()) {
+    std::printf("  fault    %s%s%s, %s, injected %llu\n", f.kind().c_str(),
+                f.direction().empty() ? "" : " ", f.direction().c_str(),
+                f.active() ? "active" : "cleared",
+                (unsigned long long)f.injected());
+  }
+}
+
+std::string DirectionJson(const control::DirectionStats& d) {
+  std::string types;
+  for (const control::TypeCount& t : d.types())
+    types += (types.empty() ? "" : ", ") + JsonEscape(t.type()) + ": " +
+             std::to_string(t.count());
+  return "{\"messages\": " + std::to_string(d.messages()) +
+         ", \"bytes\": " + std::to_string(d.bytes()) +
+         ", \"messages_per_second\": " + Fixed(d.messages_per_second(), 2) +
+         ", \"bytes_per_second\": " + Fixed(d.bytes_per_second(), 1) +
+         ", \"queued_bytes\": " + std::to_string(d.queued_bytes()) +
+         ", \"socket_bytes\": " + std::to_string(d.socket_bytes()) +
+         ", \"types\": {" + types + "}}";
+}
+
+std::string ChannelJson(const control::ChannelStats& c) {
+  const control::LatencyHistogram& h = c.input_to_frame();
+  std::string buckets;
+  for (int i = 0; i < h.counts_size(); ++i)
+    buckets += std::string(i ? ", " : "") + "{\"upper_ms\": " +
+               (h.upper_ms(i) > 0 ? Fixed(h.upper_ms(i), 0) : "null") +
+               ", \"count\": " + std::to_string(h.counts(i)) + "}";
+  std::string faults;
+  for (const control::Fault& f : c.faults())
+    faults += std::string(faults.empty() ? "" : ", ") + "{\"kind\": " +
+              JsonEscape(f.kind()) + ", \"direction\": " +
+              JsonEscape(f.direction()) + ", \"rate\": " + Fixed(f.rate(), 3) +
+              ", \"delay_ms\": " + std::to_string(f.delay_ms()) +
+              ", \"active\": " + (f.active() ? "true" : "false") +
+              ", \"injected\": " + std::to_string(f.injected()) + "}";
+  return "{\"tab_id\": " + std::to_string(c.tab_id()) +
+         ", \"state\": " + JsonEscape(c.state()) +
+         ", \"to_tab\": " + DirectionJson(c.to_tab()) +
+         ", \"from_tab\": " + DirectionJson(c.from_tab()) +
+         ", \"input_to_frame\": {\"count\": " + std::to_string(h.count()) +
+         ", \"p50_ms\": " + Fixed(h.p50_ms(), 3) +
+         ", \"p99_ms\": " + Fixed(h.p99_ms(), 3) +
+         ", \"max_ms\": " + Fixed(h.max_ms(), 3) + ", \"buckets\": [" +
+         buckets + "]}" +
+         ", \"frames_accepted\": " + std::to_string(c.frames_accepted()) +
+         ", \"frames_released\": " + std::to_string(c.frames_released()) +
+         ", \"buffers_withheld\": " + std::to_string(c.buffers_withheld()) +
+         ", \"coalesced_moves\": " + std::to_string(c.coalesced_moves()) +
+         ", \"faults\": [" + faults + "]}";
+}
+
+std::string StatsJson(const control::ManagerStats& s) {
+  std::string channels;
+  for (const control::ChannelStats& c : s.channels())
+    channels += std::string(channels.empty() ? "\n  " : ",\n  ") + ChannelJson(c);
+  return "{\"pid\": " + std::to_string(s.pid()) +
+         ", \"uptime_seconds\": " + Fixed(s.uptime_seconds(), 3) +
+         ", \"tabs\": " + std::to_string(s.tabs()) +
+         ", \"running\": " + std::to_string(s.running()) +
+         ", \"crashed\": " + std::to_string(s.crashed()) +
+         ", \"cpu_percent\": " + Fixed(s.cpu_percent(), 2) +
+         ", \"rss_bytes\": " + std::to_string(s.rss_bytes()) +
+         ", \"threads\": " + std::to_string(s.threads()) +
+         ", \"frames\": " + std::to_string(s.frames()) +
+         ", \"control_clients\": " + std::to_string(s.control_clients()) +
+         ", \"control_path\": " + JsonEscape(s.control_path()) +
+         ",\n \"channels\": [" + channels + "]}";
+}
+
+// One line per message: time, direction, type, size, key fields, note.
+int Trace(ControlClient& client, const control::ControlRequest& request,
+          uint64_t count) {
+  if (Status sent = client.Send(request); !sent.ok()) {
+    std::fprintf(stderr, "tabsim ctl: %s\n", sent.error().message.c_str());
+    return kFailed;
+  }
+  uint64_t printed = 0;
+  for (;;) {
+    auto reply = client.Receive();
+    if (!reply.ok()) {
+      std::fprintf(stderr, "tabsim ctl: %s\n", reply.error().message.c_str());
+      return reply.error().error_number == ECONNRESET ? 0 : kFailed;
+    }
+    if (!reply->error().empty()) {
+      std::fprintf(stderr, "tabsim ctl: %s\n", reply->error().c_str());
+      return kFailed;
+    }
+    if (!reply->has_trace()) continue;
+    const control::TraceRecord& r = reply->trace();
+    if (r.end()) {
+      std::printf("[%8.3f] tab %u ended: %s\n", r.time_seconds(), r.tab_id(),
+                  r.fields().c_str());
+      return 0;
+    }
+    std::printf("[%8.3f] %s %-13s %5u  %s%s%s\n", r.time_seconds(),
+                r.direction() == "to-tab" ? "M>T" : "T>M", r.type().c_str(),
+                r.size(),
+                r.fields().c_str(), r.note().empty() ? "" : "  # ",
+                r.note().c_str());
+    std::fflush(stdout);
+    if (count && ++printed >= count) return 0;
+  }
+}
+
 }  // namespace
 
 int CtlCommand(const std::vector<std::string>& all_args) {
@@ -235,7 +413,7 @@ int CtlCommand(const std::vector<std::string>& all_args) {
       {"list", 0}, {"open", 1},  {"close", 1},    {"kill", 1},
       {"reload", 1}, {"navigate", 2}, {"click", 3}, {"type", 2},
       {"key", 2},  {"resize", 2}, {"snapshot", 2}, {"stats", 0},
-      {"watch", 0}};
+      {"watch", 0}, {"trace", 1}, {"fault", 2}};
   auto count = kArgCounts.find(command);
   if (count == kArgCounts.end()) {
     std::fprintf(stderr, "tabsim ctl: unknown command '%s' (see tabsim ctl --help)\n",
@@ -246,9 +424,61 @@ int CtlCommand(const std::vector<std::string>& all_args) {
   bool json = false;
   int signal_number = SIGKILL;
   std::vector<std::string> operands;
+  std::vector<std::string> trace_types;
+  uint64_t trace_count = 0;
+  double fault_rate = 1.0;
+  uint32_t fault_ms = 0;
+  std::string fault_direction;
+  auto value_of = [&](size_t* i) -> const std::string* {
+    if (*i + 1 >= args.size()) return nullptr;
+    return &args[++*i];
+  };
   for (size_t i = 1; i < args.size(); ++i) {
-    if (command == "list" && args[i] == "--json") {
+    if ((command == "list" || command == "stats") && args[i] == "--json") {
       json = true;
+    } else if (command == "trace" && args[i] == "--types") {
+      const std::string* value = value_of(&i);
+      if (!value || value->empty()) return usage("--types needs a list");
+      size_t start = 0;
+      for (;;) {
+        size_t comma = value->find(',', start);
+        std::string type = value->substr(start, comma - start);
+        if (!IsMessageTypeName(type))
+          return usage("unknown message type '" + type + "' (have: " +
+                       MessageTypeNames() + ")");
+        trace_types.push_back(type);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (command == "trace" && args[i] == "--count") {
+      const std::string* value = value_of(&i);
+      char* end = nullptr;
+      errno = 0;
+      long long n = value ? std::strtoll(value->c_str(), &end, 10) : 0;
+      if (!value || value->empty() || *end != '\0' || errno || n < 1)
+        return usage("--count needs a positive number");
+      trace_count = uint64_t(n);
+    } else if (command == "fault" && args[i] == "--rate") {
+      const std::string* value = value_of(&i);
+      char* end = nullptr;
+      double rate = value ? std::strtod(value->c_str(), &end) : 0;
+      if (!value || value->empty() || *end != '\0' || !(rate > 0 && rate <= 1))
+        return usage("--rate needs a probability in (0, 1]");
+      fault_rate = rate;
+    } else if (command == "fault" && args[i] == "--ms") {
+      const std::string* value = value_of(&i);
+      char* end = nullptr;
+      errno = 0;
+      long n = value ? std::strtol(value->c_str(), &end, 10) : 0;
+      if (!value || value->empty() || *end != '\0' || errno || n < 1 ||
+          n > 60000)
+        return usage("--ms needs milliseconds from 1 to 60000");
+      fault_ms = uint32_t(n);
+    } else if (command == "fault" && args[i] == "--direction") {
+      const std::string* value = value_of(&i);
+      if (!value || (*value != "from-tab" && *value != "to-tab" && *value != "both"))
+        return usage("--direction is from-tab, to-tab or both");
+      fault_direction = *value;
     } else if (command == "kill" && args[i] == "--signal") {
       if (i + 1 >= args.size()) return usage("--signal needs a name");
       signal_number = SignalFromName(args[++i]);
@@ -260,15 +490,17 @@ int CtlCommand(const std::vector<std::string>& all_args) {
       operands.push_back(args[i]);
     }
   }
-  if (operands.size() != count->second)
+  // stats takes an optional tab id.
+  const bool optional_id = command == "stats" && operands.size() == 1;
+  if (operands.size() != count->second && !optional_id)
     return usage("expects " + std::to_string(count->second) + " argument" +
                  (count->second == 1 ? "" : "s") + ", got " +
                  std::to_string(operands.size()) + " (see tabsim ctl --help)");
 
   control::ControlRequest request;
   uint32_t id = 0;
-  if (command != "list" && command != "open" && command != "stats" &&
-      command != "watch") {
+  if ((command != "list" && command != "open" && command != "stats" &&
+       command != "watch") || optional_id) {
     auto parsed = ParseId(operands[0]);
     if (!parsed.ok()) return usage(parsed.error().message);
     id = *parsed;
@@ -320,7 +552,27 @@ int CtlCommand(const std::vector<std::string>& all_args) {
   } else if (command == "snapshot") {
     if (operands[1].empty()) return usage("empty file name");
   } else if (command == "stats") {
-    request.mutable_stats();
+    request.mutable_stats()->set_tab_id(id);
+  } else if (command == "trace") {
+    request.mutable_trace()->set_tab_id(id);
+    for (const std::string& type : trace_types)
+      request.mutable_trace()->add_types(type);
+  } else if (command == "fault") {
+    const std::string& kind = operands[1];
+    if (kind != "clear") {
+      auto parsed_kind = ParseFaultKind(kind);
+      if (!parsed_kind.ok()) return usage(parsed_kind.error().message);
+      if (*parsed_kind == FaultKind::kDelay && fault_ms == 0)
+        return usage("delay needs --ms N");
+      if (*parsed_kind != FaultKind::kDelay && fault_ms != 0)
+        return usage("--ms is for delay only");
+    }
+    auto* fault = request.mutable_fault();
+    fault->set_tab_id(id);
+    fault->set_kind(kind);
+    fault->set_direction(fault_direction);
+    fault->set_rate(fault_rate);
+    fault->set_delay_ms(fault_ms);
   }
 
   auto client = ControlClient::Connect(path);
@@ -330,6 +582,7 @@ int CtlCommand(const std::vector<std::string>& all_args) {
   }
   if (command == "snapshot") return Snapshot(*client, id, operands[1]);
   if (command == "watch") return Watch(*client);
+  if (command == "trace") return Trace(*client, request, trace_count);
 
   auto reply = client->Call(request);
   if (!reply.ok()) {
@@ -345,6 +598,10 @@ int CtlCommand(const std::vector<std::string>& all_args) {
     } else {
       PrintTable(reply->list());
     }
+  } else if (command == "stats" && json) {
+    std::printf("%s\n", StatsJson(reply->stats()).c_str());
+  } else if (command == "fault") {
+    PrintFaults(reply->channel());
   } else if (command == "stats") {
     const control::ManagerStats& s = reply->stats();
     std::printf("manager pid %d, up %.1f s, %u threads\n", s.pid(),
@@ -356,6 +613,8 @@ int CtlCommand(const std::vector<std::string>& all_args) {
                 (unsigned long long)s.frames());
     std::printf("control: %s, %u client%s\n", s.control_path().c_str(),
                 s.control_clients(), s.control_clients() == 1 ? "" : "s");
+    for (const control::ChannelStats& channel : s.channels())
+      PrintChannel(channel);
   } else if (command == "open") {
     PrintTab("opened", reply->tab());
   } else if (command == "reload") {

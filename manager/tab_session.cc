@@ -1,7 +1,9 @@
 #include "manager/tab_session.h"
 
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "manager/tab_observer.h"
+#include "manager/trace.h"
 
 namespace tabsim {
 
@@ -65,7 +68,8 @@ TabSession::TabSession(asio::any_io_executor executor, Options options,
       url_(options_.url),
       width_(options_.width),
       height_(options_.height),
-      deadline_(executor_) {}
+      deadline_(executor_),
+      delay_timer_(executor_, Clock::time_point::max()) {}
 
 TabSession::~TabSession() = default;
 
@@ -103,6 +107,7 @@ Status TabSession::Start() {
   child_ = std::move(child).value();
   spawned_at_ = Clock::now();
   last_frame_at_ = spawned_at_;
+  stats_.Sample(spawned_at_);  // the rates' baseline
   theirs.reset();
 
   int watch_fd = ::fcntl(child_.pidfd(), F_DUPFD_CLOEXEC, 0);
@@ -135,7 +140,7 @@ asio::awaitable<void> TabSession::Run() {
   Loss loss;
   try {
     auto first = co_await (ReadLoop() || WriteLoop() || WatchExit() ||
-                           WatchDeadline() || WatchHang());
+                           WatchDeadline() || WatchHang() || DeliverDelayed());
     loss = std::visit([](Loss& l) { return std::move(l); }, first);
     co_await EndProcess(loss);
   } catch (const std::exception& e) {
@@ -195,6 +200,11 @@ asio::awaitable<void> TabSession::EndProcess(Loss& loss) {
   channel_->Close();
   channel_->set_on_drained(nullptr);
   held_move_.reset();
+  delayed_out_.clear();
+  delayed_bytes_ = 0;
+  reordered_out_.reset();
+  reordered_in_.reset();
+  withheld_releases_.clear();
   if (loss.kill) (void)child_.Signal(SIGKILL);
   if (!child_.TryReap()) {
     // The tab closed its end (or we killed it). If it is dying anyway its
@@ -264,7 +274,12 @@ asio::awaitable<TabSession::Loss> TabSession::ReadLoop() {
     FrameDecoder::Result result;
     while ((result = decoder.Next(&payload)) ==
            FrameDecoder::Result::kMessage) {
-      if (auto loss = HandleMessage(payload)) co_return std::move(*loss);
+      std::optional<Loss> loss;
+      if (faults_.affects(Direction::kFromTab) || reordered_in_)
+        loss = co_await HandleFaulty(payload);
+      else
+        loss = HandleMessage(payload);
+      if (loss) co_return std::move(*loss);
     }
     if (result == FrameDecoder::Result::kOversized)
       co_return BadMessage(BadMessageReason::kOversizedLength,
@@ -393,12 +408,18 @@ TabSession::Loss TabSession::BadMessage(BadMessageReason reason,
 }
 
 std::optional<TabSession::Loss> TabSession::HandleMessage(
-    std::string_view payload) {
+    std::string_view payload, std::string_view trace_note) {
   ++counters_.messages_in;
+  if (tracer_) tracer_->OnMessage(*this, Direction::kFromTab, payload, trace_note);
   if (!incoming_.ParseFromArray(payload.data(),
-                                static_cast<int>(payload.size())))
+                                static_cast<int>(payload.size()))) {
+    stats_.CountMessage(Direction::kFromTab, 0,
+                        ChannelStats::FramedSize(payload.size()));
     return BadMessage(BadMessageReason::kUnparsableMessage, payload);
+  }
   auto kind = incoming_.message_case();
+  stats_.CountMessage(Direction::kFromTab, int(kind),
+                      ChannelStats::FramedSize(payload.size()));
   TABSIM_LOG(kDebug) << "tab " << options_.id << " -> manager: type "
                      << int(kind) << " size " << payload.size();
   if (kind == proto::TabToManager::MESSAGE_NOT_SET)
@@ -478,7 +499,11 @@ std::optional<TabSession::Loss> TabSession::HandleFrameReady(
   if (auto* reason = std::get_if<BadMessageReason>(&verdict))
     return BadMessage(*reason, {});
   auto& accepted = std::get<FrameLedger::Accepted>(verdict);
-  if (accepted.release) {
+  if (accepted.release && faults_.withhold_release()) {
+    // Held back: once the tab has no buffer left it stops drawing.
+    withheld_releases_.push_back(*accepted.release);
+    faults_.CountWithheldRelease();
+  } else if (accepted.release) {
     // The previously held buffer goes back to the tab.
     proto::ManagerToTab release;
     release.mutable_frame_release()->set_buffer_index(accepted.release->index);
@@ -494,6 +519,7 @@ std::optional<TabSession::Loss> TabSession::HandleFrameReady(
 void TabSession::AcceptFrame(const FrameView& frame) {
   latest_ = frame;
   last_frame_at_ = Clock::now();
+  stats_.FrameShown(frame.last_input_sequence, last_frame_at_);
   ++counters_.frames;
   if (frame.last_input_sequence > counters_.last_input_acked)
     counters_.last_input_acked = frame.last_input_sequence;
@@ -503,6 +529,12 @@ void TabSession::AcceptFrame(const FrameView& frame) {
 std::optional<TabSession::Loss> TabSession::HandlePong(const proto::Pong& pong) {
   if (!ping_outstanding_ || pong.nonce() != ping_nonce_)
     return BadMessage(BadMessageReason::kUnsolicitedPong, {});
+  if (faults_.withhold_pong()) {
+    // As if it never came: the hang monitor goes on waiting.
+    pong_withheld_ = true;
+    faults_.CountWithheldPong();
+    return std::nullopt;
+  }
   ping_outstanding_ = false;
   ++counters_.pongs_received;
   if (state_ == TabState::kUnresponsive) SetState(TabState::kLive);
@@ -551,9 +583,195 @@ FrameView TabSession::latest_frame() const { return latest_; }
 
 void TabSession::SendToTab(const proto::ManagerToTab& message) {
   ++counters_.messages_out;
-  TABSIM_LOG(kDebug) << "manager -> tab " << options_.id << ": type "
-                     << int(message.message_case());
+  const int type = int(message.message_case());
+  TABSIM_LOG(kDebug) << "manager -> tab " << options_.id << ": type " << type;
+  // The handshake and Shutdown are never faulted: a tab must be able to
+  // start and to be closed whatever the user injects.
+  const bool exempt = type == proto::ManagerToTab::kHello ||
+                      type == proto::ManagerToTab::kShutdown;
+  if (!exempt && (faults_.affects(Direction::kToTab) || reordered_out_ ||
+                  !delayed_out_.empty())) {
+    SendFaulty(OutMessage{message.SerializeAsString(), type, {}, {}});
+    return;
+  }
+  const size_t before = channel_->pending_bytes();
   channel_->Send(message);
+  stats_.CountMessage(Direction::kToTab, type,
+                      channel_->pending_bytes() - before);
+  if (tracer_)
+    tracer_->OnMessage(*this, Direction::kToTab, message.SerializeAsString(), {});
+}
+
+void TabSession::SendFaulty(OutMessage message) {
+  FaultInjector::Decision decision = faults_.Decide(Direction::kToTab);
+  if (decision.drop) {
+    if (tracer_)
+      tracer_->OnMessage(*this, Direction::kToTab, message.payload,
+                         "dropped (fault)");
+    return;
+  }
+  if (decision.corrupt) {
+    FaultInjector::Corrupt(&message.payload);
+    message.type = 0;
+    message.note = "corrupted (fault)";
+  }
+  if (decision.delay.count() > 0)
+    message.note += (message.note.empty() ? "" : ", ") +
+                    std::string("delayed ") +
+                    std::to_string(decision.delay.count()) + " ms (fault)";
+  if (decision.reorder && !reordered_out_) {
+    message.note += (message.note.empty() ? "" : ", ") +
+                    std::string("reordered (fault)");
+    reordered_out_ = std::move(message);
+    return;
+  }
+  if (decision.duplicate) {
+    OutMessage copy = message;
+    copy.note += (copy.note.empty() ? "" : ", ") + std::string("duplicate (fault)");
+    ForwardOrDelay(std::move(message), decision.delay);
+    ForwardOrDelay(std::move(copy), decision.delay);
+  } else {
+    ForwardOrDelay(std::move(message), decision.delay);
+  }
+  if (reordered_out_) {
+    OutMessage held = std::move(*reordered_out_);
+    reordered_out_.reset();
+    ForwardOrDelay(std::move(held), std::chrono::milliseconds(0));
+  }
+}
+
+void TabSession::ForwardOrDelay(OutMessage message,
+                                std::chrono::milliseconds delay) {
+  if (delay.count() == 0 && delayed_out_.empty()) {
+    WritePayload(message);
+    return;
+  }
+  // Later messages wait behind a delayed one: a delay keeps the order.
+  message.due = Clock::now() + delay;
+  if (!delayed_out_.empty())
+    message.due = std::max(message.due, delayed_out_.back().due);
+  delayed_bytes_ += message.payload.size();
+  delayed_out_.push_back(std::move(message));
+  if (delayed_out_.size() == 1) delay_timer_.cancel();
+}
+
+void TabSession::WritePayload(const OutMessage& message) {
+  const size_t before = channel_->pending_bytes();
+  channel_->SendPayload(message.payload);
+  stats_.CountMessage(Direction::kToTab, message.type,
+                      channel_->pending_bytes() - before);
+  if (tracer_)
+    tracer_->OnMessage(*this, Direction::kToTab, message.payload, message.note);
+}
+
+asio::awaitable<TabSession::Loss> TabSession::DeliverDelayed() {
+  for (;;) {
+    delay_timer_.expires_at(delayed_out_.empty() ? Clock::time_point::max()
+                                                 : delayed_out_.front().due);
+    co_await delay_timer_.async_wait(kNoThrow);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return Loss{};
+    // Woken early by a new delayed message, or due: send what is due.
+    const Clock::time_point now = Clock::now();
+    while (!delayed_out_.empty() && delayed_out_.front().due <= now) {
+      delayed_bytes_ -= delayed_out_.front().payload.size();
+      WritePayload(delayed_out_.front());
+      delayed_out_.pop_front();
+    }
+  }
+}
+
+asio::awaitable<std::optional<TabSession::Loss>> TabSession::HandleFaulty(
+    std::string_view view) {
+  FaultInjector::Decision decision = faults_.Decide(Direction::kFromTab);
+  std::string bytes(view);  // the view dies with the next read
+  if (decision.drop) {
+    ++counters_.messages_in;
+    stats_.CountMessage(
+        Direction::kFromTab,
+        incoming_.ParseFromString(bytes) ? int(incoming_.message_case()) : 0,
+        ChannelStats::FramedSize(bytes.size()));
+    if (tracer_)
+      tracer_->OnMessage(*this, Direction::kFromTab, bytes, "dropped (fault)");
+    co_return std::nullopt;
+  }
+  std::string note;
+  if (decision.corrupt) {
+    FaultInjector::Corrupt(&bytes);
+    note = "corrupted (fault)";
+  }
+  if (decision.delay.count() > 0) {
+    // The reader stalls, so everything behind this message waits too.
+    asio::steady_timer timer(executor_, decision.delay);
+    co_await timer.async_wait(kNoThrow);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return Loss{};
+    note += (note.empty() ? "" : ", ") + std::string("delayed ") +
+            std::to_string(decision.delay.count()) + " ms (fault)";
+  }
+  if (decision.reorder && !reordered_in_) {
+    reordered_in_ = std::move(bytes);
+    co_return std::nullopt;
+  }
+  if (auto loss = HandleMessage(bytes, note)) co_return loss;
+  if (decision.duplicate) {
+    if (auto loss = HandleMessage(bytes, "duplicate (fault)")) co_return loss;
+  }
+  if (reordered_in_) {
+    std::string held = std::move(*reordered_in_);
+    reordered_in_.reset();
+    if (auto loss = HandleMessage(held, "reordered (fault)")) co_return loss;
+  }
+  co_return std::nullopt;
+}
+
+size_t TabSession::QueuedBytes(Direction direction) const {
+  if (!channel_ || channel_->closed()) return 0;
+  if (direction == Direction::kFromTab)
+    return channel_->decoder().buffered() +
+           (reordered_in_ ? reordered_in_->size() : 0);
+  return channel_->pending_bytes() + delayed_bytes_ +
+         (reordered_out_ ? reordered_out_->payload.size() : 0) +
+         (held_move_ ? size_t(held_move_->ByteSizeLong()) : 0);
+}
+
+size_t TabSession::SocketBytes(Direction direction) const {
+  if (!channel_ || channel_->closed()) return 0;
+  int bytes = 0;
+  const int fd = const_cast<Channel&>(*channel_).socket().native_handle();
+  if (::ioctl(fd, direction == Direction::kToTab ? SIOCOUTQ : SIOCINQ,
+              &bytes) != 0)
+    return 0;
+  return bytes < 0 ? 0 : size_t(bytes);
+}
+
+Status TabSession::InjectFault(const FaultSpec& spec) {
+  if (!live())
+    return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
+  return faults_.Set(spec);
+}
+
+void TabSession::ClearFaults() {
+  faults_.Clear();
+  if (!live() || !channel_) return;
+  for (const FrameLedger::BufferId& buffer : withheld_releases_) {
+    proto::ManagerToTab release;
+    release.mutable_frame_release()->set_buffer_index(buffer.index);
+    release.mutable_frame_release()->set_region_generation(buffer.generation);
+    SendToTab(release);
+    ++counters_.releases_sent;
+  }
+  withheld_releases_.clear();
+  if (pong_withheld_) {
+    // The tab did answer; the next ping starts a fresh wait.
+    pong_withheld_ = false;
+    ping_outstanding_ = false;
+  }
+  if (reordered_out_) {
+    OutMessage held = std::move(*reordered_out_);
+    reordered_out_.reset();
+    ForwardOrDelay(std::move(held), std::chrono::milliseconds(0));
+  }
 }
 
 Status TabSession::SendInput(const proto::InputEvent& event) {
@@ -590,6 +808,7 @@ void TabSession::SendInputNow(const proto::InputEvent& event) {
   proto::InputEvent* input = outgoing_.mutable_input();
   input->CopyFrom(event);
   input->set_sequence(++counters_.inputs_sent);
+  stats_.InputSent(counters_.inputs_sent, Clock::now());
   SendToTab(outgoing_);
 }
 
@@ -626,7 +845,13 @@ Status TabSession::Resize(int width, int height) {
   width_ = width;
   height_ = height;
   ++counters_.messages_out;
+  // Never faulted: the region's fd travels with it.
+  const size_t before = channel_->pending_bytes();
   channel_->SendWithFd(message, std::move(fd).value());
+  stats_.CountMessage(Direction::kToTab, proto::ManagerToTab::kResize,
+                      channel_->pending_bytes() - before);
+  if (tracer_)
+    tracer_->OnMessage(*this, Direction::kToTab, message.SerializeAsString(), {});
   return Status::Ok();
 }
 

@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,12 +39,15 @@
 #include "common/result.h"
 #include "common/shared_memory.h"
 #include "manager/bad_message.h"
+#include "manager/channel_stats.h"
+#include "manager/fault_injector.h"
 #include "manager/frame_ledger.h"
 #include "manager/frame_view.h"
 #include "proto/tabsim.pb.h"
 
 namespace tabsim {
 
+class MessageTracer;
 class TabObserver;
 
 enum class TabState {
@@ -150,6 +154,31 @@ class TabSession {
   // tab is gone.
   FrameView latest_frame() const;
 
+  // The IPC inspector (docs/inspect.md). Counters of this process's
+  // channel; the owner calls stats().Sample() for the rates.
+  ChannelStats& stats() { return stats_; }
+  const ChannelStats& stats() const { return stats_; }
+  // Bytes waiting in the manager for `direction` (to-tab: queued for the
+  // writer or delayed by a fault; from-tab: read, not yet a whole message).
+  size_t QueuedBytes(Direction direction) const;
+  // Bytes in the kernel's buffers of the manager's socket (SIOCOUTQ /
+  // SIOCINQ); 0 once the channel is closed.
+  size_t SocketBytes(Direction direction) const;
+  // Frame buffers whose release withhold-release is holding back.
+  size_t withheld_releases() const { return withheld_releases_.size(); }
+
+  // Fault injection (manager/fault_injector.h). Only while the tab is live.
+  Status InjectFault(const FaultSpec& spec);
+  // Turns every fault off and undoes what withholding held back: the
+  // withheld releases are sent and an ignored pong counts again.
+  void ClearFaults();
+  const FaultInjector& faults() const { return faults_; }
+
+  // While non-null, `tracer` hears about every message on the channel. Not
+  // owned; whoever sets it clears it before it goes away.
+  void set_tracer(MessageTracer* tracer) { tracer_ = tracer; }
+  MessageTracer* tracer() const { return tracer_; }
+
  private:
   struct Loss;
 
@@ -158,6 +187,8 @@ class TabSession {
   boost::asio::awaitable<Loss> WatchExit();
   boost::asio::awaitable<Loss> WatchDeadline();
   boost::asio::awaitable<Loss> WatchHang();
+  // Sends to-tab messages a delay fault held back, each when it is due.
+  boost::asio::awaitable<Loss> DeliverDelayed();
   boost::asio::awaitable<void> EndProcess(Loss& loss);
   // After the process exited: handles what it sent before dying (bounded),
   // returning a verdict if those bytes earn one.
@@ -165,7 +196,12 @@ class TabSession {
   void Finish(const Loss& loss);
 
   // Returns a Loss when the message ends the session.
-  std::optional<Loss> HandleMessage(std::string_view payload);
+  std::optional<Loss> HandleMessage(std::string_view payload,
+                                    std::string_view trace_note = {});
+  // The receive path while a from-tab fault is on (or a message is held
+  // back by reorder).
+  boost::asio::awaitable<std::optional<Loss>> HandleFaulty(
+      std::string_view payload);
   std::optional<Loss> HandleHelloReply(const proto::HelloReply& reply);
   std::optional<Loss> HandleFrameReady(const proto::FrameReady& frame);
   std::optional<Loss> HandlePong(const proto::Pong& pong);
@@ -176,6 +212,17 @@ class TabSession {
   void FlushHeldMove();
   Loss BadMessage(BadMessageReason reason, std::string_view bytes);
   void SendToTab(const proto::ManagerToTab& message);
+  // The send path while a to-tab fault is on (or messages are delayed or
+  // held back).
+  struct OutMessage {
+    std::string payload;
+    int type = 0;  // ManagerToTab oneof case; 0 once corrupted
+    std::string note;
+    Clock::time_point due{};
+  };
+  void SendFaulty(OutMessage message);
+  void ForwardOrDelay(OutMessage message, std::chrono::milliseconds delay);
+  void WritePayload(const OutMessage& message);
   std::string RegionName() const;
 
   boost::asio::any_io_executor executor_;
@@ -210,6 +257,17 @@ class TabSession {
   int assembling_ = 0;
   uint64_t assembling_sequence_ = 0;
   uint64_t assembled_bytes_ = 0;
+  // The inspector, faults and tracing.
+  ChannelStats stats_;
+  FaultInjector faults_;
+  MessageTracer* tracer_ = nullptr;
+  std::vector<FrameLedger::BufferId> withheld_releases_;
+  bool pong_withheld_ = false;
+  std::optional<std::string> reordered_in_;
+  std::optional<OutMessage> reordered_out_;
+  std::deque<OutMessage> delayed_out_;
+  size_t delayed_bytes_ = 0;
+  boost::asio::steady_timer delay_timer_;
   proto::TabToManager incoming_;  // reused to avoid an allocation a message
   proto::ManagerToTab outgoing_;
 };

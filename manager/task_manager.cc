@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "manager/fault_injector.h"
 #include "manager/tab_host.h"
 #include "manager/tab_session.h"
 
@@ -28,6 +29,7 @@ void TaskManager::Sample(Clock::time_point now) {
       t.frames = t.messages_in = t.messages_out = 0;
     }
     t.rates.pid = tab->pid();
+    if (tab->running()) tab->stats().Sample(now);
     if (tab->running() && elapsed > 0) {
       t.rates.frames_per_second = double(c.frames - t.frames) / elapsed;
       t.rates.messages_in_per_second =
@@ -139,6 +141,67 @@ control::ManagerStats TaskManager::ManagerStats() const {
   stats.set_rss_bytes(sample.rss_bytes);
   stats.set_threads(static_cast<uint32_t>(sample.threads));
   stats.set_frames(frames_total_);
+  return stats;
+}
+
+namespace {
+
+void FillDirection(const TabSession& tab, Direction direction,
+                   control::DirectionStats* out) {
+  const ChannelStats::PerDirection& d = tab.stats().of(direction);
+  out->set_messages(d.messages);
+  out->set_bytes(d.bytes);
+  out->set_messages_per_second(tab.running() ? d.messages_per_second : 0);
+  out->set_bytes_per_second(tab.running() ? d.bytes_per_second : 0);
+  out->set_queued_bytes(tab.QueuedBytes(direction));
+  out->set_socket_bytes(tab.SocketBytes(direction));
+  const auto* descriptor = direction == Direction::kToTab
+                               ? proto::ManagerToTab::descriptor()
+                               : proto::TabToManager::descriptor();
+  for (int type = 0; type < ChannelStats::kTypeSlots; ++type) {
+    if (d.by_type[size_t(type)] == 0) continue;
+    const auto* field = descriptor->FindFieldByNumber(type);
+    auto* count = out->add_types();
+    count->set_type(type == 0 || field == nullptr ? "unparsable" : field->name());
+    count->set_count(d.by_type[size_t(type)]);
+  }
+}
+
+}  // namespace
+
+control::ChannelStats TaskManager::DescribeChannel(const TabSession& tab) const {
+  control::ChannelStats stats;
+  stats.set_tab_id(uint32_t(tab.id()));
+  stats.set_state(ToString(tab.state()));
+  FillDirection(tab, Direction::kToTab, stats.mutable_to_tab());
+  FillDirection(tab, Direction::kFromTab, stats.mutable_from_tab());
+  const LatencyHistogram& latency = tab.stats().latency();
+  auto* histogram = stats.mutable_input_to_frame();
+  for (int b = 0; b < LatencyHistogram::kBuckets; ++b) {
+    histogram->add_upper_ms(b == LatencyHistogram::kBuckets - 1
+                                ? 0
+                                : LatencyHistogram::UpperBoundMs(b));
+    histogram->add_counts(latency.buckets()[size_t(b)]);
+  }
+  histogram->set_count(latency.count());
+  histogram->set_max_ms(latency.max_ms());
+  histogram->set_p50_ms(latency.PercentileMs(0.5));
+  histogram->set_p99_ms(latency.PercentileMs(0.99));
+  stats.set_frames_accepted(tab.counters().frames);
+  stats.set_frames_released(tab.counters().releases_sent);
+  stats.set_buffers_withheld(uint32_t(tab.withheld_releases()));
+  stats.set_coalesced_moves(tab.counters().coalesced_moves);
+  for (const FaultInjector::Status& status : tab.faults().Describe()) {
+    auto* fault = stats.add_faults();
+    fault->set_kind(ToString(status.spec.kind));
+    if (status.spec.kind != FaultKind::kWithholdRelease &&
+        status.spec.kind != FaultKind::kWithholdPong)
+      fault->set_direction(ToString(status.spec.direction));
+    fault->set_rate(status.spec.rate);
+    fault->set_delay_ms(uint32_t(status.spec.delay.count()));
+    fault->set_active(status.active);
+    fault->set_injected(status.injected);
+  }
   return stats;
 }
 

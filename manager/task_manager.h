@@ -62,6 +62,8 @@ class TaskManager : public TabObserver {
   // One task-manager row; for a gone tab the rates are zero.
   control::TabInfo Describe(const TabSession& tab) const;
   control::ManagerStats ManagerStats() const;
+  // The IPC inspector's view of one tab's channel (its current process).
+  control::ChannelStats DescribeChannel(const TabSession& tab) const;
   // Bumped by every Sample(), so a UI can tell the numbers changed.
   uint64_t generation() const { return generation_; }
 

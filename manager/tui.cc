@@ -238,7 +238,8 @@ void Tui::Draw(int columns, int rows) {
   DrawHeader(tabs);
 
   const int task_height =
-      std::min(int(tabs.size()) + 2, std::max(4, rows / 3));
+      channel_view_ ? std::min(9, std::max(4, rows / 3))
+                    : std::min(int(tabs.size()) + 2, std::max(4, rows / 3));
   const int grid_top = 1;
   const int grid_height = rows - 2 - task_height;
   const int task_top = grid_top + grid_height;
@@ -280,7 +281,12 @@ void Tui::Draw(int columns, int rows) {
       panels_.push_back(panel);
     }
   }
-  DrawTaskManager(tabs, task_top, task_height);
+  if (channel_view_) {
+    task_rows_.clear();
+    DrawChannelView(Selected(), task_top, task_height);
+  } else {
+    DrawTaskManager(tabs, task_top, task_height);
+  }
   DrawStatus();
 }
 
@@ -485,6 +491,69 @@ void Tui::DrawTaskManager(const std::vector<TabSession*>& tabs, int top,
   }
 }
 
+void Tui::DrawChannelView(TabSession* tab, int top, int height) {
+  const int columns = screen_.columns();
+  for (int x = 0; x < columns; ++x)
+    screen_.Put(x, top, U'─', kBorder, kDefaultColor);
+  std::string title =
+      tab ? " Channel of tab " + std::to_string(tab->id()) + " (i: task manager) "
+          : std::string(" Channel (i: task manager) ");
+  screen_.Text(2, top, title, kHeaderFg, kDefaultColor, true);
+  if (tab == nullptr) {
+    screen_.Text(1, top + 1, "no tab selected", kDim, kDefaultColor, false,
+                 columns);
+    return;
+  }
+  const control::ChannelStats c = tasks_.DescribeChannel(*tab);
+  std::vector<std::string> lines;
+  auto direction = [](const char* name, const control::DirectionStats& d) {
+    char line[256];
+    std::snprintf(line, sizeof(line),
+                  " %-9s %7.1f msg/s %10s/s   queued %8s   socket %8s   total %llu",
+                  name, d.messages_per_second(),
+                  FormatBytes(uint64_t(d.bytes_per_second())).c_str(),
+                  FormatBytes(d.queued_bytes()).c_str(),
+                  FormatBytes(d.socket_bytes()).c_str(),
+                  (unsigned long long)d.messages());
+    return std::string(line);
+  };
+  lines.push_back(direction("to-tab", c.to_tab()));
+  lines.push_back(direction("from-tab", c.from_tab()));
+  lines.push_back(" frames    " + std::to_string(c.frames_accepted()) +
+                  " accepted, " + std::to_string(c.frames_released()) +
+                  " released, " + std::to_string(c.buffers_withheld()) +
+                  " withheld;  " + std::to_string(c.coalesced_moves()) +
+                  " mouse moves coalesced");
+  const control::LatencyHistogram& h = c.input_to_frame();
+  if (h.count() == 0) {
+    lines.push_back(" latency   input -> frame: no input shown yet");
+  } else {
+    lines.push_back(" latency   input -> frame: " + std::to_string(h.count()) +
+                    " inputs, p50 <= " + Format("%.1f", h.p50_ms()) +
+                    " ms, p99 <= " + Format("%.1f", h.p99_ms()) + " ms, max " +
+                    Format("%.1f", h.max_ms()) + " ms");
+    std::string buckets = "          ";
+    for (int i = 0; i < h.counts_size(); ++i) {
+      if (h.counts(i) == 0) continue;
+      buckets += (h.upper_ms(i) > 0 ? " <" + Format("%.0f", h.upper_ms(i))
+                                    : " >=" + Format("%.0f", h.upper_ms(i - 1))) +
+                 "ms:" + std::to_string(h.counts(i));
+    }
+    lines.push_back(buckets);
+  }
+  std::string faults = " faults   ";
+  for (const control::Fault& f : c.faults()) {
+    if (!f.active()) continue;
+    faults += " " + f.kind() + (f.direction().empty() ? "" : " " + f.direction()) +
+              " (" + std::to_string(f.injected()) + ")";
+  }
+  if (faults == " faults   ") faults += " none (tabsim ctl fault ID KIND)";
+  lines.push_back(faults);
+  for (size_t i = 0; i < lines.size() && int(i) + 1 < height; ++i)
+    screen_.Text(0, top + 1 + int(i), lines[i], kDefaultColor, kDefaultColor,
+                 false, columns);
+}
+
 void Tui::DrawStatus() {
   const int columns = screen_.columns(), row = screen_.rows() - 1;
   screen_.Fill(0, row, columns, 1, kStatusBg);
@@ -496,7 +565,7 @@ void Tui::DrawStatus() {
            ": keys and clicks go to the tab; Esc leaves";
   } else {
     text = " arrows/1-9 select  Enter focus  k kill  c crash  r reload  "
-           "n new  w close  q quit  (mouse: click/drag in a tab)";
+           "n new  w close  i channel  q quit  (mouse: click/drag in a tab)";
   }
   screen_.Text(0, row, text, message_.empty() ? kDim : kSelected, kStatusBg,
                !message_.empty(), columns);
@@ -578,6 +647,10 @@ void Tui::HandleKey(const TermEvent& event) {
     return;
   }
   switch (key) {
+    case 'i':
+      channel_view_ = !channel_view_;
+      dirty_ = true;
+      return;
     case 'q':
       if (!quitting_) {
         quitting_ = true;

@@ -10,7 +10,8 @@
 //
 // Keys: arrows and 1-9 select a tab; Enter focuses it (keys then go to the
 // tab; Esc leaves); k kills (SIGKILL), c navigates to sim://crash, r
-// reloads a gone tab, n opens a tab, w closes one, q quits. Mouse presses,
+// reloads a gone tab, n opens a tab, w closes one, i toggles the channel
+// view (the IPC inspector for the selected tab), q quits. Mouse presses,
 // drags and releases inside a thumbnail become mouse events in the tab's
 // own pixel coordinates.
 //
@@ -112,6 +113,8 @@ class Tui : public TabObserver {
   void DrawTaskManager(const std::vector<TabSession*>& tabs, int top,
                        int height);
   void DrawStatus();
+  // The IPC inspector for the selected tab, in place of the task manager.
+  void DrawChannelView(TabSession* tab, int top, int height);
   const Thumbnail* UpdateThumbnail(TabSession& tab, int columns, int rows);
 
   void HandleKey(const TermEvent& event);
@@ -135,6 +138,7 @@ class Tui : public TabObserver {
   bool stopped_ = false;
   bool dirty_ = true;
   bool quitting_ = false;
+  bool channel_view_ = false;  // `i`: the channel view, not the task manager
   uint64_t seen_stats_generation_ = 0;
 
   TerminalInputParser parser_;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "manager/control_client.h"
 #include "manager/png_writer.h"
 #include "tests/e2e_util.h"
@@ -160,6 +162,77 @@ TEST_F(CtlTest, StatsWatchAndTheManagerStaysSingleThreaded) {
   ASSERT_TRUE(event.ok()) << event.error().message;
   EXPECT_EQ(event->event().kind(), "spawned");
   EXPECT_EQ(event->event().tab_id(), 2u);
+}
+
+TEST_F(CtlTest, StatsJsonCarriesEachChannelPerDirection) {
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
+  std::this_thread::sleep_for(1200ms);  // one sample of the rates
+  auto stats = Ctl({"stats", "1", "--json"});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  for (const char* key :
+       {"\"channels\": [", "\"tab_id\": 1", "\"to_tab\": {", "\"from_tab\": {",
+        "\"frame_ready\": ", "\"frame_release\": ", "\"socket_bytes\": ",
+        "\"queued_bytes\": ", "\"input_to_frame\": {", "\"coalesced_moves\": ",
+        "\"frames_released\": "})
+    EXPECT_NE(stats.out.find(key), std::string::npos) << key << "\n" << stats.out;
+  EXPECT_EQ(stats.out.find("\"messages_per_second\": 0.00"), std::string::npos)
+      << "sim://clock's channel is busy: " << stats.out;
+  auto text = Ctl({"stats"});
+  EXPECT_NE(text.out.find("tab 1 channel (live)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("input->frame latency"), std::string::npos);
+  EXPECT_EQ(Ctl({"stats", "9"}).exit_code, 1);
+}
+
+TEST_F(CtlTest, TraceStreamsDecodedMessagesFilteredAndCounted) {
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
+  auto trace = Ctl({"trace", "1", "--types", "frame_ready,frame_release",
+                    "--count", "6"});
+  ASSERT_EQ(trace.exit_code, 0) << trace.err;
+  int lines = 0, ready = 0, release = 0;
+  std::istringstream in(trace.out);
+  for (std::string line; std::getline(in, line); ++lines) {
+    ready += line.find("T>M frame_ready") != std::string::npos;
+    release += line.find("M>T frame_release") != std::string::npos;
+  }
+  EXPECT_EQ(lines, 6) << trace.out;
+  EXPECT_EQ(ready + release, 6) << trace.out;
+  EXPECT_GE(ready, 2);
+  EXPECT_NE(trace.out.find(" seq="), std::string::npos) << trace.out;
+  auto bad = Ctl({"trace", "1", "--types", "FrameReady"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown message type"), std::string::npos);
+}
+
+TEST_F(CtlTest, FaultsAreCountedAndACorruptMessageKillsOnlyThatTab) {
+  ASSERT_EQ(Ctl({"open", "sim://clock"}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live" && StateOf(2) == "live"; }, 5s));
+  auto held = Ctl({"fault", "1", "withhold-release"});
+  ASSERT_EQ(held.exit_code, 0) << held.err;
+  EXPECT_NE(held.out.find("fault withhold-release, active"), std::string::npos)
+      << held.out;
+  ASSERT_TRUE(Eventually([&] {
+    return Ctl({"stats", "1"}).out.find("1 withheld") != std::string::npos;
+  }, 5s));
+  ASSERT_EQ(Ctl({"fault", "1", "clear"}).exit_code, 0);
+
+  // A trace of tab 2 sees the corrupted message and ends with the verdict.
+  ASSERT_EQ(Ctl({"fault", "2", "corrupt"}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return StateOf(2) == "crashed"; }, 5s));
+  auto json = Ctl({"list", "--json"});
+  EXPECT_NE(json.out.find("killed: bad message (UNPARSABLE_MESSAGE)"),
+            std::string::npos) << json.out;
+  EXPECT_EQ(StateOf(1), "live") << "the other tab is unharmed";
+
+  for (std::vector<std::string> usage :
+       {std::vector<std::string>{"fault", "1", "explode"}, {"fault", "1", "delay"},
+        {"fault", "1", "drop", "--rate", "2"}, {"fault", "1", "drop", "--direction", "up"},
+        {"fault", "1", "drop", "--ms", "5"}, {"trace", "1", "--count", "0"}}) {
+    auto result = Ctl(usage);
+    EXPECT_EQ(result.exit_code, 2) << usage[2] << ": " << result.err;
+  }
+  auto gone = Ctl({"fault", "2", "drop"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("tab 2 is crashed"), std::string::npos) << gone.err;
 }
 
 TEST_F(CtlTest, ASecondManagerOnALivePathIsRefused) {

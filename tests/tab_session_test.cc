@@ -9,10 +9,12 @@
 #include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "common/protocol.h"
 #include "manager/tab_host.h"
+#include "manager/trace.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -299,6 +301,228 @@ TEST_F(TabSessionTest, MovesAreCoalescedWhenTheTabFallsBehindButKeysAreNot) {
   // The held move goes first (order kept), then the key: never dropped.
   EXPECT_EQ(counters.inputs_sent, sent_before + 2);
   EXPECT_LE((*tab)->channel()->pending_bytes(), 8u * 1024 * 1024);
+}
+
+// ------------------------------------------------ inspector and fault injection
+
+FaultSpec Fault(FaultKind kind, Direction direction = Direction::kFromTab,
+                int delay_ms = 0) {
+  FaultSpec spec;
+  spec.kind = kind;
+  spec.direction = direction;
+  spec.delay = milliseconds(delay_ms);
+  return spec;
+}
+
+proto::InputEvent Click(proto::MouseEvent::Action action, int x, int y) {
+  proto::InputEvent event;
+  event.mutable_mouse()->set_action(action);
+  event.mutable_mouse()->set_x(x);
+  event.mutable_mouse()->set_y(y);
+  return event;
+}
+
+class TraceRecorder : public MessageTracer {
+ public:
+  void OnMessage(const TabSession&, Direction direction, std::string_view payload,
+                 std::string_view note) override {
+    auto decoded = DecodeMessage(direction, payload);
+    lines.push_back(std::string(ToString(direction)) + " " + decoded.type +
+                    (note.empty() ? "" : " # " + std::string(note)));
+  }
+  bool Saw(const std::string& line) const {
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+  }
+  std::vector<std::string> lines;
+};
+
+TEST_F(TabSessionTest, StatsCountBothDirectionsAndInputToFrameLatency) {
+  auto tab = Host().Open("sim://paint");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::DOWN, 10, 10)).ok());
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::UP, 10, 10)).ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->stats().latency().count() == 2; }));
+  const ChannelStats& stats = (*tab)->stats();
+  EXPECT_EQ(stats.of(Direction::kToTab).by_type[proto::ManagerToTab::kInput], 2u);
+  EXPECT_EQ(stats.of(Direction::kToTab).by_type[proto::ManagerToTab::kHello], 1u);
+  EXPECT_EQ(stats.of(Direction::kFromTab).by_type[proto::TabToManager::kHelloReply], 1u);
+  EXPECT_GE(stats.of(Direction::kFromTab).by_type[proto::TabToManager::kFrameReady], 2u);
+  EXPECT_EQ(stats.of(Direction::kToTab).messages, (*tab)->counters().messages_out);
+  EXPECT_EQ(stats.of(Direction::kFromTab).messages, (*tab)->counters().messages_in);
+  EXPECT_GT(stats.of(Direction::kFromTab).bytes, stats.of(Direction::kFromTab).messages);
+  EXPECT_LT(stats.latency().max_ms(), 1000);
+  // A healthy tab reads everything: the manager's queue drains.
+  EXPECT_TRUE(RunUntil([&] { return (*tab)->QueuedBytes(Direction::kToTab) == 0; }));
+}
+
+TEST_F(TabSessionTest, QueueDepthShowsWhenTheTabStopsReading) {
+  TabHost::Options options;
+  options.kill_after = milliseconds(0);
+  auto tab = Host(options).Open("sim://hang");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  proto::InputEvent key;
+  key.mutable_key()->set_key_code(proto::KEY_CHARACTER);
+  key.mutable_key()->set_text("a");
+  for (int i = 0; i < 50000; ++i) {
+    ASSERT_TRUE((*tab)->SendInput(key).ok());
+    if (i % 1000 == 0) io_.poll();
+  }
+  io_.poll();
+  EXPECT_GT((*tab)->SocketBytes(Direction::kToTab), 0u) << "SIOCOUTQ: the kernel holds some";
+  EXPECT_GT((*tab)->QueuedBytes(Direction::kToTab), 0u) << "and the manager the rest";
+}
+
+TEST_F(TabSessionTest, TracerSeesEveryMessageAndNothingWhenDetached) {
+  auto tab = Host().Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  TraceRecorder trace;
+  (*tab)->set_tracer(&trace);
+  ASSERT_TRUE(RunUntil([&] {
+    return trace.Saw("from-tab frame_ready") && trace.Saw("to-tab frame_release");
+  }));
+  (*tab)->set_tracer(nullptr);
+  size_t seen = trace.lines.size();
+  int frames = recorder_.frames;
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= frames + 3; }));
+  EXPECT_EQ(trace.lines.size(), seen);
+}
+
+TEST_F(TabSessionTest, CorruptFaultGetsTheTabKilledForABadMessage) {
+  auto tab = Host().Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  TraceRecorder trace;
+  (*tab)->set_tracer(&trace);
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kCorrupt)).ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->cause(), "killed: bad message (UNPARSABLE_MESSAGE)");
+  EXPECT_TRUE(trace.Saw("from-tab unparsable # corrupted (fault)"));
+  EXPECT_EQ((*tab)->faults().Describe()[0].injected, 1u);
+}
+
+TEST_F(TabSessionTest, CorruptToTheTabMakesItExitWithAProtocolError) {
+  auto tab = Host().Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kCorrupt, Direction::kToTab)).ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ((*tab)->cause(), "exited with code 3") << "kTabExitProtocol (tab/tab_process.h)";
+}
+
+TEST_F(TabSessionTest, DelayFaultShowsInTheLatencyHistogram) {
+  auto tab = Host().Open("sim://paint");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kDelay, Direction::kToTab, 150)).ok());
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::DOWN, 20, 20)).ok());
+  EXPECT_GT((*tab)->QueuedBytes(Direction::kToTab), 0u) << "held by the delay";
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->stats().latency().count() == 1; }));
+  EXPECT_GE((*tab)->stats().latency().max_ms(), 150);
+  EXPECT_EQ((*tab)->stats().latency().buckets()[8], 1u) << "the 128..256 ms bucket";
+  // From the tab as well: the reader stalls on a delayed message.
+  (*tab)->ClearFaults();
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kDelay, Direction::kFromTab, 150)).ok());
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::UP, 20, 20)).ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->stats().latency().count() == 2; }));
+  EXPECT_GE((*tab)->stats().latency().max_ms(), 150);
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+}
+
+TEST_F(TabSessionTest, WithheldReleasesStopTheFramesUntilCleared) {
+  auto tab = Host().Open("sim://stamp");  // draws as fast as it may
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 5; }));
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kWithholdRelease)).ok());
+  // One more frame in the buffer the tab still owned, then nothing.
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->withheld_releases() == 1; }));
+  int frozen = recorder_.frames;
+  RunUntil([] { return false; }, milliseconds(300));
+  EXPECT_LE(recorder_.frames, frozen + 1);
+  EXPECT_EQ((*tab)->state(), TabState::kLive) << "backpressure is not a fault";
+  (*tab)->ClearFaults();
+  EXPECT_EQ((*tab)->withheld_releases(), 0u);
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= frozen + 20; }));
+}
+
+TEST_F(TabSessionTest, WithheldPongsFireTheHangMonitorAndClearingRecovers) {
+  TabHost::Options options;
+  options.ping_interval = milliseconds(30);
+  options.unresponsive_after = milliseconds(200);
+  options.kill_after = milliseconds(0);
+  auto tab = Host(options).Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->counters().pongs_received >= 1; }));
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kWithholdPong)).ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.unresponsive == 1; }));
+  EXPECT_EQ((*tab)->state(), TabState::kUnresponsive);
+  EXPECT_GE(recorder_.frames, 1) << "it still draws: only the pong is ignored";
+  (*tab)->ClearFaults();
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->state() == TabState::kLive; }));
+}
+
+TEST_F(TabSessionTest, WithheldPongsGetTheTabKilledByTheHangMonitor) {
+  TabHost::Options options;
+  options.ping_interval = milliseconds(30);
+  options.unresponsive_after = milliseconds(100);
+  options.kill_after = milliseconds(400);
+  auto tab = Host(options).Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kWithholdPong)).ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_NE((*tab)->cause().find("(hang monitor)"), std::string::npos) << (*tab)->cause();
+}
+
+TEST_F(TabSessionTest, DroppedPingsFireTheHangMonitorToo) {
+  TabHost::Options options;
+  options.ping_interval = milliseconds(30);
+  options.unresponsive_after = milliseconds(150);
+  options.kill_after = milliseconds(0);
+  auto tab = Host(options).Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  TraceRecorder trace;
+  (*tab)->set_tracer(&trace);
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kDrop, Direction::kToTab)).ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.unresponsive == 1; }));
+  EXPECT_TRUE(trace.Saw("to-tab ping # dropped (fault)"));
+  (*tab)->set_tracer(nullptr);  // `trace` dies before the tab
+}
+
+TEST_F(TabSessionTest, DuplicatedFramesAreABadMessage) {
+  auto tab = Host().Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kDuplicate)).ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  // The copy names the buffer the manager now holds.
+  EXPECT_EQ((*tab)->cause(), "killed: bad message (BUFFER_STILL_HELD)");
+}
+
+TEST_F(TabSessionTest, ReorderedMessagesAreHandledAfterTheNextOne) {
+  auto tab = Host().Open("sim://paint");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  TraceRecorder trace;
+  (*tab)->set_tracer(&trace);
+  ASSERT_TRUE((*tab)->InjectFault(Fault(FaultKind::kReorder, Direction::kToTab)).ok());
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::DOWN, 5, 5)).ok());
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::UP, 5, 5)).ok());
+  ASSERT_GE(trace.lines.size(), 1u);
+  EXPECT_TRUE(trace.Saw("to-tab input # reordered (fault)"));
+  // Acks use the highest sequence, so the tab survives being sent 2 before 1.
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->counters().last_input_acked >= 2; }));
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+  (*tab)->set_tracer(nullptr);
+}
+
+TEST_F(TabSessionTest, FaultsNeedALiveTab) {
+  auto tab = Host().Open("sim://crash?after=0");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_FALSE((*tab)->InjectFault(Fault(FaultKind::kDrop)).ok());
 }
 
 }  // namespace
