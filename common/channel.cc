@@ -69,7 +69,8 @@ asio::awaitable<error_code> Channel::WriteLoop() {
     writing_fds.swap(pending_fds_);
     writing_size_ = writing.size();
     size_t position = 0;
-    for (PendingFd& pending_fd : writing_fds) {
+    for (size_t i = 0; i < writing_fds.size(); ++i) {
+      PendingFd& pending_fd = writing_fds[i];
       if (pending_fd.offset > position) {
         auto [error, written] = co_await asio::async_write(
             socket_,
@@ -81,8 +82,13 @@ asio::awaitable<error_code> Channel::WriteLoop() {
         if (error) co_return error;
         position = pending_fd.offset;
       }
-      error_code error =
-          co_await WriteWithFd(writing, &position, std::move(pending_fd.fd));
+      // Send this fd's bytes only up to the next fd's message: Linux drops
+      // SCM_RIGHTS sent with zero bytes on a stream socket, so two
+      // fd-carrying messages must never share one sendmsg.
+      size_t end = i + 1 < writing_fds.size() ? writing_fds[i + 1].offset
+                                              : writing.size();
+      error_code error = co_await WriteWithFd(writing, &position, end,
+                                              std::move(pending_fd.fd));
       if (error) co_return error;
     }
     writing_fds.clear();
@@ -101,7 +107,7 @@ asio::awaitable<error_code> Channel::WriteLoop() {
 }
 
 asio::awaitable<error_code> Channel::WriteWithFd(const std::string& bytes,
-                                                 size_t* position,
+                                                 size_t* position, size_t end,
                                                  UniqueFd fd) {
   for (;;) {
     auto [wait_error] =
@@ -109,7 +115,7 @@ asio::awaitable<error_code> Channel::WriteWithFd(const std::string& bytes,
     if (wait_error) co_return wait_error;
     Result<size_t> sent = tabsim::SendWithFd(socket_.native_handle(),
                                      bytes.data() + *position,
-                                     bytes.size() - *position, fd.get());
+                                     end - *position, fd.get());
     if (!sent.ok()) {
       if (sent.error().error_number == EAGAIN) continue;
       co_return error_code(sent.error().error_number,

@@ -84,7 +84,7 @@ class Channel {
     UniqueFd fd;
   };
   boost::asio::awaitable<boost::system::error_code> WriteWithFd(
-      const std::string& bytes, size_t* position, UniqueFd fd);
+      const std::string& bytes, size_t* position, size_t end, UniqueFd fd);
 
   Socket socket_;
   FrameDecoder decoder_;

@@ -4,6 +4,7 @@
 #include <linux/sockios.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +29,16 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 using boost::system::error_code;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Ping nonces a tab cannot predict: answering pongs without reading its
+// channel must not keep a tab "responsive".
+uint64_t RandomNonce() {
+  uint64_t nonce = 0;
+  if (::getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
+    nonce = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) *
+            0x9E3779B97F4A7C15ull;
+  return nonce | 1;  // never 0
+}
 
 // How a session ended, before the process' exit status is known.
 struct TabSession::Loss {
@@ -142,6 +153,12 @@ asio::awaitable<void> TabSession::Run() {
     auto first = co_await (ReadLoop() || WriteLoop() || WatchExit() ||
                            WatchDeadline() || WatchHang() || DeliverDelayed());
     loss = std::visit([](Loss& l) { return std::move(l); }, first);
+    // The exit (or EOF) may have won the race against a reader that had
+    // already read, and judged, the tab's last bytes.
+    if (verdict_ && (loss.kind == Loss::Kind::kChildExited ||
+                     loss.kind == Loss::Kind::kEndOfStream ||
+                     loss.kind == Loss::Kind::kNone))
+      loss = *verdict_;
     co_await EndProcess(loss);
   } catch (const std::exception& e) {
     // Our bug or resource exhaustion; still end this tab, not the manager.
@@ -279,7 +296,10 @@ asio::awaitable<TabSession::Loss> TabSession::ReadLoop() {
         loss = co_await HandleFaulty(payload);
       else
         loss = HandleMessage(payload);
-      if (loss) co_return std::move(*loss);
+      if (loss) {
+        if (!verdict_) verdict_ = std::make_unique<Loss>(*loss);
+        co_return std::move(*loss);
+      }
     }
     if (result == FrameDecoder::Result::kOversized)
       co_return BadMessage(BadMessageReason::kOversizedLength,
@@ -357,11 +377,23 @@ asio::awaitable<TabSession::Loss> TabSession::WatchHang() {
     timer.expires_after(options_.ping_interval);
     auto [error] = co_await timer.async_wait(kNoThrow);
     if (error) co_return Loss{};  // cancelled: the session is ending
+    // Everything queued to a tab is bounded, not only input: a tab that
+    // never reads but keeps sending frames would otherwise grow our queue
+    // of FrameReleases (and pings) without end.
+    if (size_t queued = channel_->pending_bytes();
+        queued > options_.max_queued_bytes) {
+      co_return Loss{Loss::Kind::kIoError,
+                     "not reading its channel (" + std::to_string(queued) +
+                         " bytes queued, limit " +
+                         std::to_string(options_.max_queued_bytes) + ")",
+                     true};
+    }
     if (!live()) continue;
     Clock::time_point now = Clock::now();
     if (!ping_outstanding_) {
       proto::ManagerToTab ping;
-      ping.mutable_ping()->set_nonce(++ping_nonce_);
+      ping_nonce_ = RandomNonce();
+      ping.mutable_ping()->set_nonce(ping_nonce_);
       SendToTab(ping);
       ++counters_.pings_sent;
       ping_outstanding_ = true;
@@ -393,6 +425,8 @@ void TabSession::SetState(TabState state) {
 
 TabSession::Loss TabSession::BadMessage(BadMessageReason reason,
                                         std::string_view bytes) {
+  // Checks deeper than HandleMessage pass no bytes: log the message itself.
+  if (bytes.empty()) bytes = current_payload_;
   std::string hex;
   for (size_t i = 0; i < std::min<size_t>(bytes.size(), 32); ++i) {
     static const char kDigits[] = "0123456789abcdef";
@@ -417,6 +451,12 @@ std::optional<TabSession::Loss> TabSession::HandleMessage(
                         ChannelStats::FramedSize(payload.size()));
     return BadMessage(BadMessageReason::kUnparsableMessage, payload);
   }
+  current_payload_ = payload;
+  // Cleared on every way out: the view points into the decoder's buffer.
+  struct ClearOnExit {
+    std::string_view& view;
+    ~ClearOnExit() { view = {}; }
+  } clear_payload{current_payload_};
   auto kind = incoming_.message_case();
   stats_.CountMessage(Direction::kFromTab, int(kind),
                       ChannelStats::FramedSize(payload.size()));
@@ -424,13 +464,13 @@ std::optional<TabSession::Loss> TabSession::HandleMessage(
                      << int(kind) << " size " << payload.size();
   if (kind == proto::TabToManager::MESSAGE_NOT_SET)
     return BadMessage(BadMessageReason::kUnknownMessageType, payload);
-  if (state_ == TabState::kStarting &&
-      kind != proto::TabToManager::kHelloReply)
+  if (!handshake_done_ && kind != proto::TabToManager::kHelloReply)
     return BadMessage(BadMessageReason::kUnexpectedBeforeHandshake, payload);
 
   switch (kind) {
     case proto::TabToManager::kHelloReply:
-      if (state_ != TabState::kStarting)
+      // (A tab asked to close during its handshake still answers honestly.)
+      if (handshake_done_)
         return BadMessage(BadMessageReason::kDuplicateHandshake, payload);
       return HandleHelloReply(incoming_.hello_reply());
     case proto::TabToManager::kFrameReady:
@@ -483,13 +523,16 @@ std::optional<TabSession::Loss> TabSession::HandleHelloReply(
   if (reply.width() != static_cast<uint32_t>(width_) ||
       reply.height() != static_cast<uint32_t>(height_))
     return BadMessage(BadMessageReason::kHandshakeSizeMismatch, {});
-  state_ = TabState::kLive;
-  deadline_.expires_at(Clock::time_point::max());
-  if (observer_) observer_->OnTabLive(*this);
+  handshake_done_ = true;
   if (options_.frames_over_socket) {
     for (auto& buffer : socket_frames_)
       buffer.assign(size_t(width_) * size_t(height_), 0);
   }
+  // Closed while it was starting: the shutdown (and its deadline) stand.
+  if (state_ != TabState::kStarting) return std::nullopt;
+  state_ = TabState::kLive;
+  deadline_.expires_at(Clock::time_point::max());
+  if (observer_) observer_->OnTabLive(*this);
   return std::nullopt;
 }
 

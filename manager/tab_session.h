@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -247,7 +248,13 @@ class TabSession {
   Clock::time_point last_frame_at_{};
   // Hang monitor.
   bool ping_outstanding_ = false;
-  uint64_t ping_nonce_ = 0;
+  uint64_t ping_nonce_ = 0;  // random per ping: a pong must echo what we sent
+  // The first verdict any branch of Run() reached (a bad message, a
+  // refusal). It beats a bare exit or end of stream that won the race.
+  std::unique_ptr<Loss> verdict_;
+  bool handshake_done_ = false;
+  // The message being handled, for the bad-message log.
+  std::string_view current_payload_;
   Clock::time_point ping_sent_at_{};
   // A mouse move held back under backpressure.
   std::optional<proto::InputEvent> held_move_;

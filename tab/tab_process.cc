@@ -207,9 +207,13 @@ int TabProcess::Handshake() {
   std::string_view payload;
   FrameDecoder::Result result;
   while ((result = decoder_.Next(&payload)) == FrameDecoder::Result::kMessage) {
-    if (!incoming_.ParseFromArray(payload.data(), int(payload.size())) ||
-        !HandleMessage(incoming_))
+    if (!incoming_.ParseFromArray(payload.data(), int(payload.size())))
+      return kTabExitProtocol;
+    if (!HandleMessage(incoming_)) {
+      // Closed while starting: the loop ends at once, and we exit 0.
+      if (shutdown_received_) return kTabExitOk;
       return exit_code_ != kTabExitOk ? exit_code_ : kTabExitProtocol;
+    }
   }
   return kTabExitOk;
 }

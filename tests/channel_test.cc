@@ -106,6 +106,35 @@ TEST(Channel, PassesAnFdWithItsMessage) {
   pair.io.run_for(std::chrono::milliseconds(50));
 }
 
+TEST(Channel, TwoFdsInOneBatchBothArrive) {
+  // Two resizes queued back to back: each fd must travel with its own
+  // message (Linux drops SCM_RIGHTS sent with zero bytes).
+  Pair pair;
+  auto a = SharedMemoryRegion::Create("tabsim-channel-a", 4096);
+  auto b = SharedMemoryRegion::Create("tabsim-channel-b", 8192);
+  ASSERT_TRUE(a.ok() && b.ok());
+  asio::co_spawn(pair.io, pair.channel->WriteLoop(), asio::detached);
+  proto::ManagerToTab resize;
+  resize.mutable_resize()->set_width(1);
+  pair.channel->SendWithFd(resize, a->DuplicateFd().value());
+  resize.mutable_resize()->set_width(2);
+  pair.channel->SendWithFd(resize, b->DuplicateFd().value());
+  pair.channel->Send(Input(3));
+  testing::RunUntil(pair.io, [&] { return pair.channel->pending_bytes() == 0; },
+                    std::chrono::seconds(5));
+  std::vector<UniqueFd> fds;
+  auto messages = ReadMessages(pair.peer.get(), 3, &fds);
+  ASSERT_EQ(messages.size(), 3u);
+  ASSERT_EQ(fds.size(), 2u);
+  struct stat first {}, second {};
+  ASSERT_EQ(::fstat(fds[0].get(), &first), 0);
+  ASSERT_EQ(::fstat(fds[1].get(), &second), 0);
+  EXPECT_EQ(first.st_size, 4096);
+  EXPECT_EQ(second.st_size, 8192);
+  pair.channel->Close();
+  pair.io.run_for(std::chrono::milliseconds(50));
+}
+
 TEST(Channel, ReadSomeFeedsTheDecoderAndReportsEof) {
   Pair pair;
   std::string wire;
