@@ -50,10 +50,11 @@ fi
 # cannot be installed, web_dashboard_test skips and says why.
 if [ "$MODE" = test ]; then
   web_missing=()
-  for p in chromium nodejs npm; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-      web_missing+=("$p")
-  done
+  # By command, not package: a node from elsewhere may bundle its own npm
+  # (and conflict with Debian's npm package).
+  command -v chromium >/dev/null || web_missing+=(chromium)
+  command -v node >/dev/null || web_missing+=(nodejs)
+  command -v npm >/dev/null || web_missing+=(npm)
   if [ ${#web_missing[@]} -gt 0 ]; then
     log "installing for the browser test: ${web_missing[*]}"
     SUDO=()
