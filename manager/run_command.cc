@@ -158,6 +158,10 @@ int RunCommand(const std::vector<std::string>& args) {
   host_options.width = options.width;
   host_options.height = options.height;
   host_options.extra_tab_args = options.ExtraTabArgs();
+  host_options.unresponsive_after =
+      std::chrono::milliseconds(options.unresponsive_after_ms);
+  host_options.kill_after =
+      std::chrono::milliseconds(options.kill_unresponsive_after_ms);
   TabHost host(io, host_options);
   TaskManager tasks(host);
   host.AddObserver(&tasks);

@@ -37,6 +37,10 @@ const char kRunUsage[] =
     "  --no-sandbox       run tabs without their sandbox (unsafe; warns)\n"
     "  --tab-memory-limit SIZE  address-space limit of each tab: bytes, or\n"
     "                     with K, M or G (e.g. 256M)\n"
+    "  --unresponsive-after MS  no pong for this long marks a tab\n"
+    "                     unresponsive (default 3000)\n"
+    "  --kill-unresponsive-after MS  ...and this long kills it (default\n"
+    "                     20000; 0: never)\n"
     "  -h, --help         this text\n"
     "\n"
     "Pages: sim://blank sim://clock sim://bounce sim://paint sim://stamp\n"
@@ -187,10 +191,23 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
       auto bytes = ParseMemorySize(arg, value);
       if (!bytes.ok()) return bytes.error();
       options.tab_memory_limit = *bytes;
+    } else if (arg == "--unresponsive-after") {
+      auto ms = ParseInteger(arg, value, 100, 3600 * 1000);
+      if (!ms.ok()) return ms.error();
+      options.unresponsive_after_ms = int(*ms);
+    } else if (arg == "--kill-unresponsive-after") {
+      auto ms = ParseInteger(arg, value, 0, 3600 * 1000);
+      if (!ms.ok()) return ms.error();
+      options.kill_unresponsive_after_ms = int(*ms);
     } else {
       return Error{"unknown option '" + arg + "' (see tabsim run --help)", EINVAL};
     }
   }
+  if (options.kill_unresponsive_after_ms != 0 &&
+      options.kill_unresponsive_after_ms <= options.unresponsive_after_ms)
+    return Error{"--kill-unresponsive-after must be longer than "
+                 "--unresponsive-after (or 0: never)",
+                 EINVAL};
   if (listen_given && options.ui != UiMode::kWeb)
     return Error{"--listen is for the web dashboard: add --ui web", EINVAL};
   if (options.pages.empty())

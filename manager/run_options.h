@@ -34,6 +34,10 @@ struct RunOptions {
   std::string control_path;
   bool no_sandbox = false;
   uint64_t tab_memory_limit = 0;  // bytes; 0: the tab's default
+  // The hang monitor (docs/security.md): no pong for this long marks a tab
+  // unresponsive; for the second, kills it (0: never).
+  int unresponsive_after_ms = 3000;
+  int kill_unresponsive_after_ms = 20000;
   // Arguments for every tab process (--no-sandbox, --memory-limit N), in
   // the form TabHost::Options::extra_tab_args wants.
   std::vector<std::string> ExtraTabArgs() const;

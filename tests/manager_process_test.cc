@@ -238,12 +238,25 @@ TEST(ManagerProcess, PrintsTabLogLinesBounded) {
   EXPECT_NE(out.find("more lines suppressed)"), std::string::npos) << out;
 }
 
+TEST(ManagerProcess, HangMonitorTimesAreOptions) {
+  Manager manager({"run", "--ui", "none", "--tabs", "1", "--page", "sim://hang",
+                   "--unresponsive-after", "200", "--kill-unresponsive-after",
+                   "700", "--duration", "5"});
+  manager.WaitFor("tab 1 lost: killed: unresponsive for \\d+ ms \\(hang monitor\\)");
+  EXPECT_EQ(manager.Wait(), 0);
+  Manager bad({"run", "--unresponsive-after", "500", "--kill-unresponsive-after", "400"});
+  EXPECT_EQ(bad.Wait(), 2);
+  EXPECT_NE(bad.err().find("--kill-unresponsive-after must be longer"), std::string::npos);
+}
+
 TEST(ManagerProcess, HelpTellsTheTruth) {
   Manager manager({"run", "--help"});
   EXPECT_EQ(manager.Wait(), 0);
   std::string out = manager.out();
   for (const char* option : {"--tabs", "--page", "--size", "--duration", "--ui",
-                             "--json", "--tab-exe"})
+                             "--json", "--tab-exe", "--unresponsive-after",
+                             "--kill-unresponsive-after", "--no-sandbox",
+                             "--tab-memory-limit", "--control", "--listen"})
     EXPECT_NE(out.find(option), std::string::npos) << option;
 }
 
