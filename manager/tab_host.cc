@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "common/check.h"
+#include "manager/input_builder.h"
 
 namespace tabsim {
 
@@ -35,6 +36,8 @@ void TabHost::RemoveObserver(TabObserver* observer) {
 
 Result<TabSession*> TabHost::Open(const std::string& url) {
   if (shutting_down_) return Error{"the manager is shutting down", 0};
+  // Bounded and printable, so the Hello always fits the framing limit.
+  if (Status valid = ValidateUrl(url); !valid.ok()) return valid.error();
   return StartSession(next_id_++, url, 0);
 }
 

@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/protocol.h"
+#include "manager/input_builder.h"
 #include "manager/tab_observer.h"
 #include "manager/trace.h"
 
@@ -858,6 +859,8 @@ void TabSession::SendInputNow(const proto::InputEvent& event) {
 Status TabSession::Navigate(const std::string& url) {
   if (!live())
     return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
+  // Bounded and printable, so the message always fits the framing limit.
+  if (Status valid = ValidateUrl(url); !valid.ok()) return valid;
   proto::ManagerToTab message;
   message.mutable_navigate()->set_url(url);
   SendToTab(message);

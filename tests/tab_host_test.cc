@@ -141,6 +141,18 @@ TEST_F(TabHostTest, ReloadStartsANewProcessForTheSameTab) {
   EXPECT_FALSE(again.ok()) << "reloaded a running tab";
 }
 
+TEST_F(TabHostTest, RefusesUrlsThatCannotBeSent) {
+  EXPECT_FALSE(host_->Open(std::string(20000, 'a')).ok());
+  EXPECT_FALSE(host_->Open("sim://bad\x1b[2Jurl").ok());
+  EXPECT_FALSE(host_->Open("").ok());
+  EXPECT_TRUE(host_->tabs().empty()) << "a refused URL left a record";
+  auto tab = host_->Open("sim://blank");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->live(); }));
+  EXPECT_FALSE((*tab)->Navigate(std::string(20000, 'b')).ok());
+  EXPECT_TRUE((*tab)->Navigate("sim://clock").ok());
+}
+
 TEST_F(TabHostTest, OneThreadServesManyTabs) {
   for (int i = 0; i < 16; ++i) ASSERT_TRUE(host_->Open("sim://bounce").ok());
   ASSERT_TRUE(RunUntil([&] {
