@@ -202,7 +202,9 @@ TEST_F(TabSessionTest, ProtocolVersionMismatchIsRefused) {
 
 TEST_F(TabSessionTest, SilentChildFailsTheHandshakeDeadline) {
   // A "tab" that never speaks.
-  std::string script = ::testing::TempDir() + "/silent-tab.sh";
+  // Per process: concurrent runs of this test must not share the file.
+  std::string script = ::testing::TempDir() + "/silent-tab-" +
+                       std::to_string(::getpid()) + ".sh";
   {
     std::ofstream out(script);
     out << "#!/bin/sh\nexec sleep 30\n";
