@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <optional>
 
 #include "common/result.h"
 #include "common/wait_status.h"
@@ -187,9 +189,12 @@ int Snapshot(ControlClient& client, uint32_t id, const std::string& path) {
   return 0;
 }
 
-int Watch(ControlClient& client) {
-  control::ControlRequest request;
-  request.mutable_watch();
+// Sends `request`, then hands each streamed reply to `on_reply` until it
+// returns an exit code. The manager closing the stream ends it with 0; a
+// send, receive or manager-reported error with kFailed.
+int Stream(ControlClient& client, const control::ControlRequest& request,
+           const std::function<std::optional<int>(const control::ControlReply&)>&
+               on_reply) {
   if (Status sent = client.Send(request); !sent.ok()) {
     std::fprintf(stderr, "tabsim ctl: %s\n", sent.error().message.c_str());
     return kFailed;
@@ -204,13 +209,24 @@ int Watch(ControlClient& client) {
       std::fprintf(stderr, "tabsim ctl: %s\n", reply->error().c_str());
       return kFailed;
     }
-    if (!reply->has_event()) continue;
-    const control::Event& event = reply->event();
-    std::printf("[%8.3f] tab %u %s%s%s\n", event.time_seconds(), event.tab_id(),
-                event.kind().c_str(), event.text().empty() ? "" : ": ",
-                event.text().c_str());
-    std::fflush(stdout);
+    if (std::optional<int> done = on_reply(*reply)) return *done;
   }
+}
+
+int Watch(ControlClient& client) {
+  control::ControlRequest request;
+  request.mutable_watch();
+  return Stream(client, request,
+                [](const control::ControlReply& reply) -> std::optional<int> {
+                  if (!reply.has_event()) return std::nullopt;
+                  const control::Event& event = reply.event();
+                  std::printf("[%8.3f] tab %u %s%s%s\n", event.time_seconds(),
+                              event.tab_id(), event.kind().c_str(),
+                              event.text().empty() ? "" : ": ",
+                              event.text().c_str());
+                  std::fflush(stdout);
+                  return std::nullopt;
+                });
 }
 
 std::string Rate(double per_second, bool bytes) {
@@ -348,36 +364,25 @@ std::string StatsJson(const control::ManagerStats& s) {
 // One line per message: time, direction, type, size, key fields, note.
 int Trace(ControlClient& client, const control::ControlRequest& request,
           uint64_t count) {
-  if (Status sent = client.Send(request); !sent.ok()) {
-    std::fprintf(stderr, "tabsim ctl: %s\n", sent.error().message.c_str());
-    return kFailed;
-  }
   uint64_t printed = 0;
-  for (;;) {
-    auto reply = client.Receive();
-    if (!reply.ok()) {
-      std::fprintf(stderr, "tabsim ctl: %s\n", reply.error().message.c_str());
-      return reply.error().error_number == ECONNRESET ? 0 : kFailed;
-    }
-    if (!reply->error().empty()) {
-      std::fprintf(stderr, "tabsim ctl: %s\n", reply->error().c_str());
-      return kFailed;
-    }
-    if (!reply->has_trace()) continue;
-    const control::TraceRecord& r = reply->trace();
-    if (r.end()) {
-      std::printf("[%8.3f] tab %u ended: %s\n", r.time_seconds(), r.tab_id(),
-                  r.fields().c_str());
-      return 0;
-    }
-    std::printf("[%8.3f] %s %-13s %5u  %s%s%s\n", r.time_seconds(),
-                r.direction() == "to-tab" ? "M>T" : "T>M", r.type().c_str(),
-                r.size(),
-                r.fields().c_str(), r.note().empty() ? "" : "  # ",
-                r.note().c_str());
-    std::fflush(stdout);
-    if (count && ++printed >= count) return 0;
-  }
+  return Stream(
+      client, request,
+      [&](const control::ControlReply& reply) -> std::optional<int> {
+        if (!reply.has_trace()) return std::nullopt;
+        const control::TraceRecord& r = reply.trace();
+        if (r.end()) {
+          std::printf("[%8.3f] tab %u ended: %s\n", r.time_seconds(),
+                      r.tab_id(), r.fields().c_str());
+          return 0;
+        }
+        std::printf("[%8.3f] %s %-13s %5u  %s%s%s\n", r.time_seconds(),
+                    r.direction() == "to-tab" ? "M>T" : "T>M", r.type().c_str(),
+                    r.size(), r.fields().c_str(),
+                    r.note().empty() ? "" : "  # ", r.note().c_str());
+        std::fflush(stdout);
+        if (count && ++printed >= count) return 0;
+        return std::nullopt;
+      });
 }
 
 }  // namespace
