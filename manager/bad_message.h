@@ -29,6 +29,8 @@ enum class BadMessageReason {
   kUnsolicitedPong = 15,
   kFramePixelsOutOfOrder = 16,  // --frames-over-socket chunks not in order
   kFramePixelsOutOfBounds = 17, // chunks beyond, or short of, the frame size
+  kNavigationFromFuture = 18,   // a frame of a Navigate never sent
+  kNavigationWentBack = 19,     // a frame of an older Navigate than before
 };
 
 const char* ToString(BadMessageReason reason);

@@ -44,7 +44,8 @@ int FrameLedger::RegionFd(uint32_t generation) const {
 }
 
 std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
-    const proto::FrameReady& frame, uint64_t inputs_sent) {
+    const proto::FrameReady& frame, uint64_t inputs_sent,
+    uint64_t navigations_sent) {
   const Region* region = Find(frame.region_generation());
   if (region == nullptr) return BadMessageReason::kUnknownRegionGeneration;
   if (frame.buffer_index() >= kBuffersPerRegion)
@@ -56,6 +57,10 @@ std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
     return BadMessageReason::kFrameSequenceNotIncreasing;
   if (frame.last_input_sequence() > inputs_sent)
     return BadMessageReason::kInputSequenceFromFuture;
+  if (frame.navigation_id() > navigations_sent)
+    return BadMessageReason::kNavigationFromFuture;
+  if (frame.navigation_id() < last_navigation_)
+    return BadMessageReason::kNavigationWentBack;
   const proto::DamageRect& damage = frame.damage();
   if (uint64_t{damage.x()} + damage.width() > uint64_t(region->width) ||
       uint64_t{damage.y()} + damage.height() > uint64_t(region->height))
@@ -65,6 +70,7 @@ std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
   accepted.release = held_;
   held_ = BufferId{frame.region_generation(), frame.buffer_index()};
   last_sequence_ = frame.frame_sequence();
+  last_navigation_ = frame.navigation_id();
   // The tab has moved to this region: older ones are unmapped.
   while (regions_.front().generation != frame.region_generation())
     regions_.pop_front();
@@ -78,12 +84,24 @@ std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
   view.height = region->height;
   view.sequence = frame.frame_sequence();
   view.last_input_sequence = frame.last_input_sequence();
+  view.navigation_id = frame.navigation_id();
+  view.region_generation = frame.region_generation();
   view.damage_x = static_cast<int>(damage.x());
   view.damage_y = static_cast<int>(damage.y());
   view.damage_width = static_cast<int>(damage.width());
   view.damage_height = static_cast<int>(damage.height());
   accepted.view = view;
   return accepted;
+}
+
+std::optional<BadMessageReason> FrameLedger::CheckNavigation(
+    uint64_t navigation_id, uint64_t navigations_sent) {
+  if (navigation_id > navigations_sent)
+    return BadMessageReason::kNavigationFromFuture;
+  if (navigation_id < last_navigation_)
+    return BadMessageReason::kNavigationWentBack;
+  last_navigation_ = navigation_id;
+  return std::nullopt;
 }
 
 void FrameLedger::Clear() {

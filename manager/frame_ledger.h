@@ -50,8 +50,15 @@ class FrameLedger {
   int RegionFd(uint32_t generation) const;
   size_t region_count() const { return regions_.size(); }
 
+  // `inputs_sent` and `navigations_sent`: the last input sequence and
+  // navigation id the manager has sent; a frame may not claim more.
   std::variant<Accepted, BadMessageReason> OnFrameReady(
-      const proto::FrameReady& frame, uint64_t inputs_sent);
+      const proto::FrameReady& frame, uint64_t inputs_sent,
+      uint64_t navigations_sent);
+  // The same navigation checks for frames that arrived another way; on
+  // success the navigation id is remembered.
+  std::optional<BadMessageReason> CheckNavigation(uint64_t navigation_id,
+                                                  uint64_t navigations_sent);
 
   const FrameView& latest() const { return latest_; }
   uint64_t last_sequence() const { return last_sequence_; }
@@ -74,6 +81,7 @@ class FrameLedger {
   uint32_t next_generation_ = 1;
   std::optional<BufferId> held_;
   uint64_t last_sequence_ = 0;
+  uint64_t last_navigation_ = 0;
   FrameView latest_;
 };
 

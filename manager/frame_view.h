@@ -17,6 +17,8 @@ struct FrameView {
   int height = 0;
   uint64_t sequence = 0;
   uint64_t last_input_sequence = 0;
+  uint64_t navigation_id = 0;  // last Navigate applied; 0: the first page
+  uint32_t region_generation = 0;  // 1 until the first resize
   int damage_x = 0;
   int damage_y = 0;
   int damage_width = 0;

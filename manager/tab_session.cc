@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/protocol.h"
+#include "manager/command_recorder.h"
 #include "manager/input_builder.h"
 #include "manager/tab_observer.h"
 #include "manager/trace.h"
@@ -539,7 +540,8 @@ std::optional<TabSession::Loss> TabSession::HandleHelloReply(
 
 std::optional<TabSession::Loss> TabSession::HandleFrameReady(
     const proto::FrameReady& frame) {
-  auto verdict = frames_.OnFrameReady(frame, counters_.inputs_sent);
+  auto verdict = frames_.OnFrameReady(frame, counters_.inputs_sent,
+                                      navigations_sent_);
   if (auto* reason = std::get_if<BadMessageReason>(&verdict))
     return BadMessage(*reason, {});
   auto& accepted = std::get<FrameLedger::Accepted>(verdict);
@@ -603,6 +605,9 @@ std::optional<TabSession::Loss> TabSession::HandleFramePixels(
     return BadMessage(BadMessageReason::kFramePixelsOutOfBounds, {});
   if (chunk.last_input_sequence() > counters_.inputs_sent)
     return BadMessage(BadMessageReason::kInputSequenceFromFuture, {});
+  if (auto reason =
+          frames_.CheckNavigation(chunk.navigation_id(), navigations_sent_))
+    return BadMessage(*reason, {});
   std::vector<uint32_t>& target = socket_frames_[assembling_];
   std::memcpy(reinterpret_cast<char*>(target.data()) + chunk.offset(),
               pixels.data(), pixels.size());
@@ -615,6 +620,8 @@ std::optional<TabSession::Loss> TabSession::HandleFramePixels(
   view.height = height_;
   view.sequence = chunk.frame_sequence();
   view.last_input_sequence = chunk.last_input_sequence();
+  view.navigation_id = chunk.navigation_id();
+  view.region_generation = 1;  // no resize with --frames-over-socket
   view.damage_width = width_;
   view.damage_height = height_;
   assembling_ ^= 1;  // the next frame goes into the other buffer
@@ -853,6 +860,7 @@ void TabSession::SendInputNow(const proto::InputEvent& event) {
   input->CopyFrom(event);
   input->set_sequence(++counters_.inputs_sent);
   stats_.InputSent(counters_.inputs_sent, Clock::now());
+  if (recorder_) recorder_->OnCommand(*this, outgoing_);
   SendToTab(outgoing_);
 }
 
@@ -863,6 +871,8 @@ Status TabSession::Navigate(const std::string& url) {
   if (Status valid = ValidateUrl(url); !valid.ok()) return valid;
   proto::ManagerToTab message;
   message.mutable_navigate()->set_url(url);
+  message.mutable_navigate()->set_navigation_id(++navigations_sent_);
+  if (recorder_) recorder_->OnCommand(*this, message);
   SendToTab(message);
   url_ = url;
   return Status::Ok();
@@ -890,6 +900,7 @@ Status TabSession::Resize(int width, int height) {
   resize->set_region_generation(*generation);
   width_ = width;
   height_ = height;
+  if (recorder_) recorder_->OnCommand(*this, message);
   ++counters_.messages_out;
   // Never faulted: the region's fd travels with it.
   const size_t before = channel_->pending_bytes();

@@ -48,6 +48,7 @@
 
 namespace tabsim {
 
+class CommandRecorder;
 class MessageTracer;
 class TabObserver;
 
@@ -179,6 +180,13 @@ class TabSession {
   // owned; whoever sets it clears it before it goes away.
   void set_tracer(MessageTracer* tracer) { tracer_ = tracer; }
   MessageTracer* tracer() const { return tracer_; }
+  // While non-null, `recorder` hears about every input, navigate and
+  // resize sent (manager/command_recorder.h). Not owned.
+  void set_recorder(CommandRecorder* recorder) { recorder_ = recorder; }
+
+  // The id of the last Navigate sent (0: only the page of the Hello). A
+  // frame's navigation_id tells which page it shows.
+  uint64_t navigation_id() const { return navigations_sent_; }
 
  private:
   struct Loss;
@@ -268,6 +276,8 @@ class TabSession {
   ChannelStats stats_;
   FaultInjector faults_;
   MessageTracer* tracer_ = nullptr;
+  CommandRecorder* recorder_ = nullptr;
+  uint64_t navigations_sent_ = 0;
   std::vector<FrameLedger::BufferId> withheld_releases_;
   bool pong_withheld_ = false;
   std::optional<std::string> reordered_in_;

@@ -347,6 +347,7 @@ bool TabProcess::HandleMessage(const proto::ManagerToTab& message) {
       return true;
     }
     case proto::ManagerToTab::kNavigate:
+      navigation_applied_ = message.navigate().navigation_id();
       LoadPage(message.navigate().url());
       return true;
     case proto::ManagerToTab::kFrameRelease: {
@@ -403,6 +404,7 @@ void TabProcess::RenderToSocket() {
     chunk->set_pixels(bytes + offset, size);
     chunk->set_last(offset + size == total);
     chunk->set_last_input_sequence(last_input_applied_);
+    chunk->set_navigation_id(navigation_applied_);
     Send(outgoing_, kMaxFramePixelsMessageSize);
   }
   // Do not keep a frame's worth of bytes alive in the reused message.
@@ -436,6 +438,7 @@ void TabProcess::MaybeRender() {
   frame->set_frame_sequence(++frame_sequence_);
   frame->set_last_input_sequence(last_input_applied_);
   frame->set_region_generation(r.generation);
+  frame->set_navigation_id(navigation_applied_);
   auto* rect = frame->mutable_damage();
   rect->set_x(static_cast<uint32_t>(x0));
   rect->set_y(static_cast<uint32_t>(y0));

@@ -115,6 +115,7 @@ class TabProcess final : private PageHost {
   std::string last_title_;
   uint64_t frame_sequence_ = 0;
   uint64_t last_input_applied_ = 0;
+  uint64_t navigation_applied_ = 0;  // last Navigate.navigation_id loaded
   uint64_t last_input_acked_ = 0;
   int last_frame_buffer_ = -1;
   std::vector<uint32_t> socket_frame_;  // --frames-over-socket only

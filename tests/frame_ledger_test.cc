@@ -16,8 +16,9 @@ proto::FrameReady Frame(uint32_t generation, uint32_t index, uint64_t sequence) 
 }
 
 BadMessageReason Rejects(FrameLedger& ledger, const proto::FrameReady& frame,
-                         uint64_t inputs_sent = 0) {
-  auto verdict = ledger.OnFrameReady(frame, inputs_sent);
+                         uint64_t inputs_sent = 0,
+                         uint64_t navigations_sent = 0) {
+  auto verdict = ledger.OnFrameReady(frame, inputs_sent, navigations_sent);
   EXPECT_TRUE(std::holds_alternative<BadMessageReason>(verdict));
   return std::holds_alternative<BadMessageReason>(verdict)
              ? std::get<BadMessageReason>(verdict)
@@ -35,10 +36,10 @@ class FrameLedgerTest : public ::testing::Test {
 };
 
 TEST_F(FrameLedgerTest, AcceptsAlternatingBuffersAndReleasesTheOldOne) {
-  auto first = ledger_.OnFrameReady(Frame(1, 0, 1), 0);
+  auto first = ledger_.OnFrameReady(Frame(1, 0, 1), 0, 0);
   ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(first));
   EXPECT_FALSE(std::get<FrameLedger::Accepted>(first).release.has_value());
-  auto second = ledger_.OnFrameReady(Frame(1, 1, 2), 0);
+  auto second = ledger_.OnFrameReady(Frame(1, 1, 2), 0, 0);
   ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(second));
   auto& accepted = std::get<FrameLedger::Accepted>(second);
   ASSERT_TRUE(accepted.release.has_value());
@@ -58,7 +59,7 @@ TEST_F(FrameLedgerTest, RejectsIndexOutOfRange) {
 
 TEST_F(FrameLedgerTest, RejectsTheBufferTheManagerHolds) {
   ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(
-      ledger_.OnFrameReady(Frame(1, 0, 1), 0)));
+      ledger_.OnFrameReady(Frame(1, 0, 1), 0, 0)));
   EXPECT_EQ(Rejects(ledger_, Frame(1, 0, 2)), BadMessageReason::kBufferStillHeld);
 }
 
@@ -66,7 +67,7 @@ TEST_F(FrameLedgerTest, RejectsUnknownGenerationAndOldSequences) {
   EXPECT_EQ(Rejects(ledger_, Frame(7, 0, 1)),
             BadMessageReason::kUnknownRegionGeneration);
   ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(
-      ledger_.OnFrameReady(Frame(1, 0, 5), 0)));
+      ledger_.OnFrameReady(Frame(1, 0, 5), 0, 0)));
   EXPECT_EQ(Rejects(ledger_, Frame(1, 1, 5)),
             BadMessageReason::kFrameSequenceNotIncreasing);
 }
@@ -90,8 +91,8 @@ TEST_F(FrameLedgerTest, FrameOfANewRegionRetiresTheOldOnes) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(ledger_.region_count(), 2u);
   ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(
-      ledger_.OnFrameReady(Frame(1, 0, 1), 0)));
-  auto verdict = ledger_.OnFrameReady(Frame(*second, 0, 2), 0);
+      ledger_.OnFrameReady(Frame(1, 0, 1), 0, 0)));
+  auto verdict = ledger_.OnFrameReady(Frame(*second, 0, 2), 0, 0);
   ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(verdict));
   EXPECT_EQ(std::get<FrameLedger::Accepted>(verdict).view.width, 32);
   EXPECT_EQ(ledger_.region_count(), 1u);
@@ -107,11 +108,28 @@ TEST_F(FrameLedgerTest, LimitsRegionsWaitingForTheTab) {
 
 TEST_F(FrameLedgerTest, RejectedFramesChangeNothing) {
   ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(
-      ledger_.OnFrameReady(Frame(1, 0, 1), 0)));
+      ledger_.OnFrameReady(Frame(1, 0, 1), 0, 0)));
   Rejects(ledger_, Frame(1, 9, 2));
   // Sequence 2 is still free and buffer 1 still the tab's.
   EXPECT_TRUE(std::holds_alternative<FrameLedger::Accepted>(
-      ledger_.OnFrameReady(Frame(1, 1, 2), 0)));
+      ledger_.OnFrameReady(Frame(1, 1, 2), 0, 0)));
+}
+
+TEST_F(FrameLedgerTest, RejectsANavigationNeverSentOrGoingBack) {
+  proto::FrameReady frame = Frame(1, 0, 1);
+  frame.set_navigation_id(3);
+  EXPECT_EQ(Rejects(ledger_, frame, 0, /*navigations_sent=*/2),
+            BadMessageReason::kNavigationFromFuture);
+  auto accepted = ledger_.OnFrameReady(frame, 0, /*navigations_sent=*/3);
+  ASSERT_TRUE(std::holds_alternative<FrameLedger::Accepted>(accepted));
+  EXPECT_EQ(std::get<FrameLedger::Accepted>(accepted).view.navigation_id, 3u);
+  EXPECT_EQ(std::get<FrameLedger::Accepted>(accepted).view.region_generation, 1u);
+  proto::FrameReady older = Frame(1, 1, 2);
+  older.set_navigation_id(2);
+  EXPECT_EQ(Rejects(ledger_, older, 0, 3), BadMessageReason::kNavigationWentBack);
+  EXPECT_EQ(ledger_.CheckNavigation(2, 3), BadMessageReason::kNavigationWentBack);
+  EXPECT_EQ(ledger_.CheckNavigation(4, 3), BadMessageReason::kNavigationFromFuture);
+  EXPECT_EQ(ledger_.CheckNavigation(3, 3), std::nullopt);
 }
 
 }  // namespace

@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while ((result = decoder.Next(&payload)) == FrameDecoder::Result::kMessage) {
       if (!message.ParseFromArray(payload.data(), int(payload.size()))) continue;
       if (!message.has_frame_ready()) continue;
-      auto verdict = fresh.OnFrameReady(message.frame_ready(), /*inputs_sent=*/8);
+      auto verdict = fresh.OnFrameReady(message.frame_ready(), /*inputs_sent=*/8,
+                                          /*navigations_sent=*/2);
       if (auto* accepted = std::get_if<FrameLedger::Accepted>(&verdict)) {
         const FrameView& view = accepted->view;
         uint32_t sum = 0;
