@@ -72,6 +72,9 @@ void AddTargets(const BenchOptions& options, BenchReport* report) {
                     "lifecycle.spawn_first_frame.p50", 5.0, "5 ms");
   report->AddBudget("kill noticed p50 / 1 ms", "lifecycle.kill_noticed.p50",
                     1.0, "1 ms");
+  report->AddRatio("open to first frame p50: spawning / prelaunched spare",
+                   "open.first_frame.cold.p50", "open.first_frame.prelaunch.p50",
+                   std::nullopt, true);
 }
 
 }  // namespace
@@ -118,6 +121,7 @@ int BenchCommand(const std::vector<std::string>& args) {
   RunFairnessScenario(options, *tab_exe, &report);
   RunFramesScenario(options, *tab_exe, frame_sizes, &report);
   RunLifecycleScenario(options, *tab_exe, &report);
+  RunOpenScenario(options, *tab_exe, &report);
   RunTransports(options, &report);
   AddTargets(options, &report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));

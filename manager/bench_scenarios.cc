@@ -414,4 +414,88 @@ void RunLifecycleScenario(const BenchOptions& options,
                      ""});
 }
 
+void RunOpenScenario(const BenchOptions& options, const std::string& tab_exe,
+                     BenchReport* report) {
+  std::fprintf(stderr, "bench: open: %d opens, cold and from a spare\n",
+               options.lifecycle_samples);
+  for (bool prelaunch : {false, true}) {
+    const std::string mode = prelaunch ? "prelaunch" : "cold";
+    const std::string key = "open.first_frame." + mode;
+    TabHost::Options host_options = HostOptions(tab_exe, 480, 320);
+    host_options.prelaunch = prelaunch ? 1 : 0;
+    BenchTabs tabs(host_options);
+    tabs.host().StartSpares();
+    std::vector<double> samples;
+    int current = -1;
+    bool framed = false;
+    bool lost = false;
+    BenchClock::time_point start;
+    tabs.on_frame = [&](TabSession& tab, const FrameView& frame) {
+      // The first frame of the page opened, not a spare's blank one.
+      if (tab.id() == current && !framed &&
+          frame.navigation_id == tab.navigation_id()) {
+        samples.push_back(SecondsSince(start));
+        framed = true;
+      }
+    };
+    tabs.on_lost = [&](TabSession& tab) {
+      if (tab.id() == current) lost = true;
+    };
+    std::string failure;
+    uint64_t from_spares = 0;
+    for (int i = 0; i < options.lifecycle_samples + 1 && failure.empty(); ++i) {
+      // Steady state for prelaunch: a user opens tabs no faster than a
+      // spare is replaced, so one is ready at each open.
+      if (prelaunch && !tabs.RunUntil([&] {
+            return tabs.host().ready_spare_count() >= 1;
+          }, milliseconds(10000))) {
+        failure = "no spare ready within 10 s";
+        break;
+      }
+      framed = lost = false;
+      const uint64_t taken_before = tabs.host().spares_taken();
+      start = BenchClock::now();
+      auto tab = tabs.Open("sim://paint");
+      if (!tab.ok()) {
+        failure = tab.error().message;
+        break;
+      }
+      current = (*tab)->id();
+      from_spares += tabs.host().spares_taken() - taken_before;
+      if (!tabs.RunUntil([&] { return framed; }, milliseconds(10000))) {
+        failure = "no first frame within 10 s";
+        break;
+      }
+      // Kill it so processes do not pile up; the next open starts clean.
+      Status killed = (*tab)->Kill(SIGKILL);
+      if (!killed.ok() ||
+          !tabs.RunUntil([&] { return lost; }, milliseconds(10000))) {
+        failure = "could not end the tab";
+        break;
+      }
+      if (i == 0) {  // warms the page cache; not a sample
+        samples.clear();
+        from_spares = 0;
+      }
+    }
+    if (failure.empty() && prelaunch &&
+        from_spares != uint64_t(samples.size()))
+      failure = "only " + std::to_string(from_spares) + " of " +
+                std::to_string(samples.size()) + " opens took a spare";
+    if (!failure.empty() || samples.empty()) {
+      report->AddUnavailable("open", key + ".p50",
+                             failure.empty() ? "no samples" : failure);
+      continue;
+    }
+    LatencySummary s = Summarize(&samples);
+    const std::string label =
+        prelaunch ? "open to first frame, prelaunched spare"
+                  : "open to first frame, spawning";
+    report->AddFigure({"open", key + ".p50", label + " p50", s.p50 * 1e3, "ms",
+                       prelaunch ? "open.first_frame.cold.p50" : ""});
+    report->AddFigure({"open", key + ".p99", label + " p99", s.p99 * 1e3, "ms",
+                       prelaunch ? "open.first_frame.cold.p99" : ""});
+  }
+}
+
 }  // namespace tabsim

@@ -36,6 +36,11 @@ void RunFairnessScenario(const BenchOptions& options,
 // lifecycle.spawn_first_frame.{p50,p99}, lifecycle.kill_noticed.{p50,p99}.
 void RunLifecycleScenario(const BenchOptions& options,
                           const std::string& tab_exe, BenchReport* report);
+// open.first_frame.{cold,prelaunch}.{p50,p99}: TabHost::Open(sim://paint)
+// to that page's first accepted frame, once spawning a process and once
+// taking a ready prelaunched spare (TabHost::Options::prelaunch = 1).
+void RunOpenScenario(const BenchOptions& options, const std::string& tab_exe,
+                     BenchReport* report);
 
 }  // namespace tabsim
 

@@ -28,17 +28,36 @@ void EventPrinter::Print(const TabSession& tab, const std::string& text) {
 }
 
 void EventPrinter::OnTabSpawned(const TabSession& tab) {
-  Print(tab, "spawned: pid " + std::to_string(tab.pid()) + ", " + tab.url());
+  Print(tab, std::string(tab.taken_from_spares() ? "taken from the spares: pid "
+                                                  : "spawned: pid ") +
+                 std::to_string(tab.pid()) + ", " + tab.url());
 }
 
 void EventPrinter::OnTabLive(const TabSession& tab) {
+  if (tab.taken_from_spares()) {
+    Print(tab, "live (prelaunched " +
+                   Milliseconds(std::chrono::steady_clock::now() -
+                                tab.spawned_at()) +
+                   " ago)");
+    return;
+  }
   Print(tab, "live (handshake after " +
                  Milliseconds(std::chrono::steady_clock::now() -
                               tab.spawned_at()) +
                  ")");
 }
 
-void EventPrinter::OnFrame(const TabSession& tab, const FrameView&) {
+void EventPrinter::OnFrame(const TabSession& tab, const FrameView& frame) {
+  if (tab.taken_from_spares()) {
+    // The spare's blank page before the navigation does not count.
+    if (frame.navigation_id < tab.navigation_id()) return;
+    if (!first_frame_seen_.insert(tab.pid()).second) return;
+    Print(tab, "first frame (" +
+                   Milliseconds(std::chrono::steady_clock::now() -
+                                tab.navigated_at()) +
+                   " after open)");
+    return;
+  }
   if (!first_frame_seen_.insert(tab.pid()).second) return;
   Print(tab, "first frame (" +
                  Milliseconds(std::chrono::steady_clock::now() -

@@ -58,6 +58,7 @@ asio::awaitable<void> Serve(TabHost& host, const RunOptions& options,
       break;
     }
   }
+  if (*exit_code == 0) host.StartSpares();
   if (*exit_code == 0) {
     asio::steady_timer duration(executor);
     if (options.duration_seconds) {
@@ -162,6 +163,7 @@ int RunCommand(const std::vector<std::string>& args) {
       std::chrono::milliseconds(options.unresponsive_after_ms);
   host_options.kill_after =
       std::chrono::milliseconds(options.kill_unresponsive_after_ms);
+  host_options.prelaunch = options.prelaunch;
   TabHost host(io, host_options);
   TaskManager tasks(host);
   host.AddObserver(&tasks);

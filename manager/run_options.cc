@@ -41,6 +41,12 @@ const char kRunUsage[] =
     "                     unresponsive (default 3000)\n"
     "  --kill-unresponsive-after MS  ...and this long kills it (default\n"
     "                     20000; 0: never)\n"
+    "  --record DIR       record every tab's input, navigations, resizes and\n"
+    "                     frame hashes into DIR (created; must be empty) for\n"
+    "                     `tabsim replay DIR` (docs/record.md)\n"
+    "  --prelaunch N      keep N spare tab processes spawned, handshaken and\n"
+    "                     sandboxed; `ctl open` and the UIs' new tab take one\n"
+    "                     and navigate it (default 0; at most 16)\n"
     "  -h, --help         this text\n"
     "\n"
     "Pages: sim://blank sim://clock sim://bounce sim://paint sim://stamp\n"
@@ -191,6 +197,13 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
       auto bytes = ParseMemorySize(arg, value);
       if (!bytes.ok()) return bytes.error();
       options.tab_memory_limit = *bytes;
+    } else if (arg == "--record") {
+      if (value.empty()) return Error{"--record: empty directory name", EINVAL};
+      options.record_dir = value;
+    } else if (arg == "--prelaunch") {
+      auto n = ParseInteger(arg, value, 0, kMaxPrelaunch);
+      if (!n.ok()) return n.error();
+      options.prelaunch = int(*n);
     } else if (arg == "--unresponsive-after") {
       auto ms = ParseInteger(arg, value, 100, 3600 * 1000);
       if (!ms.ok()) return ms.error();

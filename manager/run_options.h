@@ -38,6 +38,10 @@ struct RunOptions {
   // unresponsive; for the second, kills it (0: never).
   int unresponsive_after_ms = 3000;
   int kill_unresponsive_after_ms = 20000;
+  // --record DIR (docs/record.md): empty for no recording.
+  std::string record_dir;
+  // --prelaunch N: spare tab processes kept ready (TabHost::Options).
+  int prelaunch = 0;
   // Arguments for every tab process (--no-sandbox, --memory-limit N), in
   // the form TabHost::Options::extra_tab_args wants.
   std::vector<std::string> ExtraTabArgs() const;
@@ -45,6 +49,7 @@ struct RunOptions {
 };
 
 inline constexpr int kMaxTabs = 1024;
+inline constexpr int kMaxPrelaunch = 16;
 
 Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args);
 // "640x480" -> {640, 480}, within 1..kMaxFrameDimension.

@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "common/check.h"
+#include "common/log.h"
 #include "manager/input_builder.h"
 
 namespace tabsim {
@@ -18,7 +19,10 @@ namespace asio = boost::asio;
 TabHost::TabHost(asio::io_context& io, Options options)
     : io_(io),
       options_(std::move(options)),
-      all_finished_(io, asio::steady_timer::time_point::max()) {}
+      all_finished_(io, asio::steady_timer::time_point::max()),
+      top_up_(io) {
+  TABSIM_CHECK(options_.prelaunch >= 0);
+}
 
 TabHost::~TabHost() {
   // Sessions still running here means the loop was stopped under them: their
@@ -38,6 +42,7 @@ Result<TabSession*> TabHost::Open(const std::string& url) {
   if (shutting_down_) return Error{"the manager is shutting down", 0};
   // Bounded and printable, so the Hello always fits the framing limit.
   if (Status valid = ValidateUrl(url); !valid.ok()) return valid.error();
+  if (TabSession* tab = TakeSpare(url)) return tab;
   return StartSession(next_id_++, url, 0);
 }
 
@@ -54,8 +59,8 @@ Result<TabSession*> TabHost::Reload(int id) {
   return StartSession(id, old->url(), old->restarts() + 1);
 }
 
-Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
-                                          int restarts) {
+std::unique_ptr<TabSession> TabHost::MakeSession(int id, const std::string& url,
+                                                 int restarts) {
   TabSession::Options session_options;
   session_options.id = id;
   session_options.url = url;
@@ -70,25 +75,142 @@ Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
   session_options.unresponsive_after = options_.unresponsive_after;
   session_options.kill_after = options_.kill_after;
   session_options.frames_over_socket = options_.frames_over_socket;
-  auto session = std::make_unique<TabSession>(io_.get_executor(),
-                                              std::move(session_options),
-                                              static_cast<TabObserver*>(this));
+  session_options.coalesce_above_bytes = options_.coalesce_above_bytes;
+  return std::make_unique<TabSession>(io_.get_executor(),
+                                      std::move(session_options),
+                                      static_cast<TabObserver*>(this));
+}
+
+Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
+                                          int restarts) {
+  auto session = MakeSession(id, url, restarts);
   TabSession* tab = session.get();
   sessions_[id] = std::move(session);
+  tab->set_recorder(options_.recorder);
   Status started = tab->Start();
   if (!started.ok()) {
     return Error{"tab " + std::to_string(id) + ": " + started.error().message,
                  started.error().error_number};
   }
+  RunSession(tab);
+  return tab;
+}
+
+void TabHost::RunSession(TabSession* tab) {
   ++running_;
   asio::co_spawn(io_, tab->Run(), [this, tab](std::exception_ptr error) {
     // Run() catches everything; an exception here is our bug.
     TABSIM_CHECK(!error) << "tab session coroutine threw";
     tab->MarkFinished();
-    TABSIM_CHECK(running_ > 0);
-    if (--running_ == 0) all_finished_.cancel();
+    OnSessionFinished(tab);
   });
+}
+
+void TabHost::OnSessionFinished(TabSession* tab) {
+  TABSIM_CHECK(running_ > 0);
+  --running_;
+  auto spare = std::find_if(spares_.begin(), spares_.end(), [tab](const Spare& s) {
+    return s.session.get() == tab;
+  });
+  if (spare != spares_.end()) {
+    // A spare died before anyone took it: forget it (on a later turn, as
+    // Reload does) and start another unless that keeps failing.
+    asio::post(io_, [retired = std::move(spare->session)]() {});
+    spares_.erase(spare);
+    ScheduleTopUp(std::chrono::milliseconds(0));
+  }
+  if (running_ == 0) all_finished_.cancel();
+}
+
+TabSession* TabHost::TakeSpare(const std::string& url) {
+  // Only a spare that is live and answering pings; the oldest first, so
+  // ids handed out from the spares stay in order.
+  auto spare = std::find_if(spares_.begin(), spares_.end(), [](const Spare& s) {
+    return s.session->state() == TabState::kLive;
+  });
+  if (spare == spares_.end()) return nullptr;
+  std::unique_ptr<TabSession> session = std::move(spare->session);
+  spares_.erase(spare);
+  TabSession* tab = session.get();
+  const int id = tab->id();
+  TABSIM_CHECK(sessions_.find(id) == sessions_.end());
+  sessions_[id] = std::move(session);
+  // Live and a valid URL (checked by Open): Navigate cannot refuse.
+  Status navigated = tab->Navigate(url);
+  TABSIM_CHECK(navigated.ok()) << navigated.error().message;
+  tab->MarkTakenFromSpares();
+  tab->set_recorder(options_.recorder);
+  ++spares_taken_;
+  // The observers never heard of this process: it is new to them now.
+  for (TabObserver* o : observers_) o->OnTabSpawned(*tab);
+  for (TabObserver* o : observers_) o->OnTabLive(*tab);
+  awaiting_first_frame_ = id;
+  ScheduleTopUp(std::chrono::milliseconds(100));
   return tab;
+}
+
+void TabHost::StartSpares() {
+  spares_started_ = true;
+  TopUpSpares();
+}
+
+size_t TabHost::ready_spare_count() const {
+  return size_t(std::count_if(spares_.begin(), spares_.end(), [](const Spare& s) {
+    return s.session->state() == TabState::kLive;
+  }));
+}
+
+std::vector<pid_t> TabHost::spare_pids() const {
+  std::vector<pid_t> pids;
+  for (const Spare& spare : spares_) pids.push_back(spare.session->pid());
+  return pids;
+}
+
+void TabHost::ScheduleTopUp(std::chrono::milliseconds delay) {
+  top_up_.expires_after(delay);
+  top_up_.async_wait(
+      [this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code) {
+        // Cancelled or due, either way top up (it is idempotent) unless the
+        // host is gone.
+        if (alive.expired()) return;
+        TopUpSpares();
+      });
+}
+
+void TabHost::TopUpSpares() {
+  if (!spares_started_ || shutting_down_ || prelaunch_stopped_) return;
+  if (awaiting_first_frame_ != 0 &&
+      top_up_.expiry() > asio::steady_timer::clock_type::now())
+    return;  // a newly taken tab's first frame comes first
+  awaiting_first_frame_ = 0;
+  while (spares_.size() < size_t(options_.prelaunch)) {
+    if (!SpawnSpare()) break;
+  }
+}
+
+bool TabHost::SpawnSpare() {
+  const int id = next_id_++;
+  // In the list before Start(), so its OnTabSpawned is recognised as a
+  // spare's.
+  spares_.push_back(Spare{MakeSession(id, kSparePage, 0), false});
+  TabSession* tab = spares_.back().session.get();
+  Status started = tab->Start();
+  if (!started.ok()) {
+    // The session never ran: it can go at once.
+    spares_.pop_back();
+    prelaunch_stopped_ = true;
+    TABSIM_LOG(kError) << "prelaunch stopped: spare tab " << id << ": "
+                       << started.error().message;
+    return false;
+  }
+  RunSession(tab);
+  return true;
+}
+
+TabHost::Spare* TabHost::FindSpare(const TabSession& tab) {
+  for (Spare& spare : spares_)
+    if (spare.session.get() == &tab) return &spare;
+  return nullptr;
 }
 
 TabSession* TabHost::Find(int id) {
@@ -102,39 +224,74 @@ std::vector<TabSession*> TabHost::tabs() {
   return result;
 }
 
-size_t TabHost::running_count() const { return running_; }
+size_t TabHost::running_count() const { return running_ - spares_.size(); }
 
 asio::awaitable<void> TabHost::Shutdown() {
   shutting_down_ = true;
+  top_up_.cancel();
   for (auto& [id, session] : sessions_) session->Close();
+  for (Spare& spare : spares_) spare.session->Close();
   while (running_ > 0) {
     all_finished_.expires_at(asio::steady_timer::time_point::max());
     co_await all_finished_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 
+// Spares are invisible to the observers until Open() takes one; the host
+// watches them itself.
 void TabHost::OnTabSpawned(const TabSession& tab) {
+  if (FindSpare(tab)) return;
   for (TabObserver* o : observers_) o->OnTabSpawned(tab);
 }
 void TabHost::OnTabLive(const TabSession& tab) {
+  if (Spare* spare = FindSpare(tab)) {
+    spare->went_live = true;
+    spare_failures_ = 0;
+    return;
+  }
   for (TabObserver* o : observers_) o->OnTabLive(tab);
 }
 void TabHost::OnFrame(const TabSession& tab, const FrameView& frame) {
+  if (FindSpare(tab)) return;
+  if (awaiting_first_frame_ == tab.id() &&
+      frame.navigation_id == tab.navigation_id()) {
+    // The taken tab shows its page: now the replacement may fork.
+    awaiting_first_frame_ = 0;
+    ScheduleTopUp(std::chrono::milliseconds(0));
+  }
   for (TabObserver* o : observers_) o->OnFrame(tab, frame);
 }
 void TabHost::OnTitleChanged(const TabSession& tab) {
+  if (FindSpare(tab)) return;
   for (TabObserver* o : observers_) o->OnTitleChanged(tab);
 }
 void TabHost::OnTabStateChanged(const TabSession& tab) {
+  if (FindSpare(tab)) return;
   for (TabObserver* o : observers_) o->OnTabStateChanged(tab);
 }
 void TabHost::OnTabLog(const TabSession& tab, const std::string& line) {
+  if (FindSpare(tab)) return;
   for (TabObserver* o : observers_) o->OnTabLog(tab, line);
 }
 void TabHost::OnInputAcked(const TabSession& tab, uint64_t sequence) {
+  if (FindSpare(tab)) return;
   for (TabObserver* o : observers_) o->OnInputAcked(tab, sequence);
 }
 void TabHost::OnTabLost(const TabSession& tab) {
+  if (Spare* spare = FindSpare(tab)) {
+    if (prelaunch_stopped_ || shutting_down_) return;
+    if (!spare->went_live && ++spare_failures_ >= 3) {
+      prelaunch_stopped_ = true;
+      TABSIM_LOG(kError) << "prelaunch stopped: " << spare_failures_
+                         << " spare tabs in a row were lost before going "
+                            "live; the last: "
+                         << tab.cause();
+    } else {
+      TABSIM_LOG(kWarning) << "spare tab " << tab.id() << " (pid " << tab.pid()
+                           << ") lost: " << tab.cause() << "; replacing it";
+    }
+    return;
+  }
   for (TabObserver* o : observers_) o->OnTabLost(tab);
 }
 

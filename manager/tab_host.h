@@ -18,12 +18,14 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "manager/command_recorder.h"
 #include "manager/tab_observer.h"
 #include "manager/tab_session.h"
 
@@ -43,7 +45,20 @@ class TabHost : private TabObserver {
     std::chrono::milliseconds unresponsive_after{3000};
     std::chrono::milliseconds kill_after{20000};
     bool frames_over_socket = false;
+    // See TabSession::Options. Replay turns coalescing off (SIZE_MAX) so
+    // every recorded event reaches the tab.
+    size_t coalesce_above_bytes = 64 * 1024;
+    // Prelaunch (Chromium's spare renderer, Firefox's preallocated
+    // process): keep this many tab processes spawned, handshaken and
+    // sandboxed on kSparePage, idle, for Open() to take. 0: none.
+    int prelaunch = 0;
+    // Hears every user tab's inputs, navigations and resizes (tabsim run
+    // --record); not owned, must outlive the host. A spare gets it when
+    // Open() takes it, after the navigation that gives it its page.
+    CommandRecorder* recorder = nullptr;
   };
+  // The page a spare idles on until Open() navigates it.
+  static constexpr const char* kSparePage = "sim://blank";
 
   TabHost(boost::asio::io_context& io, Options options);
   TabHost(const TabHost&) = delete;
@@ -56,7 +71,28 @@ class TabHost : private TabObserver {
   // Spawns a tab showing `url` and starts serving it. On a spawn or exec
   // failure the error says why; the failed tab stays in the table as
   // crashed. Refused while shutting down.
+  //
+  // With prelaunch, a live spare is taken instead: it is navigated to
+  // `url`, enters the table under the id it was spawned with (ids come
+  // from one counter, so they stay unique but a cold-opened tab may get a
+  // higher id than a later one taken from the spares), and observers hear
+  // OnTabSpawned and OnTabLive for it then. A replacement spare is spawned
+  // once that tab's first frame of `url` is in (or after 100 ms), so its
+  // fork does not delay that frame. With no live spare, spawns as without.
   Result<TabSession*> Open(const std::string& url);
+  // Spawns spares until options().prelaunch of them exist. Call once the
+  // initial tabs are open; afterwards the host keeps the count itself.
+  // Spares that die before being taken are replaced, but after three
+  // in a row die without going live, prelaunching stops (logged), so a
+  // broken tab program cannot make the manager fork in a loop.
+  void StartSpares();
+  // Spare processes that exist / are live and can be taken now.
+  size_t spare_count() const { return spares_.size(); }
+  size_t ready_spare_count() const;
+  // The spares' processes, oldest first (for ps-style views and tests).
+  std::vector<pid_t> spare_pids() const;
+  // Tabs opened from a spare so far.
+  uint64_t spares_taken() const { return spares_taken_; }
   // Starts a new process for tab `id` (same id, same URL) once its previous
   // process is gone, like reloading Chrome's sad tab. The old record is
   // replaced; restarts() of the new session counts the reloads.
@@ -64,11 +100,12 @@ class TabHost : private TabObserver {
   // nullptr when there is no such tab.
   TabSession* Find(int id);
   std::vector<TabSession*> tabs();
-  // Tabs whose session has not finished yet.
+  // Tabs whose session has not finished yet (spares not counted).
   size_t running_count() const;
 
-  // Closes every tab (Shutdown message, SIGKILL after the grace period)
-  // and returns once every session has ended and every process is reaped.
+  // Closes every tab and spare (Shutdown message, SIGKILL after the grace
+  // period) and returns once every session has ended and every process is
+  // reaped.
   boost::asio::awaitable<void> Shutdown();
   bool shutting_down() const { return shutting_down_; }
 
@@ -85,16 +122,47 @@ class TabHost : private TabObserver {
   void OnInputAcked(const TabSession& tab, uint64_t sequence) override;
   void OnTabLost(const TabSession& tab) override;
 
+  struct Spare {
+    std::unique_ptr<TabSession> session;
+    bool went_live = false;
+  };
+
+  std::unique_ptr<TabSession> MakeSession(int id, const std::string& url,
+                                          int restarts);
+  Result<TabSession*> StartSession(int id, const std::string& url,
+                                   int restarts);
+  // Starts Run() of a session that Start()ed; counts it in running_.
+  void RunSession(TabSession* tab);
+  void OnSessionFinished(TabSession* tab);
+  // Takes a live spare, navigates it to `url` and makes it a user tab;
+  // nullptr when none is ready.
+  TabSession* TakeSpare(const std::string& url);
+  bool SpawnSpare();
+  void TopUpSpares();
+  void ScheduleTopUp(std::chrono::milliseconds delay);
+  Spare* FindSpare(const TabSession& tab);
+
   boost::asio::io_context& io_;
   Options options_;
   std::map<int, std::unique_ptr<TabSession>> sessions_;
   std::vector<TabObserver*> observers_;
   int next_id_ = 1;
-  size_t running_ = 0;
+  size_t running_ = 0;  // sessions not finished, spares included
   bool shutting_down_ = false;
-  Result<TabSession*> StartSession(int id, const std::string& url,
-                                   int restarts);
   boost::asio::steady_timer all_finished_;  // cancelled when running_ hits 0
+  // Prelaunch.
+  std::deque<Spare> spares_;  // oldest first; each one's Run() is going
+  bool spares_started_ = false;
+  bool prelaunch_stopped_ = false;
+  int spare_failures_ = 0;  // spares in a row lost before going live
+  uint64_t spares_taken_ = 0;
+  // The tab last taken from the spares, until its first frame of the new
+  // page; that frame (or the timer) starts the replacement.
+  int awaiting_first_frame_ = 0;
+  boost::asio::steady_timer top_up_;
+  // Expires with the host, so a timer handler still queued after we are
+  // gone does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace tabsim

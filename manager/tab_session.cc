@@ -872,6 +872,7 @@ Status TabSession::Navigate(const std::string& url) {
   proto::ManagerToTab message;
   message.mutable_navigate()->set_url(url);
   message.mutable_navigate()->set_navigation_id(++navigations_sent_);
+  navigated_at_ = Clock::now();
   if (recorder_) recorder_->OnCommand(*this, message);
   SendToTab(message);
   url_ = url;

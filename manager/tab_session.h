@@ -142,6 +142,10 @@ class TabSession {
   // handler), so the session may be destroyed.
   bool finished() const { return finished_; }
   void MarkFinished() { finished_ = true; }
+  // Set by the host when this process was a prelaunched spare that Open()
+  // took and navigated (TabHost::Options::prelaunch).
+  bool taken_from_spares() const { return taken_from_spares_; }
+  void MarkTakenFromSpares() { taken_from_spares_ = true; }
   // Why the tab is gone; empty while it runs.
   const std::string& cause() const { return cause_; }
   const TabCounters& counters() const { return counters_; }
@@ -187,6 +191,10 @@ class TabSession {
   // The id of the last Navigate sent (0: only the page of the Hello). A
   // frame's navigation_id tells which page it shows.
   uint64_t navigation_id() const { return navigations_sent_; }
+  // When the last Navigate was sent; spawned_at() before any.
+  Clock::time_point navigated_at() const {
+    return navigations_sent_ ? navigated_at_ : spawned_at_;
+  }
 
  private:
   struct Loss;
@@ -241,6 +249,7 @@ class TabSession {
   std::string title_;
   TabState state_ = TabState::kStarting;
   bool finished_ = false;
+  bool taken_from_spares_ = false;
   std::string cause_;
   TabCounters counters_;
   int width_ = 0;
@@ -278,6 +287,7 @@ class TabSession {
   MessageTracer* tracer_ = nullptr;
   CommandRecorder* recorder_ = nullptr;
   uint64_t navigations_sent_ = 0;
+  Clock::time_point navigated_at_{};
   std::vector<FrameLedger::BufferId> withheld_releases_;
   bool pong_withheld_ = false;
   std::optional<std::string> reordered_in_;

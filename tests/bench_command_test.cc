@@ -101,7 +101,7 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
                             "\"kernel\"", "\"settings\"", "\"ratios\""})
     EXPECT_NE(json.find(field), std::string::npos) << field;
   for (const char* scenario : {"input", "latency", "frames", "lifecycle",
-                               "fairness", "transports", "floor"})
+                               "open", "fairness", "transports", "floor"})
     EXPECT_NE(json.find(Wrap("\"", scenario, "\": {\"figures\": [\n")),
               std::string::npos)
         << "scenario " << scenario << " missing or empty";
@@ -131,6 +131,7 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
         "latency.idle.p50", "latency.busy.p50", "latency.idle.p999",
         "frames.memfd.fps.1920x1080", "frames.memfd.cpu_us_per_frame.3840x2160",
         "lifecycle.spawn_first_frame.p50", "lifecycle.kill_noticed.p50",
+        "open.first_frame.cold.p50", "open.first_frame.prelaunch.p50",
         "floor.batched_protobuf", "floor.pingpong_rtt_p50",
         "floor.memcpy_bandwidth", "transports.fifo.open_wait",
         "frames.socket.fps.1920x1080", "fairness.alone", "fairness.beside_flood",

@@ -9,7 +9,9 @@
 #include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "tests/test_util.h"
 
@@ -22,11 +24,19 @@ using std::chrono::seconds;
 
 class Counter : public TabObserver {
  public:
-  void OnFrame(const TabSession& tab, const FrameView&) override {
+  void OnTabSpawned(const TabSession& tab) override {
+    spawned.push_back(tab.id());
+  }
+  void OnTabLive(const TabSession& tab) override { live.push_back(tab.id()); }
+  void OnFrame(const TabSession& tab, const FrameView& frame) override {
     ++frames[tab.id()];
+    navigation[tab.id()] = frame.navigation_id;
   }
   void OnTabLost(const TabSession& tab) override { lost.push_back(tab.id()); }
+  std::vector<int> spawned;
+  std::vector<int> live;
   std::map<int, int> frames;
+  std::map<int, uint64_t> navigation;  // of each tab's latest frame
   std::vector<int> lost;
 };
 
@@ -179,6 +189,112 @@ TEST_F(TabHostTest, ManagerFdsAreAllCloseOnExec) {
       EXPECT_TRUE(flags & FD_CLOEXEC) << fd << " -> " << target;
     }
   }
+}
+
+std::string ReadProcStatus(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/status");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+class PrelaunchTest : public TabHostTest {
+ protected:
+  void UsePrelaunch(int spares, const std::string& tab_executable = "") {
+    TabHost::Options options = host_->options();
+    options.prelaunch = spares;
+    if (!tab_executable.empty()) options.tab_executable = tab_executable;
+    host_.emplace(io_, options);
+    host_->AddObserver(&counter_);
+    host_->StartSpares();
+  }
+};
+
+TEST_F(PrelaunchTest, SparesWaitLiveAndUnseenUntilOpenTakesOne) {
+  UsePrelaunch(2);
+  ASSERT_TRUE(RunUntil([&] { return host_->ready_spare_count() == 2; }));
+  // Spawned, handshaken, idle, and invisible to observers and the table.
+  EXPECT_TRUE(counter_.spawned.empty());
+  EXPECT_TRUE(counter_.frames.empty());
+  EXPECT_TRUE(host_->tabs().empty());
+  EXPECT_EQ(host_->running_count(), 0u);
+  const std::vector<pid_t> spares = host_->spare_pids();
+  ASSERT_EQ(spares.size(), 2u);
+  for (pid_t pid : spares) {
+    // The sandbox is on once the handshake is done: Seccomp: 2 (filter).
+    std::string status = ReadProcStatus(pid);
+    EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << status;
+  }
+
+  auto tab = host_->Open("sim://paint");
+  ASSERT_TRUE(tab.ok()) << tab.error().message;
+  EXPECT_TRUE((*tab)->taken_from_spares());
+  EXPECT_EQ((*tab)->pid(), spares[0]) << "the oldest spare goes first";
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+  EXPECT_EQ((*tab)->url(), "sim://paint");
+  EXPECT_EQ((*tab)->navigation_id(), 1u);
+  const int id = (*tab)->id();
+  EXPECT_EQ(counter_.spawned, std::vector<int>{id});
+  EXPECT_EQ(counter_.live, std::vector<int>{id});
+  ASSERT_TRUE(RunUntil([&] { return counter_.navigation[id] == 1; }));
+  EXPECT_EQ((*tab)->title(), "Paint");
+  // A replacement is started in the background; the other spare stays.
+  ASSERT_TRUE(RunUntil([&] { return host_->ready_spare_count() == 2; }));
+  EXPECT_EQ(host_->spare_pids()[0], spares[1]);
+  EXPECT_EQ(host_->spares_taken(), 1u);
+  EXPECT_EQ(host_->tabs().size(), 1u);
+  // A spare's input and frames go to its tab like any other.
+  proto::InputEvent key;
+  key.mutable_key()->set_key_code(proto::KEY_CHARACTER);
+  key.mutable_key()->set_text("x");
+  ASSERT_TRUE((*tab)->SendInput(key).ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->counters().last_input_acked == 1; }));
+}
+
+TEST_F(PrelaunchTest, OpenWithoutAReadySpareSpawnsCold) {
+  UsePrelaunch(1);
+  // The spare is still starting: Open cannot wait for it.
+  auto tab = host_->Open("sim://clock");
+  ASSERT_TRUE(tab.ok());
+  EXPECT_FALSE((*tab)->taken_from_spares());
+  EXPECT_NE((*tab)->pid(), host_->spare_pids().at(0));
+  ASSERT_TRUE(RunUntil([&] { return counter_.frames[(*tab)->id()] > 0; }));
+}
+
+TEST_F(PrelaunchTest, ASpareThatDiesIsReplacedQuietly) {
+  UsePrelaunch(1);
+  ASSERT_TRUE(RunUntil([&] { return host_->ready_spare_count() == 1; }));
+  const pid_t first = host_->spare_pids().at(0);
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  ASSERT_TRUE(RunUntil([&] {
+    return host_->ready_spare_count() == 1 && host_->spare_pids()[0] != first;
+  }));
+  EXPECT_TRUE(counter_.lost.empty());
+  EXPECT_TRUE(counter_.spawned.empty());
+  EXPECT_NE(::kill(first, 0), 0) << "reaped";
+}
+
+TEST_F(PrelaunchTest, SparesThatNeverGoLiveStopPrelaunching) {
+  // A "tab program" that exits at once: every spare dies before its
+  // handshake. After three the host stops, instead of forking forever.
+  UsePrelaunch(2, "/bin/true");
+  ASSERT_TRUE(RunUntil([&] { return host_->spare_count() == 0; }));
+  // Nothing more gets spawned: give it time to misbehave.
+  bool waited = false;
+  asio::steady_timer timer(io_, milliseconds(300));
+  timer.async_wait([&](auto) { waited = true; });
+  ASSERT_TRUE(RunUntil([&] { return waited; }));
+  EXPECT_EQ(host_->spare_count(), 0u);
+  EXPECT_TRUE(testing::NoChildren());
+}
+
+TEST_F(PrelaunchTest, ShutdownEndsSparesToo) {
+  UsePrelaunch(3);
+  ASSERT_TRUE(RunUntil([&] { return host_->ready_spare_count() == 3; }));
+  ASSERT_TRUE(host_->Open("sim://blank").ok());
+  ASSERT_TRUE(ShutdownHost());
+  EXPECT_TRUE(testing::NoChildren());
+  EXPECT_EQ(host_->spare_count(), 0u);
 }
 
 }  // namespace
