@@ -565,7 +565,7 @@ void Tui::DrawStatus() {
            ": keys and clicks go to the tab; Esc leaves";
   } else {
     text = " arrows/1-9 select  Enter focus  k kill  c crash  r reload  "
-           "n new  w close  i channel  q quit  (mouse: click/drag in a tab)";
+           "n new  w close  i channel  f fault  q quit  (mouse: click/drag in a tab)";
   }
   screen_.Text(0, row, text, message_.empty() ? kDim : kSelected, kStatusBg,
                !message_.empty(), columns);
@@ -615,7 +615,63 @@ void Tui::HandleFocusedKey(TabSession& tab, const TermEvent& event) {
   SendToTab(tab.id(), KeyInput(proto::KeyEvent::UP, code, text));
 }
 
+void Tui::HandleFaultKey(const TermEvent& event) {
+  TabSession* tab = host_.Find(fault_tab_);
+  fault_tab_ = 0;
+  const std::string name =
+      tab ? "tab " + std::to_string(tab->id()) : std::string("the tab");
+  if (tab == nullptr || event.key != TermKey::kCharacter ||
+      event.text.size() != 1) {
+    Say("no fault injected");
+    return;
+  }
+  if (event.text[0] == '0') {
+    tab->ClearFaults();
+    Say("cleared the faults of " + name);
+    return;
+  }
+  FaultSpec spec;
+  spec.direction = Direction::kToTab;
+  spec.rate = 0.1;
+  switch (event.text[0]) {
+    case 'd': spec.kind = FaultKind::kDrop; break;
+    case 'l':
+      spec.kind = FaultKind::kDelay;
+      spec.rate = 1.0;
+      spec.delay = std::chrono::milliseconds(100);
+      break;
+    case 'u': spec.kind = FaultKind::kDuplicate; break;
+    case 'o': spec.kind = FaultKind::kReorder; break;
+    case 'x':
+      spec.kind = FaultKind::kCorrupt;
+      spec.direction = Direction::kFromTab;
+      spec.rate = 1.0;
+      break;
+    case 'h': spec.kind = FaultKind::kWithholdRelease; break;
+    case 'p': spec.kind = FaultKind::kWithholdPong; break;
+    default:
+      Say("no fault injected");
+      return;
+  }
+  Status injected = tab->InjectFault(spec);
+  if (!injected.ok()) {
+    Say(injected.error().message);
+    return;
+  }
+  std::string what = ToString(spec.kind);
+  if (spec.kind < FaultKind::kWithholdRelease) {
+    what += spec.direction == Direction::kToTab ? " to-tab" : " from-tab";
+    what += " " + Format("%.0f", spec.rate * 100) + "%";
+    if (spec.kind == FaultKind::kDelay) what += " 100 ms";
+  }
+  Say("fault on " + name + ": " + what + " (f 0 clears; i shows counts)");
+}
+
 void Tui::HandleKey(const TermEvent& event) {
+  if (fault_tab_ != 0) {
+    HandleFaultKey(event);
+    return;
+  }
   auto tabs = VisibleTabs();
   int index = 0;
   for (size_t i = 0; i < tabs.size(); ++i)
@@ -702,6 +758,16 @@ void Tui::HandleKey(const TermEvent& event) {
       Say(reloaded.ok() ? "reloading " + name : reloaded.error().message);
       return;
     }
+    case 'f':
+      if (!tab->live()) {
+        Say(name + " is " + ToString(tab->state()) + "; faults need a live tab");
+        return;
+      }
+      fault_tab_ = tab->id();
+      Say("fault for " + name +
+          ": d drop · l delay · u duplicate · o reorder · x corrupt · "
+          "h withhold-release · p withhold-pong · 0 clear");
+      return;
     case 'w':
       if (tab->running()) {
         tab->Close();

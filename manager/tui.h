@@ -11,7 +11,8 @@
 // Keys: arrows and 1-9 select a tab; Enter focuses it (keys then go to the
 // tab; Esc leaves); k kills (SIGKILL), c navigates to sim://crash, r
 // reloads a gone tab, n opens a tab, w closes one, i toggles the channel
-// view (the IPC inspector for the selected tab), q quits. Mouse presses,
+// view (the IPC inspector for the selected tab), f then a letter injects a
+// fault into the selected tab (FaultKeyHelp()), q quits. Mouse presses,
 // drags and releases inside a thumbnail become mouse events in the tab's
 // own pixel coordinates.
 //
@@ -118,6 +119,11 @@ class Tui : public TabObserver {
   const Thumbnail* UpdateThumbnail(TabSession& tab, int columns, int rows);
 
   void HandleKey(const TermEvent& event);
+  // The key after `f`: d drop, l delay, u duplicate, o reorder (each on
+  // the manager's messages to the tab), x corrupt (the tab's messages, so
+  // the bad-message kill shows), h withhold-release, p withhold-pong, 0
+  // clears; anything else cancels.
+  void HandleFaultKey(const TermEvent& event);
   void HandleFocusedKey(TabSession& tab, const TermEvent& event);
   void HandleMouse(const TermEvent& event);
   // Tab pixel coordinates of a cell within `panel`'s thumbnail.
@@ -139,6 +145,7 @@ class Tui : public TabObserver {
   bool dirty_ = true;
   bool quitting_ = false;
   bool channel_view_ = false;  // `i`: the channel view, not the task manager
+  int fault_tab_ = 0;  // after `f`: the tab the next key injects a fault into
   uint64_t seen_stats_generation_ = 0;
 
   TerminalInputParser parser_;

@@ -43,5 +43,20 @@ TEST(RunOptions, ControlPathOption) {
   EXPECT_FALSE(ParseRunOptions({"--control"}).ok());
 }
 
+TEST(RunOptions, PrelaunchAndRecord) {
+  EXPECT_EQ(ParseRunOptions({}).value().prelaunch, 0);
+  EXPECT_EQ(ParseRunOptions({"--prelaunch", "2"}).value().prelaunch, 2);
+  for (const char* bad : {"-1", "17", "two", ""}) {
+    auto parsed = ParseRunOptions({"--prelaunch", bad});
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().message,
+              std::string("--prelaunch: '") + bad +
+                  "' is not a whole number from 0 to 16");
+  }
+  EXPECT_EQ(ParseRunOptions({"--record", "/tmp/r"}).value().record_dir, "/tmp/r");
+  EXPECT_FALSE(ParseRunOptions({"--record", ""}).ok());
+  EXPECT_FALSE(ParseRunOptions({"--record"}).ok());
+}
+
 }  // namespace
 }  // namespace tabsim

@@ -146,6 +146,20 @@ TEST_F(TuiTest, TitlesSadTabMouseFocusAndTheTerminalRestoredAfterQ) {
       5s))
       << Screen();
 
+  // The channel view and fault keys: a delay on tab 1 shows in its faults
+  // line; a corrupt fault on its messages gets it the bad-message kill.
+  Keys("1 i");
+  ASSERT_TRUE(ScreenShows("faults")) << Screen();
+  Keys("f l");
+  ASSERT_TRUE(ScreenShows("fault on tab 1: delay to-tab 100% 100 ms")) << Screen();
+  ASSERT_TRUE(ScreenShows("delay to-tab")) << Screen();
+  Keys("f 0");
+  ASSERT_TRUE(ScreenShows("cleared the faults of tab 1")) << Screen();
+  Keys("f x");
+  ASSERT_TRUE(ScreenShows("Tab 1 crashed")) << Screen();
+  EXPECT_TRUE(ScreenShows("bad message")) << Screen();
+  Keys("i");
+
   Keys("q");
   ASSERT_TRUE(Eventually([&] { return ::access((dir_ + "/exit").c_str(), F_OK) == 0; }, 10s))
       << Screen();
