@@ -69,7 +69,9 @@ DecodedMessage ToTab(const proto::ManagerToTab& m) {
       return {"resize", Num(r.width()) + "x" + Num(r.height()) +
                             " gen=" + Num(r.region_generation()) + " +fd"};
     }
-    case M::kNavigate: return {"navigate", "url=" + Quoted(m.navigate().url())};
+    case M::kNavigate:
+      return {"navigate", "nav=" + Num(m.navigate().navigation_id()) +
+                              " url=" + Quoted(m.navigate().url())};
     case M::kFrameRelease:
       return {"frame_release", "buf=" + Num(m.frame_release().buffer_index()) +
                                    " gen=" +
@@ -99,7 +101,8 @@ DecodedMessage FromTab(const proto::TabToManager& m) {
                   Num(f.frame_sequence()) + " input=" +
                   Num(f.last_input_sequence()) + " damage=" + Num(d.width()) +
                   "x" + Num(d.height()) + "+" + Num(d.x()) + "+" + Num(d.y()) +
-                  " gen=" + Num(f.region_generation())};
+                  " gen=" + Num(f.region_generation()) +
+                  " nav=" + Num(f.navigation_id())};
     }
     case M::kInputAck:
       return {"input_ack", "input=" + Num(m.input_ack().last_input_sequence())};

@@ -23,13 +23,14 @@ TEST(Trace, DecodesTheKeyFieldsOfEachDirection) {
   f->set_frame_sequence(55);
   f->set_last_input_sequence(12);
   f->set_region_generation(1);
+  f->set_navigation_id(2);
   f->mutable_damage()->set_width(10);
   f->mutable_damage()->set_height(20);
   f->mutable_damage()->set_x(3);
   f->mutable_damage()->set_y(4);
   decoded = DecodeMessage(Direction::kFromTab, frame.SerializeAsString());
   EXPECT_EQ(decoded.type, "frame_ready");
-  EXPECT_EQ(decoded.fields, "buf=1 seq=55 input=12 damage=10x20+3+4 gen=1");
+  EXPECT_EQ(decoded.fields, "buf=1 seq=55 input=12 damage=10x20+3+4 gen=1 nav=2");
 }
 
 TEST(Trace, TitlesAreQuotedPrintableAndShort) {
