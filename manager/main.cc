@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "manager/bench_command.h"
 #include "manager/ctl_command.h"
+#include "manager/replay_command.h"
 #include "manager/run_command.h"
 
 namespace {
@@ -24,6 +25,8 @@ constexpr char kUsage[] =
     "  run     start the manager and its tabs (tabsim run --help)\n"
     "  ctl     drive a running manager: list, open, kill, snapshot, watch...\n"
     "          (tabsim ctl --help)\n"
+    "  replay  replay a recording of `run --record DIR` on fresh tabs and\n"
+    "          compare their frames (tabsim replay --help)\n"
     "  help    this text\n"
     "\n"
     "Environment: TABSIM_LOG_LEVEL=debug|info|warning|error|none,\n"
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
   if (command == "run") return tabsim::RunCommand(args);
   if (command == "ctl") return tabsim::CtlCommand(args);
   if (command == "bench") return tabsim::BenchCommand(args);
+  if (command == "replay") return tabsim::ReplayCommand(args);
   std::fprintf(stderr, "tabsim: unknown command '%s' (see tabsim --help)\n",
                command.c_str());
   return 2;

@@ -24,6 +24,7 @@
 #include "manager/control_path.h"
 #include "manager/control_server.h"
 #include "manager/event_printer.h"
+#include "manager/recorder.h"
 #include "manager/run_options.h"
 #include "manager/summary.h"
 #include "manager/tab_executable.h"
@@ -153,6 +154,18 @@ int RunCommand(const std::vector<std::string>& args) {
                  "sandbox; a hostile page can do anything you can\n");
   ::signal(SIGPIPE, SIG_IGN);
 
+  // --record: created before the host, which calls it, and outlives it.
+  std::unique_ptr<Recorder> recorder;
+  if (!options.record_dir.empty()) {
+    auto created = Recorder::Create(options.record_dir);
+    if (!created.ok()) {
+      std::fprintf(stderr, "tabsim run: --record: %s\n",
+                   created.error().message.c_str());
+      return 2;
+    }
+    recorder = std::move(created).value();
+  }
+
   asio::io_context io(1);  // one thread: no locking inside Asio
   TabHost::Options host_options;
   host_options.tab_executable = *tab_exe;
@@ -164,9 +177,11 @@ int RunCommand(const std::vector<std::string>& args) {
   host_options.kill_after =
       std::chrono::milliseconds(options.kill_unresponsive_after_ms);
   host_options.prelaunch = options.prelaunch;
+  host_options.recorder = recorder.get();
   TabHost host(io, host_options);
   TaskManager tasks(host);
   host.AddObserver(&tasks);
+  if (recorder) host.AddObserver(recorder.get());
 
   // The control socket. An explicit --control path that is taken is an
   // error; the default one being taken (another manager of ours running)
@@ -284,6 +299,18 @@ int RunCommand(const std::vector<std::string>& args) {
       std::fprintf(stderr, "tabsim run: %s\n", written.error().message.c_str());
       if (exit_code == 0) exit_code = 1;
     }
+  }
+  if (recorder) {
+    recorder->CloseAll();
+    size_t files = recorder->files(), tabs = recorder->tabs();
+    std::string counts = std::to_string(tabs) + (tabs == 1 ? " tab" : " tabs");
+    if (files != tabs) counts += ", " + std::to_string(files) + " files";
+    if (!recorder->ok()) {
+      counts += "; INCOMPLETE: see the error above";
+      if (exit_code == 0) exit_code = 1;
+    }
+    std::printf("recording: %s (%s)\n", options.record_dir.c_str(),
+                counts.c_str());
   }
   return exit_code;
 }
