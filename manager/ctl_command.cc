@@ -343,6 +343,12 @@ std::string ChannelJson(const control::ChannelStats& c) {
          ", \"faults\": [" + faults + "]}";
 }
 
+std::string JoinPids(const google::protobuf::RepeatedField<int32_t>& pids) {
+  std::string out;
+  for (int32_t pid : pids) out += (out.empty() ? "" : ", ") + std::to_string(pid);
+  return out;
+}
+
 std::string StatsJson(const control::ManagerStats& s) {
   std::string channels;
   for (const control::ChannelStats& c : s.channels())
@@ -357,6 +363,10 @@ std::string StatsJson(const control::ManagerStats& s) {
          ", \"threads\": " + std::to_string(s.threads()) +
          ", \"frames\": " + std::to_string(s.frames()) +
          ", \"control_clients\": " + std::to_string(s.control_clients()) +
+         ", \"spares\": " + std::to_string(s.spares()) +
+         ", \"spares_ready\": " + std::to_string(s.spares_ready()) +
+         ", \"spare_pids\": [" + JoinPids(s.spare_pids()) + "]" +
+         ", \"spares_taken\": " + std::to_string(s.spares_taken()) +
          ", \"control_path\": " + JsonEscape(s.control_path()) +
          ",\n \"channels\": [" + channels + "]}";
 }
@@ -618,6 +628,11 @@ int CtlCommand(const std::vector<std::string>& all_args) {
                 (unsigned long long)s.frames());
     std::printf("control: %s, %u client%s\n", s.control_path().c_str(),
                 s.control_clients(), s.control_clients() == 1 ? "" : "s");
+    if (s.spares() > 0 || s.spares_taken() > 0)
+      std::printf("spares: %u (%u ready; pids %s), %llu opens took one\n",
+                  s.spares(), s.spares_ready(),
+                  JoinPids(s.spare_pids()).c_str(),
+                  (unsigned long long)s.spares_taken());
     for (const control::ChannelStats& channel : s.channels())
       PrintChannel(channel);
   } else if (command == "open") {

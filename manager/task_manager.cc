@@ -141,6 +141,10 @@ control::ManagerStats TaskManager::ManagerStats() const {
   stats.set_rss_bytes(sample.rss_bytes);
   stats.set_threads(static_cast<uint32_t>(sample.threads));
   stats.set_frames(frames_total_);
+  stats.set_spares(uint32_t(host_.spare_count()));
+  stats.set_spares_ready(uint32_t(host_.ready_spare_count()));
+  for (pid_t pid : host_.spare_pids()) stats.add_spare_pids(pid);
+  stats.set_spares_taken(host_.spares_taken());
   return stats;
 }
 

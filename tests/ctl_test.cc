@@ -291,5 +291,45 @@ TEST_F(CtlTest, AnotherUserIsRefusedBySoPeercred) {
   EXPECT_EQ(Ctl({"list"}).exit_code, 0) << "the manager carries on";
 }
 
+TEST_F(CtlTest, PrelaunchedSparesShowInStatsAndServeOpen) {
+  // A second manager, with two spares.
+  manager_.reset();
+  manager_ = std::make_unique<testing::ManagerProcess>(
+      control_,
+      std::vector<std::string>{"--tabs", "1", "--page", "sim://clock",
+                               "--prelaunch", "2"},
+      dir_ + "/manager.log");
+  ASSERT_TRUE(manager_->ready()) << testing::ReadFile(dir_ + "/manager.log");
+  auto spares = [&] {
+    auto stats = Ctl({"stats", "--json"});
+    return stats.out;
+  };
+  ASSERT_TRUE(Eventually(
+      [&] { return spares().find("\"spares_ready\": 2") != std::string::npos; },
+      10s))
+      << spares();
+  // Spares are not tabs: list shows only tab 1.
+  auto list = Ctl({"list"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out.find("sim://blank"), std::string::npos) << list.out;
+
+  auto opened = Ctl({"open", "sim://paint"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  // The oldest spare (tab 2) became the tab, live at once.
+  EXPECT_NE(opened.out.find("tab 2 opened"), std::string::npos) << opened.out;
+  EXPECT_NE(opened.out.find("live"), std::string::npos) << opened.out;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto text = Ctl({"stats"}).out;
+        return text.find("spares: 2 (2 ready") != std::string::npos &&
+               text.find("1 opens took one") != std::string::npos;
+      },
+      10s))
+      << Ctl({"stats"}).out;
+  EXPECT_NE(testing::ReadFile(dir_ + "/manager.log")
+                .find("tab 2 taken from the spares"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tabsim
