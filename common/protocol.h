@@ -18,6 +18,9 @@ inline constexpr int kRegionFd = 4;
 // Largest serialized message either side accepts. Input events are tens of
 // bytes; the largest legitimate message is a log line or a title.
 inline constexpr size_t kMaxMessageSize = 16 * 1024;
+// The largest InputEvent the manager sends: room for the ManagerToTab
+// wrapper within kMaxMessageSize.
+inline constexpr size_t kMaxInputEventBytes = kMaxMessageSize - 64;
 
 // With --frames-over-socket, the largest FramePixels chunk of pixels, and
 // the message limit the manager applies to such a tab.

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/fd_limit.h"
 #include "manager/bench_floor.h"
 #include "manager/bench_options.h"
 #include "manager/bench_plot_svg.h"
@@ -24,16 +25,6 @@
 
 namespace tabsim {
 namespace {
-
-// Every tab costs the manager a socket, a pidfd (and its dup) and a memfd.
-void RaiseFdLimit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
-      limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
 
 std::string Join(const std::vector<int>& values) {
   std::string out;

@@ -44,7 +44,10 @@ bool ValidSize(uint64_t width, uint64_t height) {
 }
 
 Result<std::string> ReadWholeFile(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // O_NONBLOCK: a FIFO named *.rec must not block the open; it is refused
+  // below like anything else that is not a regular file.
+  UniqueFd fd(
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.IsValid()) return Error::FromErrno("open " + path);
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return Error::FromErrno("stat " + path);
@@ -108,6 +111,10 @@ class Checker {
         const proto::InputEvent& input = entry.input();
         if (input.event_case() == proto::InputEvent::EVENT_NOT_SET)
           return "an input with no event";
+        if (input.ByteSizeLong() > kMaxInputEventBytes)
+          return "an input of " + std::to_string(input.ByteSizeLong()) +
+                 " bytes (at most " + std::to_string(kMaxInputEventBytes) +
+                 " fit in a message)";
         if (input.sequence() != recording_.inputs + 1)
           return "input sequence " + std::to_string(input.sequence()) +
                  " where " + std::to_string(recording_.inputs + 1) +
@@ -287,6 +294,17 @@ Result<std::vector<TabRecording>> ReadRecordingDirectory(const std::string& dir)
                      std::to_string(kMaxRecordFiles) + ")",
                  E2BIG};
   std::sort(names.begin(), names.end());
+  uint64_t total = 0;
+  for (const std::string& name : names) {
+    struct stat info {};
+    if (::stat((dir + "/" + name).c_str(), &info) == 0 && S_ISREG(info.st_mode))
+      total += uint64_t(info.st_size);
+  }
+  if (total > kMaxRecordDirectoryBytes)
+    return Error{dir + ": " + std::to_string(total) +
+                     " bytes of recordings, more than a replay takes (" +
+                     std::to_string(kMaxRecordDirectoryBytes) + ")",
+                 EFBIG};
   std::vector<TabRecording> recordings;
   for (const std::string& name : names) {
     auto recording = ReadRecordingFile(dir + "/" + name);

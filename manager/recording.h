@@ -30,6 +30,8 @@ inline constexpr uint32_t kRecordFormatVersion = 1;
 inline constexpr size_t kMaxRecordLineBytes = 64 * 1024;
 inline constexpr size_t kMaxRecordFileBytes = 256u << 20;
 inline constexpr size_t kMaxRecordFiles = 1024;
+// All the files of a directory together (what replay holds in memory).
+inline constexpr uint64_t kMaxRecordDirectoryBytes = 1ull << 30;
 // Timestamps and start offsets past ten days are refused (a replay would
 // wait that long, and scaling them must not overflow).
 inline constexpr uint64_t kMaxRecordMicros = 10ull * 86400 * 1000000;

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "common/check.h"
+#include "common/fd_limit.h"
 #include "manager/recording.h"
 #include "manager/replayer.h"
 #include "manager/summary.h"
@@ -257,6 +258,7 @@ int ReplayCommand(const std::vector<std::string>& args) {
     if (!recording.note.empty())
       std::fprintf(stderr, "tabsim replay: %s\n", recording.note.c_str());
   ::signal(SIGPIPE, SIG_IGN);
+  RaiseFdLimit();  // up to kMaxRecordFiles tabs at once
 
   std::printf("replay: %zu recording%s from %s, speed %g\n",
               recordings->size(), recordings->size() == 1 ? "" : "s",

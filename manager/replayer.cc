@@ -29,6 +29,7 @@ constexpr auto kRetryAfter = std::chrono::milliseconds(2);
 // Once the tab has applied everything up to the final key, how long its
 // frame for that key may take before we conclude there is none (nothing
 // changed since its previous frame, which then shows the same state).
+// Scaled up with --timeout (a tenth of it), for loaded machines.
 constexpr auto kNoRedrawGrace = std::chrono::milliseconds(500);
 
 }  // namespace
@@ -290,7 +291,10 @@ asio::awaitable<void> Replayer::AwaitKey(Tab& tab, const FrameKey& key) {
       tab, [&] { return drawn() || tab.lost || applied(); }, deadline);
   if (done && !drawn() && !tab.lost) {
     co_await WaitFor(tab, [&] { return drawn() || tab.lost; },
-                     std::min(deadline, Clock::now() + kNoRedrawGrace));
+                     std::min(deadline,
+                              Clock::now() + std::max<Clock::duration>(
+                                                 kNoRedrawGrace,
+                                                 settings_.timeout / 10)));
     if (!drawn() && !tab.lost) {
       // No frame at the key: nothing changed since the latest frame, which
       // shows the same state. Judge that one.

@@ -19,7 +19,7 @@
 // frame at that key, so the tab cannot fold later commands into it and
 // every recorded key gets compared. If the tab applied everything up to a
 // key (inputs acknowledged, a frame of its page and region) but draws
-// nothing for half a second, nothing changed, and its previous frame,
+// nothing for a tenth of the timeout (at least half a second), nothing changed, and its previous frame,
 // which shows the same state, is compared instead. The final frame (the
 // last recorded one) must be identical.
 //

@@ -113,11 +113,11 @@ void TabHost::OnSessionFinished(TabSession* tab) {
     return s.session.get() == tab;
   });
   if (spare != spares_.end()) {
-    // A spare died before anyone took it: forget it (on a later turn, as
-    // Reload does) and start another unless that keeps failing.
+    // A spare died before anyone took it (OnTabLost judged it): forget it
+    // (on a later turn, as Reload does) and start another.
     asio::post(io_, [retired = std::move(spare->session)]() {});
     spares_.erase(spare);
-    ScheduleTopUp(std::chrono::milliseconds(0));
+    PostTopUp();
   }
   if (running_ == 0) all_finished_.cancel();
 }
@@ -144,8 +144,10 @@ TabSession* TabHost::TakeSpare(const std::string& url) {
   // The observers never heard of this process: it is new to them now.
   for (TabObserver* o : observers_) o->OnTabSpawned(*tab);
   for (TabObserver* o : observers_) o->OnTabLive(*tab);
+  spare_failures_ = 0;
   awaiting_first_frame_ = id;
-  ScheduleTopUp(std::chrono::milliseconds(100));
+  awaiting_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  PostTopUp();
   return tab;
 }
 
@@ -166,41 +168,66 @@ std::vector<pid_t> TabHost::spare_pids() const {
   return pids;
 }
 
-void TabHost::ScheduleTopUp(std::chrono::milliseconds delay) {
-  top_up_.expires_after(delay);
-  top_up_.async_wait(
-      [this, alive = std::weak_ptr<bool>(alive_)](boost::system::error_code) {
-        // Cancelled or due, either way top up (it is idempotent) unless the
-        // host is gone.
-        if (alive.expired()) return;
-        TopUpSpares();
-      });
+void TabHost::PostTopUp() {
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.expired()) TopUpSpares();
+  });
+}
+
+void TabHost::ArmTopUp(std::chrono::steady_clock::time_point when) {
+  top_up_.expires_at(when);
+  top_up_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
+                         boost::system::error_code error) {
+    // Re-armed or cancelled: whoever did that decides what happens next.
+    if (error == asio::error::operation_aborted || alive.expired()) return;
+    TopUpSpares();
+  });
 }
 
 void TabHost::TopUpSpares() {
   if (!spares_started_ || shutting_down_ || prelaunch_stopped_) return;
-  if (awaiting_first_frame_ != 0 &&
-      top_up_.expiry() > asio::steady_timer::clock_type::now())
-    return;  // a newly taken tab's first frame comes first
+  const auto now = std::chrono::steady_clock::now();
+  auto not_before = backoff_until_;
+  if (awaiting_first_frame_ != 0)
+    not_before = std::max(not_before, awaiting_until_);
+  if (now < not_before) {
+    ArmTopUp(not_before);
+    return;
+  }
   awaiting_first_frame_ = 0;
   while (spares_.size() < size_t(options_.prelaunch)) {
     if (!SpawnSpare()) break;
   }
 }
 
+void TabHost::SpareFailed(const std::string& why) {
+  if (++spare_failures_ >= 3) {
+    prelaunch_stopped_ = true;
+    top_up_.cancel();
+    TABSIM_LOG(kError) << "prelaunch stopped: " << spare_failures_
+                       << " spare tabs in a row failed; the last: " << why;
+    return;
+  }
+  const auto delay = std::chrono::milliseconds(100) * (1 << (spare_failures_ - 1));
+  backoff_until_ = std::chrono::steady_clock::now() + delay;
+  TABSIM_LOG(kWarning) << why << "; another spare in " << delay.count()
+                       << " ms";
+}
+
 bool TabHost::SpawnSpare() {
   const int id = next_id_++;
   // In the list before Start(), so its OnTabSpawned is recognised as a
   // spare's.
-  spares_.push_back(Spare{MakeSession(id, kSparePage, 0), false});
+  spares_.push_back(Spare{MakeSession(id, kSparePage, 0)});
   TabSession* tab = spares_.back().session.get();
+  ++spares_spawned_;
   Status started = tab->Start();
   if (!started.ok()) {
     // The session never ran: it can go at once.
     spares_.pop_back();
-    prelaunch_stopped_ = true;
-    TABSIM_LOG(kError) << "prelaunch stopped: spare tab " << id << ": "
-                       << started.error().message;
+    SpareFailed("spare tab " + std::to_string(id) + ": " +
+                started.error().message);
+    if (!prelaunch_stopped_) ArmTopUp(backoff_until_);
     return false;
   }
   RunSession(tab);
@@ -244,11 +271,7 @@ void TabHost::OnTabSpawned(const TabSession& tab) {
   for (TabObserver* o : observers_) o->OnTabSpawned(tab);
 }
 void TabHost::OnTabLive(const TabSession& tab) {
-  if (Spare* spare = FindSpare(tab)) {
-    spare->went_live = true;
-    spare_failures_ = 0;
-    return;
-  }
+  if (FindSpare(tab)) return;
   for (TabObserver* o : observers_) o->OnTabLive(tab);
 }
 void TabHost::OnFrame(const TabSession& tab, const FrameView& frame) {
@@ -257,7 +280,7 @@ void TabHost::OnFrame(const TabSession& tab, const FrameView& frame) {
       frame.navigation_id == tab.navigation_id()) {
     // The taken tab shows its page: now the replacement may fork.
     awaiting_first_frame_ = 0;
-    ScheduleTopUp(std::chrono::milliseconds(0));
+    PostTopUp();
   }
   for (TabObserver* o : observers_) o->OnFrame(tab, frame);
 }
@@ -278,17 +301,18 @@ void TabHost::OnInputAcked(const TabSession& tab, uint64_t sequence) {
   for (TabObserver* o : observers_) o->OnInputAcked(tab, sequence);
 }
 void TabHost::OnTabLost(const TabSession& tab) {
-  if (Spare* spare = FindSpare(tab)) {
+  if (FindSpare(tab)) {
     if (prelaunch_stopped_ || shutting_down_) return;
-    if (!spare->went_live && ++spare_failures_ >= 3) {
-      prelaunch_stopped_ = true;
-      TABSIM_LOG(kError) << "prelaunch stopped: " << spare_failures_
-                         << " spare tabs in a row were lost before going "
-                            "live; the last: "
-                         << tab.cause();
+    const std::string why = "spare tab " + std::to_string(tab.id()) +
+                            " (pid " + std::to_string(tab.pid()) +
+                            ") lost: " + tab.cause();
+    if (std::chrono::steady_clock::now() - tab.spawned_at() < kSpareMinLifetime) {
+      SpareFailed(why);
     } else {
-      TABSIM_LOG(kWarning) << "spare tab " << tab.id() << " (pid " << tab.pid()
-                           << ") lost: " << tab.cause() << "; replacing it";
+      // It served as a spare for a while: a kill or an accident, not a
+      // broken tab program.
+      spare_failures_ = 0;
+      TABSIM_LOG(kWarning) << why << "; replacing it";
     }
     return;
   }

@@ -82,10 +82,18 @@ class TabHost : private TabObserver {
   Result<TabSession*> Open(const std::string& url);
   // Spawns spares until options().prelaunch of them exist. Call once the
   // initial tabs are open; afterwards the host keeps the count itself.
-  // Spares that die before being taken are replaced, but after three
-  // in a row die without going live, prelaunching stops (logged), so a
-  // broken tab program cannot make the manager fork in a loop.
+  // A spare that dies before being taken is replaced. One that could not be
+  // spawned, or died within kSpareMinLifetime of its spawn, is a failure:
+  // the replacement waits 100 ms, then 200 ms, and after three failures in
+  // a row prelaunching stops (logged as an error), so a broken tab program
+  // (or one that crashes right after its handshake) cannot make the
+  // manager fork in a loop. A spare taken, or one that lived longer, resets
+  // the count.
   void StartSpares();
+  static constexpr std::chrono::seconds kSpareMinLifetime{5};
+  bool prelaunch_stopped() const { return prelaunch_stopped_; }
+  // Spare processes spawned so far (replacements included).
+  uint64_t spares_spawned() const { return spares_spawned_; }
   // Spare processes that exist / are live and can be taken now.
   size_t spare_count() const { return spares_.size(); }
   size_t ready_spare_count() const;
@@ -124,7 +132,6 @@ class TabHost : private TabObserver {
 
   struct Spare {
     std::unique_ptr<TabSession> session;
-    bool went_live = false;
   };
 
   std::unique_ptr<TabSession> MakeSession(int id, const std::string& url,
@@ -138,8 +145,13 @@ class TabHost : private TabObserver {
   // nullptr when none is ready.
   TabSession* TakeSpare(const std::string& url);
   bool SpawnSpare();
+  // Spawns spares up to the count, unless a backoff or a taken tab's first
+  // frame is pending: then it arms the timer for when it may.
   void TopUpSpares();
-  void ScheduleTopUp(std::chrono::milliseconds delay);
+  void PostTopUp();  // TopUpSpares() on a later turn of the loop
+  void ArmTopUp(std::chrono::steady_clock::time_point when);
+  // A spare failed (spawn error or early death): back off, or stop.
+  void SpareFailed(const std::string& why);
   Spare* FindSpare(const TabSession& tab);
 
   boost::asio::io_context& io_;
@@ -154,11 +166,14 @@ class TabHost : private TabObserver {
   std::deque<Spare> spares_;  // oldest first; each one's Run() is going
   bool spares_started_ = false;
   bool prelaunch_stopped_ = false;
-  int spare_failures_ = 0;  // spares in a row lost before going live
+  int spare_failures_ = 0;  // in a row; see StartSpares()
   uint64_t spares_taken_ = 0;
+  uint64_t spares_spawned_ = 0;
+  std::chrono::steady_clock::time_point backoff_until_{};
   // The tab last taken from the spares, until its first frame of the new
-  // page; that frame (or the timer) starts the replacement.
+  // page (or awaiting_until_); only then is the replacement forked.
   int awaiting_first_frame_ = 0;
+  std::chrono::steady_clock::time_point awaiting_until_{};
   boost::asio::steady_timer top_up_;
   // Expires with the host, so a timer handler still queued after we are
   // gone does nothing.

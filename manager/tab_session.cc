@@ -670,7 +670,11 @@ void TabSession::SendFaulty(OutMessage message) {
     message.note += (message.note.empty() ? "" : ", ") +
                     std::string("delayed ") +
                     std::to_string(decision.delay.count()) + " ms (fault)";
-  if (decision.reorder && !reordered_out_) {
+  // A Navigate is never held back for reordering: swapped, two of them
+  // would make an honest tab report navigation ids going back, which is a
+  // bad message.
+  if (decision.reorder && !reordered_out_ &&
+      message.type != proto::ManagerToTab::kNavigate) {
     message.note += (message.note.empty() ? "" : ", ") +
                     std::string("reordered (fault)");
     reordered_out_ = std::move(message);
@@ -828,6 +832,13 @@ void TabSession::ClearFaults() {
 Status TabSession::SendInput(const proto::InputEvent& event) {
   if (!live())
     return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
+  // The framing limit would CHECK on it; a library caller (replay of a
+  // recording) may hand us anything.
+  if (event.ByteSizeLong() > kMaxInputEventBytes)
+    return Error{"input event of " + std::to_string(event.ByteSizeLong()) +
+                     " bytes, more than the " +
+                     std::to_string(kMaxInputEventBytes) + " a message may carry",
+                 EINVAL};
   size_t backlog = channel_->pending_bytes();
   bool is_move = event.has_mouse() &&
                  event.mouse().action() == proto::MouseEvent::MOVE;

@@ -12,7 +12,7 @@
 // tab; Esc leaves); k kills (SIGKILL), c navigates to sim://crash, r
 // reloads a gone tab, n opens a tab, w closes one, i toggles the channel
 // view (the IPC inspector for the selected tab), f then a letter injects a
-// fault into the selected tab (FaultKeyHelp()), q quits. Mouse presses,
+// fault into the selected tab (HandleFaultKey()), q quits. Mouse presses,
 // drags and releases inside a thumbnail become mouse events in the tab's
 // own pixel coordinates.
 //

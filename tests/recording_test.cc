@@ -176,6 +176,10 @@ TEST_F(RecordingTest, RejectsEveryMalformedFileWithFileAndLine) {
   record::Entry end;
   end.mutable_end()->set_state("closed");
   record::Entry far_future = Click(kMaxRecordMicros + 1, 1);
+  // Fits a line, but not a message to a tab (replay would hit the framing
+  // limit).
+  record::Entry huge_key = Click(1, 1);
+  huge_key.mutable_input()->mutable_key()->set_text(std::string(20000, 'k'));
 
   struct Case {
     std::string text;
@@ -201,6 +205,10 @@ TEST_F(RecordingTest, RejectsEveryMalformedFileWithFileAndLine) {
        file + "2: input sequence 2 where 1 was due (not replayable: a fresh "
               "tab numbers its inputs 1, 2, 3...)"},
       {Lines({Header(), empty_input}), file + "2: an input with no event"},
+      {Lines({Header(), huge_key}),
+       file + "2: an input of " +
+           std::to_string(huge_key.input().ByteSizeLong()) + " bytes (at most " +
+           std::to_string(kMaxInputEventBytes) + " fit in a message)"},
       {Lines({Header(), navigate}),
        file + "2: navigation id 2 where 1 was due (not replayable)"},
       {Lines({Header(), resize}),
@@ -243,6 +251,15 @@ TEST_F(RecordingTest, RejectsOversizeLinesAndFiles) {
   EXPECT_NE(read.error().message.find("more than a recording may have"),
             std::string::npos)
       << read.error().message;
+}
+
+TEST_F(RecordingTest, AFifoIsRefusedWithoutBlocking) {
+  // Opening a FIFO for reading would wait for a writer forever.
+  const std::string path = dir_ + "/tab-5.rec";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto read = ReadRecordingFile(path);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().message, path + ": not a regular file");
 }
 
 TEST_F(RecordingTest, ALastLineWithoutNewlineIsDroppedWithANote) {

@@ -2,6 +2,7 @@
 #include "manager/tab_host.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -278,14 +279,40 @@ TEST_F(PrelaunchTest, SparesThatNeverGoLiveStopPrelaunching) {
   // A "tab program" that exits at once: every spare dies before its
   // handshake. After three the host stops, instead of forking forever.
   UsePrelaunch(2, "/bin/true");
-  ASSERT_TRUE(RunUntil([&] { return host_->spare_count() == 0; }));
-  // Nothing more gets spawned: give it time to misbehave.
+  ASSERT_TRUE(RunUntil(
+      [&] { return host_->prelaunch_stopped() && host_->spare_count() == 0; }));
+  // Two at first, then two replacements after a backoff; the third failure
+  // stops it. Nothing more gets spawned: give it time to misbehave.
+  EXPECT_LE(host_->spares_spawned(), 4u);
+  const uint64_t spawned = host_->spares_spawned();
   bool waited = false;
-  asio::steady_timer timer(io_, milliseconds(300));
+  asio::steady_timer timer(io_, milliseconds(500));
   timer.async_wait([&](auto) { waited = true; });
   ASSERT_TRUE(RunUntil([&] { return waited; }));
+  EXPECT_EQ(host_->spares_spawned(), spawned);
   EXPECT_EQ(host_->spare_count(), 0u);
   EXPECT_TRUE(testing::NoChildren());
+}
+
+TEST_F(PrelaunchTest, SparesThatDieRightAfterTheHandshakeStopPrelaunchingToo) {
+  // The real tab program, SIGKILLed 300 ms after it starts: every spare
+  // goes live, then dies. That is a failure too, not a reason to fork on.
+  const std::string script = "/tmp/tabsim-dying-spare-" +
+                             std::to_string(::getpid()) + ".sh";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\n"
+           "( sleep 0.3; kill -9 $$ ) </dev/null >/dev/null 2>&1 3>&- 4>&- &\n"
+           "exec '" << testing::TabExecutable() << "' \"$@\"\n";
+  }
+  ASSERT_EQ(::chmod(script.c_str(), 0755), 0);
+  UsePrelaunch(1, script);
+  ASSERT_TRUE(RunUntil([&] { return host_->ready_spare_count() == 1; }));
+  ASSERT_TRUE(RunUntil([&] { return host_->prelaunch_stopped(); }));
+  EXPECT_EQ(host_->spares_spawned(), 3u);
+  EXPECT_TRUE(counter_.lost.empty()) << "spares are not tabs";
+  ASSERT_TRUE(RunUntil([&] { return host_->spare_count() == 0; }));
+  ::unlink(script.c_str());
 }
 
 TEST_F(PrelaunchTest, ShutdownEndsSparesToo) {

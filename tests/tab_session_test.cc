@@ -227,6 +227,22 @@ TEST_F(TabSessionTest, UnknownPageShowsAnErrorPageNotACrash) {
   EXPECT_EQ((*tab)->title(), "Error");
 }
 
+TEST_F(TabSessionTest, AnInputTooLargeForAMessageIsRefusedNotFatal) {
+  auto tab = Host().Open("sim://paint");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  proto::InputEvent key;
+  key.mutable_key()->set_key_code(proto::KEY_CHARACTER);
+  key.mutable_key()->set_text(std::string(20000, 'k'));
+  Status sent = (*tab)->SendInput(key);
+  ASSERT_FALSE(sent.ok());
+  EXPECT_EQ(sent.error().error_number, EINVAL);
+  EXPECT_EQ((*tab)->counters().inputs_sent, 0u);
+  key.mutable_key()->set_text("k");
+  EXPECT_TRUE((*tab)->SendInput(key).ok());
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+}
+
 TEST_F(TabSessionTest, CloseEndsWithExitZero) {
   auto tab = Host().Open("sim://clock");
   ASSERT_TRUE(tab.ok());
