@@ -833,8 +833,10 @@ Status TabSession::SendInput(const proto::InputEvent& event) {
   if (!live())
     return Error{"tab " + std::to_string(id()) + " is " + ToString(state_), 0};
   // The framing limit would CHECK on it; a library caller (replay of a
-  // recording) may hand us anything.
-  if (event.ByteSizeLong() > kMaxInputEventBytes)
+  // recording) may hand us anything. Only a key's text can make an event
+  // big: mouse and wheel events are a few varints (and are not measured,
+  // which would cost the hot path a pass over each).
+  if (event.has_key() && event.ByteSizeLong() > kMaxInputEventBytes)
     return Error{"input event of " + std::to_string(event.ByteSizeLong()) +
                      " bytes, more than the " +
                      std::to_string(kMaxInputEventBytes) + " a message may carry",
