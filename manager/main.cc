@@ -25,6 +25,8 @@ constexpr char kUsage[] =
     "  run     start the manager and its tabs (tabsim run --help)\n"
     "  ctl     drive a running manager: list, open, kill, snapshot, watch...\n"
     "          (tabsim ctl --help)\n"
+    "  bench   measure the IPC against floors taken in the same run\n"
+    "          (tabsim bench --help)\n"
     "  replay  replay a recording of `run --record DIR` on fresh tabs and\n"
     "          compare their frames (tabsim replay --help)\n"
     "  help    this text\n"
