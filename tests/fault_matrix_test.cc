@@ -3,13 +3,12 @@
 // keeps serving, the healthy tabs keep producing frames, the hostile tab
 // ends with exactly the expected cause (or, for attempts the sandbox
 // blocks, stays alive reporting the block), and no process is left behind.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "manager/tab_host.h"
+#include "tests/host_util.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -132,12 +131,7 @@ TEST_P(FaultMatrix, HostileTabIsContained) {
   EXPECT_TRUE((*healthy_b)->live());
   EXPECT_EQ(watch.lost.count(a) + watch.lost.count(b), 0u);
 
-  bool done = false;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await host.Shutdown();
-    done = true;
-  }, asio::detached);
-  ASSERT_TRUE(run_until([&] { return done; }));
+  ASSERT_TRUE(testing::ShutdownHost(io, host, 15s));
   EXPECT_EQ(watch.lost[a], "exited with code 0");
   EXPECT_EQ(watch.lost[b], "exited with code 0");
   EXPECT_TRUE(testing::NoChildren()) << "a process outlived the manager's shutdown";

@@ -7,8 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -20,6 +18,7 @@
 #include "manager/recording.h"
 #include "manager/tab_host.h"
 #include "tests/e2e_util.h"
+#include "tests/host_util.h"
 
 namespace tabsim {
 namespace {
@@ -85,14 +84,7 @@ class RecorderTest : public ::testing::Test {
                 milliseconds timeout = seconds(20)) {
     return testing::RunUntil(io_, done, timeout);
   }
-  bool ShutdownHost() {
-    bool done = false;
-    asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-      co_await host_->Shutdown();
-      done = true;
-    }, asio::detached);
-    return RunUntil([&] { return done; });
-  }
+  bool ShutdownHost() { return testing::ShutdownHost(io_, *host_); }
   TabSession* OpenLive(const std::string& url) {
     auto tab = host_->Open(url);
     EXPECT_TRUE(tab.ok()) << tab.error().message;

@@ -5,14 +5,13 @@
 // (docs/security.md).
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
 
 #include "manager/tab_host.h"
+#include "tests/host_util.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -100,12 +99,7 @@ TEST(Soak, CrashReloadCyclesLeakNoFdsMemoryOrZombies) {
   EXPECT_EQ((*neighbour)->state(), TabState::kLive);
   EXPECT_GT((*neighbour)->counters().frames, 0u);
 
-  bool done = false;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await host.Shutdown();
-    done = true;
-  }, asio::detached);
-  ASSERT_TRUE(testing::RunUntil(io, [&] { return done; }, 10s));
+  ASSERT_TRUE(testing::ShutdownHost(io, host, 10s));
   EXPECT_TRUE(testing::NoChildren());
 }
 

@@ -6,14 +6,13 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "tests/host_util.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -56,14 +55,7 @@ class TabHostTest : public ::testing::Test {
                 milliseconds timeout = seconds(10)) {
     return testing::RunUntil(io_, done, timeout);
   }
-  bool ShutdownHost() {
-    bool done = false;
-    asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-      co_await host_->Shutdown();
-      done = true;
-    }, asio::detached);
-    return RunUntil([&] { return done; });
-  }
+  bool ShutdownHost() { return testing::ShutdownHost(io_, *host_, seconds(10)); }
   ~TabHostTest() override {
     if (host_) ShutdownHost();
   }

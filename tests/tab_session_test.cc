@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include "common/protocol.h"
 #include "manager/tab_host.h"
 #include "manager/trace.h"
+#include "tests/host_util.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -69,12 +68,7 @@ class TabSessionTest : public ::testing::Test {
   }
   void TearDown() override {
     if (host_) {
-      bool done = false;
-      asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-        co_await host_->Shutdown();
-        done = true;
-      }, asio::detached);
-      RunUntil([&] { return done; });
+      testing::ShutdownHost(io_, *host_, seconds(10));
       host_.reset();
     }
     EXPECT_TRUE(testing::NoChildren()) << "a tab process was left behind";

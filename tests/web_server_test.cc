@@ -23,6 +23,7 @@
 #include "manager/tab_host.h"
 #include "manager/tab_session.h"
 #include "manager/task_manager.h"
+#include "tests/host_util.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -92,12 +93,7 @@ class WebServerTest : public ::testing::Test {
       return true;
     });
     server_->Stop();
-    bool done = false;
-    asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
-      co_await host_->Shutdown();
-      done = true;
-    }, asio::detached);
-    RunUntil([&] { return done; });
+    testing::ShutdownHost(io_, *host_, std::chrono::seconds(10));
     RunUntil([] { return false; }, milliseconds(50));
     host_->RemoveObserver(server_.get());
   }
