@@ -48,21 +48,15 @@ void EventPrinter::OnTabLive(const TabSession& tab) {
 }
 
 void EventPrinter::OnFrame(const TabSession& tab, const FrameView& frame) {
-  if (tab.taken_from_spares()) {
-    // The spare's blank page before the navigation does not count.
-    if (frame.navigation_id < tab.navigation_id()) return;
-    if (!first_frame_seen_.insert(tab.pid()).second) return;
-    Print(tab, "first frame (" +
-                   Milliseconds(std::chrono::steady_clock::now() -
-                                tab.navigated_at()) +
-                   " after open)");
-    return;
-  }
+  // A tab taken from the spares: its blank page before the navigation does
+  // not count, and the time runs from the open (that navigation).
+  const bool spare = tab.taken_from_spares();
+  if (spare && frame.navigation_id < tab.navigation_id()) return;
   if (!first_frame_seen_.insert(tab.pid()).second) return;
   Print(tab, "first frame (" +
                  Milliseconds(std::chrono::steady_clock::now() -
-                              tab.spawned_at()) +
-                 " after spawn)");
+                              (spare ? tab.navigated_at() : tab.spawned_at())) +
+                 (spare ? " after open)" : " after spawn)"));
 }
 
 void EventPrinter::OnTitleChanged(const TabSession& tab) {

@@ -57,10 +57,8 @@ std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
     return BadMessageReason::kFrameSequenceNotIncreasing;
   if (frame.last_input_sequence() > inputs_sent)
     return BadMessageReason::kInputSequenceFromFuture;
-  if (frame.navigation_id() > navigations_sent)
-    return BadMessageReason::kNavigationFromFuture;
-  if (frame.navigation_id() < last_navigation_)
-    return BadMessageReason::kNavigationWentBack;
+  if (auto reason = NavigationVerdict(frame.navigation_id(), navigations_sent))
+    return *reason;
   const proto::DamageRect& damage = frame.damage();
   if (uint64_t{damage.x()} + damage.width() > uint64_t(region->width) ||
       uint64_t{damage.y()} + damage.height() > uint64_t(region->height))
@@ -94,14 +92,20 @@ std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
   return accepted;
 }
 
-std::optional<BadMessageReason> FrameLedger::CheckNavigation(
-    uint64_t navigation_id, uint64_t navigations_sent) {
+std::optional<BadMessageReason> FrameLedger::NavigationVerdict(
+    uint64_t navigation_id, uint64_t navigations_sent) const {
   if (navigation_id > navigations_sent)
     return BadMessageReason::kNavigationFromFuture;
   if (navigation_id < last_navigation_)
     return BadMessageReason::kNavigationWentBack;
-  last_navigation_ = navigation_id;
   return std::nullopt;
+}
+
+std::optional<BadMessageReason> FrameLedger::CheckNavigation(
+    uint64_t navigation_id, uint64_t navigations_sent) {
+  auto reason = NavigationVerdict(navigation_id, navigations_sent);
+  if (!reason) last_navigation_ = navigation_id;
+  return reason;
 }
 
 void FrameLedger::Clear() {

@@ -76,6 +76,9 @@ class FrameLedger {
     Mapping mapping;
   };
   const Region* Find(uint32_t generation) const;
+  // The navigation checks both paths share; changes nothing.
+  std::optional<BadMessageReason> NavigationVerdict(
+      uint64_t navigation_id, uint64_t navigations_sent) const;
 
   std::deque<Region> regions_;  // oldest first
   uint32_t next_generation_ = 1;
