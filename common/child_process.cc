@@ -187,11 +187,15 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
     // kernel do so (the manager resets it at start; a library user may
     // not). The exit status is lost, not our invariant.
     exit_ = ChildExit{ChildExit::kReapedElsewhere, 0};
+    pidfd_.reset();
     return exit_;
   }
   TABSIM_CHECK(rc == 0) << "waitid on our own child " << pid_ << " failed";
   if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
   exit_ = ChildExit{info.si_code, info.si_status};
+  // A reaped child's pid may be reused; its pidfd is of no further use and
+  // would otherwise stay open as long as this object (a tab's record).
+  pidfd_.reset();
   return exit_;
 }
 

@@ -58,7 +58,8 @@ class ChildProcess {
 
   bool IsValid() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
-  // Readable once the child has exited. Owned by this object.
+  // Readable once the child has exited. Owned by this object and closed
+  // when the child is reaped (-1 from then on).
   int pidfd() const { return pidfd_.get(); }
   bool reaped() const { return exit_.has_value(); }
   const std::optional<ChildExit>& exit() const { return exit_; }

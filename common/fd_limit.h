@@ -1,13 +1,53 @@
-// Raising the process's own open-file limit, for managers of many tabs.
+// The process's own open-file limit: raising it, and saying clearly (once)
+// when it is reached anyway.
 #ifndef TABSIM_COMMON_FD_LIMIT_H_
 #define TABSIM_COMMON_FD_LIMIT_H_
 
+#include <string>
+#include <string_view>
+
 namespace tabsim {
 
-// Every tab costs the manager a socket, a pidfd (and its dup) and a memfd:
-// raises RLIMIT_NOFILE's soft limit to the hard limit. Best effort; the
-// limit stays as it was if that fails.
+// Every tab costs the manager a socket, a pidfd (and its dup) and a memfd
+// while it runs: raises RLIMIT_NOFILE's soft limit to the hard limit, as
+// servers do. Best effort; the limit stays as it was if that fails.
 void RaiseFdLimit();
+
+// The fds this process has open (entries of /proc/self/fd); -1 if unknown.
+int CountOpenFds();
+// RLIMIT_NOFILE's soft limit; -1 if unknown or unlimited.
+long FdSoftLimit();
+
+// True for the errors that mean "no fd to be had": EMFILE (this process)
+// and ENFILE (the system).
+bool IsFdExhaustion(int error_number);
+
+// "; the manager has 37 of its 40 fds open" for fd exhaustion (appended to
+// the error a user sees), "" for any other error.
+std::string DescribeFdExhaustion(int error_number);
+
+// Says once per episode that a kind of work (spawning tabs, accepting
+// control clients) fails for lack of fds, with the numbers, instead of a
+// line per attempt: the first failure of an episode logs
+//   "<what>: out of file descriptors (1024 open, limit 1024); ..."
+// and later ones only count, until Succeeded() ends the episode (it logs
+// how many attempts failed meanwhile). Not thread-safe; one per loop.
+class FdExhaustionLog {
+ public:
+  explicit FdExhaustionLog(std::string what) : what_(std::move(what)) {}
+  // Returns true (and logs at most once per episode) when `error_number`
+  // is fd exhaustion; false, doing nothing, for any other error.
+  bool Failed(int error_number);
+  void Succeeded();
+  bool in_episode() const { return failures_ > 0; }
+  // Episodes so far (for tests).
+  int episodes() const { return episodes_; }
+
+ private:
+  std::string what_;
+  long failures_ = 0;
+  int episodes_ = 0;
+};
 
 }  // namespace tabsim
 

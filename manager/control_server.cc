@@ -14,6 +14,7 @@
 #include <exception>
 #include <optional>
 
+#include "common/accept_loop.h"
 #include "common/channel.h"
 #include "common/frame_codec.h"
 #include "common/log.h"
@@ -86,17 +87,8 @@ void ControlServer::Stop() {
 
 asio::awaitable<void> ControlServer::Run() {
   int next_number = 1;
-  while (!stopped_) {
-    auto [error, socket] = co_await acceptor_.async_accept(kNoThrow);
-    if (stopped_ || error == asio::error::operation_aborted) break;
-    if (error) {
-      // EMFILE and the like: log, breathe, carry on.
-      TABSIM_LOG(kWarning) << "control socket accept: " << error.message();
-      asio::steady_timer pause(acceptor_.get_executor(),
-                               std::chrono::milliseconds(100));
-      co_await pause.async_wait(kNoThrow);
-      continue;
-    }
+  co_await AcceptLoop(acceptor_, "control socket", stopped_,
+                      [&](asio::local::stream_protocol::socket socket) {
     auto peer = PeerCredentials(socket.native_handle());
     Status allowed = peer.ok() ? CheckPeer(*peer, ::geteuid())
                                : Status(peer.error());
@@ -108,13 +100,13 @@ asio::awaitable<void> ControlServer::Run() {
                   &frame);
       (void)!::send(socket.native_handle(), frame.data(), frame.size(),
                     MSG_NOSIGNAL | MSG_DONTWAIT);
-      continue;
+      return;
     }
     auto client = std::make_shared<Client>(std::move(socket));
     client->number = next_number++;
     clients_.insert(client.get());
     asio::co_spawn(acceptor_.get_executor(), Serve(client), asio::detached);
-  }
+  });
 }
 
 asio::awaitable<void> ControlServer::Serve(std::shared_ptr<Client> client) {

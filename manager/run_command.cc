@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "common/check.h"
+#include "common/fd_limit.h"
 #include "manager/control_path.h"
 #include "manager/control_server.h"
 #include "manager/event_printer.h"
@@ -153,6 +154,9 @@ int RunCommand(const std::vector<std::string>& args) {
                  "tabsim run: WARNING: --no-sandbox: tabs run WITHOUT their "
                  "sandbox; a hostile page can do anything you can\n");
   ::signal(SIGPIPE, SIG_IGN);
+  // Every running tab costs a few fds; a hard limit far above the soft one
+  // (Debian: 1,024 soft, 524,288 hard) is there to be used.
+  RaiseFdLimit();
 
   // --record: created before the host, which calls it, and outlives it.
   std::unique_ptr<Recorder> recorder;

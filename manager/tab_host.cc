@@ -89,9 +89,13 @@ Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
   tab->set_recorder(options_.recorder);
   Status started = tab->Start();
   if (!started.ok()) {
-    return Error{"tab " + std::to_string(id) + ": " + started.error().message,
-                 started.error().error_number};
+    const int error_number = started.error().error_number;
+    spawn_fd_log_.Failed(error_number);
+    return Error{"tab " + std::to_string(id) + ": " + started.error().message +
+                     DescribeFdExhaustion(error_number),
+                 error_number};
   }
+  spawn_fd_log_.Succeeded();
   RunSession(tab);
   return tab;
 }
@@ -223,6 +227,7 @@ bool TabHost::SpawnSpare() {
   ++spares_spawned_;
   Status started = tab->Start();
   if (!started.ok()) {
+    spawn_fd_log_.Failed(started.error().error_number);
     // The session never ran: it can go at once.
     spares_.pop_back();
     SpareFailed("spare tab " + std::to_string(id) + ": " +

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fd_limit.h"
 #include "common/result.h"
 #include "manager/command_recorder.h"
 #include "manager/tab_observer.h"
@@ -175,6 +176,8 @@ class TabHost : private TabObserver {
   int awaiting_first_frame_ = 0;
   std::chrono::steady_clock::time_point awaiting_until_{};
   boost::asio::steady_timer top_up_;
+  // Spawns that fail for lack of fds are logged once per episode.
+  FdExhaustionLog spawn_fd_log_{"spawning tabs"};
   // Expires with the host, so a timer handler still queued after we are
   // gone does nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -279,8 +279,18 @@ void TabSession::Finish(const Loss& loss) {
       child_.exit()->status == SIGSYS && loss.kind != Loss::Kind::kBadMessage)
     cause_ += ": sandbox violation (seccomp)";
   state_ = clean_close ? TabState::kClosed : TabState::kCrashed;
+  // Only the record stays: the channel (its socket and read buffer), the
+  // exit watch, the regions and any pixels go now, so a manager that has
+  // seen thousands of tabs holds no fd and little memory for them.
   frames_.Clear();
   latest_ = FrameView{};
+  channel_.reset();
+  exit_watch_.reset();
+  for (auto& buffer : socket_frames_) std::vector<uint32_t>().swap(buffer);
+  held_move_.reset();
+  delayed_out_.clear();
+  incoming_.Clear();
+  outgoing_.Clear();
   TABSIM_LOG(kDebug) << "tab " << options_.id << " lost: " << cause_;
   if (observer_) observer_->OnTabLost(*this);
 }

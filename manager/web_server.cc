@@ -13,6 +13,7 @@
 
 #include <exception>
 
+#include "common/accept_loop.h"
 #include "common/log.h"
 #include "manager/tab_host.h"
 #include "manager/tab_session.h"
@@ -136,27 +137,18 @@ void WebServer::Stop() {
 
 asio::awaitable<void> WebServer::Run() {
   int next_number = 1;
-  while (!stopped_) {
-    auto [error, socket] = co_await acceptor_.async_accept(kNoThrow);
-    if (stopped_ || error == asio::error::operation_aborted) break;
-    if (error) {
-      // EMFILE and the like: log, breathe, carry on.
-      TABSIM_LOG(kWarning) << "web dashboard accept: " << error.message();
-      asio::steady_timer pause(acceptor_.get_executor(),
-                               std::chrono::milliseconds(100));
-      co_await pause.async_wait(kNoThrow);
-      continue;
-    }
+  co_await AcceptLoop(acceptor_, "web dashboard", stopped_,
+                      [&](tcp::socket socket) {
     if (connections_.size() + clients_.size() >= kMaxConnections) {
       TABSIM_LOG(kWarning) << "web dashboard: " << kMaxConnections
                            << " connections already; hanging up on a new one";
-      continue;  // the socket closes as it goes out of scope
+      return;  // the socket closes as it goes out of scope
     }
     asio::co_spawn(acceptor_.get_executor(),
                    ServeConnection(beast::tcp_stream(std::move(socket)),
                                    next_number++),
                    asio::detached);
-  }
+  });
 }
 
 asio::awaitable<void> WebServer::ServeConnection(beast::tcp_stream stream,

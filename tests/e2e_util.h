@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,9 +78,11 @@ inline CommandResult RunTabsim(const std::vector<std::string>& args,
 // SIGKILL) and reaped when destroyed.
 class ManagerProcess {
  public:
+  // fd_limit > 0: the manager starts with RLIMIT_NOFILE soft = hard =
+  // fd_limit (so it cannot raise it).
   ManagerProcess(const std::string& control_path,
                  const std::vector<std::string>& extra_args,
-                 const std::string& log_path) {
+                 const std::string& log_path, int fd_limit = 0) {
     std::vector<std::string> args = {ManagerExecutable(), "run", "--ui", "none",
                                      "--control", control_path, "--tab-exe",
                                      TabExecutable()};
@@ -91,6 +94,10 @@ class ManagerProcess {
       ::dup2(log, 2);
       int null = ::open("/dev/null", O_RDONLY);
       ::dup2(null, 0);
+      if (fd_limit > 0) {
+        rlimit limit{rlim_t(fd_limit), rlim_t(fd_limit)};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+      }
       std::vector<char*> argv;
       for (std::string& arg : args) argv.push_back(arg.data());
       argv.push_back(nullptr);

@@ -251,9 +251,14 @@ TEST_F(TabSessionTest, CloseEndsWithExitZero) {
 TEST_F(TabSessionTest, HungTabIsKilledAfterCloseGrace) {
   TabHost::Options options;
   options.exit_grace = milliseconds(300);
+  // Close only once the tab is really spinning (it stops answering pings),
+  // not between its first frame and its hang, where it would still read
+  // the Shutdown and exit cleanly.
+  options.ping_interval = milliseconds(20);
+  options.unresponsive_after = milliseconds(60);
   auto tab = Host(options).Open("sim://hang");
   ASSERT_TRUE(tab.ok());
-  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->state() == TabState::kUnresponsive; }));
   (*tab)->Close();
   ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
   EXPECT_EQ((*tab)->state(), TabState::kCrashed);
