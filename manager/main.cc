@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "common/log.h"
-#include "manager/bench_command.h"
-#include "manager/ctl_command.h"
-#include "manager/replay_command.h"
-#include "manager/run_command.h"
+#include "manager/bench/bench_command.h"
+#include "manager/control/ctl_command.h"
+#include "manager/record/replay_command.h"
+#include "manager/run/run_command.h"
 
 namespace {
 

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <string>
 
-#include "manager/bench_options.h"
+#include "manager/bench/bench_options.h"
 #include "tests/test_util.h"
 
 namespace tabsim {

@@ -1,4 +1,4 @@
-#include "manager/channel_stats.h"
+#include "manager/core/channel_stats.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "manager/control_path.h"
+#include "manager/control/control_path.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -7,8 +7,8 @@
 
 #include <sstream>
 
-#include "manager/control_client.h"
-#include "manager/png_writer.h"
+#include "manager/control/control_client.h"
+#include "manager/base/png_writer.h"
 #include "tests/e2e_util.h"
 
 namespace tabsim {

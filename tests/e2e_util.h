@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "manager/control_path.h"
+#include "manager/control/control_path.h"
 #include "tests/test_util.h"
 
 namespace tabsim::testing {

@@ -1,4 +1,4 @@
-#include "manager/fault_injector.h"
+#include "manager/core/fault_injector.h"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 
 #include <map>
 
-#include "manager/tab_host.h"
+#include "manager/core/tab_host.h"
 #include "tests/host_util.h"
 #include "tests/test_util.h"
 

@@ -1,4 +1,4 @@
-#include "manager/frame_ledger.h"
+#include "manager/core/frame_ledger.h"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <memory>
 
-#include "manager/tab_host.h"
+#include "manager/core/tab_host.h"
 #include "tests/test_util.h"
 
 namespace tabsim::testing {

@@ -1,4 +1,4 @@
-#include "manager/png_writer.h"
+#include "manager/base/png_writer.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "manager/process_stats.h"
+#include "manager/base/process_stats.h"
 
 #include <unistd.h>
 
@@ -40,12 +40,6 @@ TEST(ProcessStats, CpuMeterNeedsTwoSamplesOfTheSamePid) {
       << "a new process starts over";
 }
 
-TEST(ProcessStats, FormatsBytes) {
-  EXPECT_EQ(FormatBytes(512), "512B");
-  EXPECT_EQ(FormatBytes(2048), "2K");
-  EXPECT_EQ(FormatBytes(5 * 1048576 + 1048576 / 2), "5.5M");
-  EXPECT_EQ(FormatBytes(3ull << 30), "3.00G");
-}
 
 }  // namespace
 }  // namespace tabsim

@@ -1,6 +1,6 @@
 // Recorder (tabsim run --record) against a real TabHost and real tab
 // processes: what it writes, per process, and how it fails.
-#include "manager/recorder.h"
+#include "manager/record/recorder.h"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -13,10 +13,10 @@
 #include <map>
 
 #include "common/protocol.h"
-#include "manager/frame_hash.h"
-#include "manager/input_builder.h"
-#include "manager/recording.h"
-#include "manager/tab_host.h"
+#include "manager/core/frame_hash.h"
+#include "manager/core/input_builder.h"
+#include "manager/record/recording.h"
+#include "manager/core/tab_host.h"
 #include "tests/e2e_util.h"
 #include "tests/host_util.h"
 

@@ -1,6 +1,6 @@
 // The recording format (manager/recording.h): lines round-trip, and every
 // kind of bad file is refused with its file and line.
-#include "manager/recording.h"
+#include "manager/record/recording.h"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "manager/run_options.h"
+#include "manager/run/run_options.h"
 
 #include <gtest/gtest.h>
 
@@ -25,16 +25,6 @@ TEST(RunOptions, NoSandboxAndMemoryLimitBecomeTabArguments) {
   EXPECT_TRUE(ParseRunOptions({}).value().ExtraTabArgs().empty());
 }
 
-TEST(RunOptions, MemorySizesAcceptUnitsAndRejectJunk) {
-  EXPECT_EQ(ParseMemorySize("x", "1G").value(), 1ull << 30);
-  EXPECT_EQ(ParseMemorySize("x", "1gib").value(), 1ull << 30);
-  EXPECT_EQ(ParseMemorySize("x", "64MB").value(), 64ull << 20);
-  EXPECT_EQ(ParseMemorySize("x", "2048k").value(), 2ull << 20);
-  EXPECT_EQ(ParseMemorySize("x", "1048576").value(), 1ull << 20);
-  for (const char* bad : {"", "-1M", "12Q", "1T", "100", "0", "M", "1.5G",
-                          "99999999999999999999G", "2048G"})
-    EXPECT_FALSE(ParseMemorySize("--tab-memory-limit", bad).ok()) << bad;
-}
 
 TEST(RunOptions, ControlPathOption) {
   EXPECT_EQ(ParseRunOptions({"--control", "/tmp/x"}).value().control_path, "/tmp/x");

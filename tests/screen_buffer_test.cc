@@ -1,4 +1,4 @@
-#include "manager/screen_buffer.h"
+#include "manager/tui/screen_buffer.h"
 
 #include <gtest/gtest.h>
 

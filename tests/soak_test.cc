@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "manager/tab_host.h"
+#include "manager/core/tab_host.h"
 #include "tests/host_util.h"
 #include "tests/test_util.h"
 

@@ -1,5 +1,5 @@
 // Many tabs on one loop: isolation, shutdown, reload, one thread.
-#include "manager/tab_host.h"
+#include "manager/core/tab_host.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

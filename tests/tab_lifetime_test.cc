@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "manager/control_client.h"
+#include "manager/control/control_client.h"
 #include "tests/e2e_util.h"
 
 namespace tabsim {

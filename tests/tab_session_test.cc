@@ -1,5 +1,5 @@
 // End-to-end tests of one tab session against real tabsim-tab processes.
-#include "manager/tab_session.h"
+#include "manager/core/tab_session.h"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,8 +11,8 @@
 #include <fstream>
 
 #include "common/protocol.h"
-#include "manager/tab_host.h"
-#include "manager/trace.h"
+#include "manager/core/tab_host.h"
+#include "manager/core/trace.h"
 #include "tests/host_util.h"
 #include "tests/test_util.h"
 

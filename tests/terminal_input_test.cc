@@ -1,4 +1,4 @@
-#include "manager/terminal_input.h"
+#include "manager/tui/terminal_input.h"
 
 #include <gtest/gtest.h>
 

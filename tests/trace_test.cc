@@ -1,4 +1,4 @@
-#include "manager/trace.h"
+#include "manager/core/trace.h"
 
 #include <gtest/gtest.h>
 

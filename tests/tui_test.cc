@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "manager/png_writer.h"
+#include "manager/base/png_writer.h"
 #include "tests/e2e_util.h"
 
 namespace tabsim {

@@ -1,8 +1,8 @@
-#include "manager/web_address.h"
+#include "manager/web/web_address.h"
 
 #include <gtest/gtest.h>
 
-#include "manager/run_options.h"
+#include "manager/run/run_options.h"
 
 namespace tabsim {
 namespace {

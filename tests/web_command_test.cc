@@ -1,6 +1,6 @@
 // The only parser of browser bytes: every malformed WebSocket message must
 // come back as an Error (the server then drops that client), never crash.
-#include "manager/web_command.h"
+#include "manager/web/web_command.h"
 
 #include <gtest/gtest.h>
 

@@ -18,7 +18,7 @@
 #include <cstdlib>
 #include <regex>
 
-#include "manager/png_writer.h"
+#include "manager/base/png_writer.h"
 #include "tests/e2e_util.h"
 
 namespace tabsim {

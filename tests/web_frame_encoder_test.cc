@@ -1,4 +1,4 @@
-#include "manager/web_frame_encoder.h"
+#include "manager/web/web_frame_encoder.h"
 
 #include <gtest/gtest.h>
 #include <png.h>

@@ -3,7 +3,7 @@
 // the token on every request, bad requests and bad WebSocket messages
 // closing only their own client, several browsers at once, per-tab rate
 // limiting, and a browser that stops reading not slowing anyone else.
-#include "manager/web_server.h"
+#include "manager/web/web_server.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,9 +20,9 @@
 #include <map>
 #include <optional>
 
-#include "manager/tab_host.h"
-#include "manager/tab_session.h"
-#include "manager/task_manager.h"
+#include "manager/core/tab_host.h"
+#include "manager/core/tab_session.h"
+#include "manager/core/task_manager.h"
 #include "tests/host_util.h"
 #include "tests/test_util.h"
 

@@ -1,4 +1,4 @@
-#include "manager/web_token.h"
+#include "manager/web/web_token.h"
 
 #include <gtest/gtest.h>
 

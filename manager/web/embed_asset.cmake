@@ -1,7 +1,7 @@
 # Turns a file into a C++ source defining `std::string_view NAME()` over its
 # bytes (a char array, so no raw-string delimiter or length limit can bite).
-#   cmake -DINPUT=manager/web/dashboard.html -DOUTPUT=.../web_assets_data.cc
-#         -DNAME=DashboardHtml -P manager/web/embed_asset.cmake
+#   cmake -DINPUT=dashboard.html -DOUTPUT=.../web_assets_data.cc
+#         -DNAME=DashboardHtml -P embed_asset.cmake (in manager/web)
 file(READ "${INPUT}" hex HEX)
 string(LENGTH "${hex}" hex_length)
 math(EXPR size "${hex_length} / 2")
@@ -10,7 +10,7 @@ string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")
 string(REGEX REPLACE "(('\\\\x[0-9a-f][0-9a-f]',){40})" "\\1\n  " bytes "${bytes}")
 file(WRITE "${OUTPUT}.tmp"
 "// Generated from ${INPUT} by manager/web/embed_asset.cmake. Do not edit.
-#include \"manager/web_assets.h\"
+#include \"manager/web/web_assets.h\"
 
 namespace tabsim {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "common/frame_codec.h"
 #include "common/protocol.h"
-#include "manager/frame_ledger.h"
+#include "manager/core/frame_ledger.h"
 #include "proto/tabsim.pb.h"
 
 namespace {

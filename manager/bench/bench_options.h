@@ -1,0 +1,34 @@
+// `tabsim bench` options and their parser. Parsing never exits or prints: a
+// bad argument comes back as an Error whose message is the one line the
+// user sees.
+#ifndef TABSIM_MANAGER_BENCH_BENCH_OPTIONS_H_
+#define TABSIM_MANAGER_BENCH_BENCH_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace tabsim {
+
+struct BenchOptions {
+  bool quick = false;              // a smoke run of a few seconds
+  std::vector<int> tab_counts;     // input scenario; default 1,4,16,64,256
+  double seconds = 2.0;            // measuring time per throughput point
+  int latency_samples = 20000;     // per latency mode
+  int lifecycle_samples = 40;      // spawns (and kills)
+  std::string frames_page = "sim://stamp";  // a page that always renders
+  std::string json_path;
+  std::string plot_path;           // .svg
+  std::string tab_executable;      // empty: next to this binary
+  bool help = false;
+};
+
+// Applies --quick defaults before explicit options, whatever their order.
+Result<BenchOptions> ParseBenchOptions(const std::vector<std::string>& args);
+
+extern const char kBenchUsage[];
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_BENCH_BENCH_OPTIONS_H_

@@ -1,0 +1,63 @@
+#include "manager/bench/bench_tabs.h"
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <exception>
+
+namespace tabsim {
+
+namespace asio = boost::asio;
+
+BenchTabs::BenchTabs(TabHost::Options options)
+    : host_(io_, std::move(options)) {
+  host_.AddObserver(this);
+}
+
+BenchTabs::~BenchTabs() {
+  Shutdown();
+  host_.RemoveObserver(this);
+}
+
+Result<TabSession*> BenchTabs::Open(const std::string& url) {
+  return host_.Open(url);
+}
+
+bool BenchTabs::RunUntil(const std::function<bool()>& done,
+                         std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    if (io_.stopped()) io_.restart();
+    io_.run_one_for(std::min<std::chrono::steady_clock::duration>(
+        deadline - now, std::chrono::milliseconds(50)));
+  }
+  return true;
+}
+
+void BenchTabs::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  on_ack = nullptr;
+  on_frame = nullptr;
+  on_lost = nullptr;
+  bool finished = false;
+  asio::co_spawn(io_, host_.Shutdown(),
+                 [&finished](std::exception_ptr) { finished = true; });
+  // Shutdown() ends with SIGKILL after the grace period, so this returns.
+  RunUntil([&] { return finished; }, std::chrono::seconds(60));
+}
+
+void BenchTabs::OnInputAcked(const TabSession& tab, uint64_t sequence) {
+  if (on_ack) on_ack(*host_.Find(tab.id()), sequence);
+}
+
+void BenchTabs::OnFrame(const TabSession& tab, const FrameView& frame) {
+  if (on_frame) on_frame(*host_.Find(tab.id()), frame);
+}
+
+void BenchTabs::OnTabLost(const TabSession& tab) {
+  if (on_lost) on_lost(*host_.Find(tab.id()));
+}
+
+}  // namespace tabsim

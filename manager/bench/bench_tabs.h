@@ -1,0 +1,61 @@
+// BenchTabs: the real manager (a TabHost on its own single-threaded
+// io_context) with real tabsim-tab processes, wrapped for the benchmark's
+// scenarios: open tabs, run the loop until a condition holds, hear tab
+// events through plain callbacks, and shut everything down in order.
+//
+// Ownership: owns the io_context and the TabHost (and so every tab). The
+// destructor shuts the tabs down (Shutdown, then SIGKILL after the grace
+// period); no process outlives it. Callbacks run on the loop, inside the
+// session that changed, as for any TabObserver; they may send input.
+#ifndef TABSIM_MANAGER_BENCH_BENCH_TABS_H_
+#define TABSIM_MANAGER_BENCH_BENCH_TABS_H_
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/result.h"
+#include "manager/core/tab_host.h"
+#include "manager/core/tab_observer.h"
+
+namespace tabsim {
+
+class BenchTabs final : public TabObserver {
+ public:
+  explicit BenchTabs(TabHost::Options options);
+  BenchTabs(const BenchTabs&) = delete;
+  BenchTabs& operator=(const BenchTabs&) = delete;
+  ~BenchTabs() override;
+
+  Result<TabSession*> Open(const std::string& url);
+  // Runs the loop until `done()` (checked after every handler) or the
+  // timeout; returns done().
+  bool RunUntil(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout);
+  // Closes every tab and waits until all are reaped (bounded by the grace
+  // period). Idempotent.
+  void Shutdown();
+
+  TabHost& host() { return host_; }
+  TabSession* Find(int id) { return host_.Find(id); }
+
+  std::function<void(TabSession&, uint64_t)> on_ack;
+  std::function<void(TabSession&, const FrameView&)> on_frame;
+  std::function<void(TabSession&)> on_lost;
+
+ private:
+  void OnInputAcked(const TabSession& tab, uint64_t sequence) override;
+  void OnFrame(const TabSession& tab, const FrameView& frame) override;
+  void OnTabLost(const TabSession& tab) override;
+
+  boost::asio::io_context io_{1};
+  TabHost host_;
+  bool shut_down_ = false;
+};
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_BENCH_BENCH_TABS_H_

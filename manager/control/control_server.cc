@@ -1,0 +1,512 @@
+#include "manager/control/control_server.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstring>
+#include <exception>
+#include <optional>
+
+#include "common/accept_loop.h"
+#include "common/channel.h"
+#include "common/frame_codec.h"
+#include "common/log.h"
+#include "common/wait_status.h"
+#include "manager/control/control_path.h"
+#include "manager/core/fault_injector.h"
+#include "manager/core/input_builder.h"
+#include "manager/core/tab_host.h"
+#include "manager/core/tab_session.h"
+#include "manager/core/task_manager.h"
+
+namespace tabsim {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using boost::system::error_code;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+struct ControlServer::Client {
+  explicit Client(Channel::Socket socket)
+      : channel(std::move(socket), kMaxControlMessageSize) {}
+  Channel channel;
+  bool watching = false;
+  int number = 0;
+  int tracing = 0;                // tab id; 0: not tracing
+  std::set<std::string> types;    // empty: every type
+};
+
+namespace {
+
+control::ControlReply ErrorReply(const std::string& message) {
+  control::ControlReply reply;
+  reply.set_error(message);
+  return reply;
+}
+
+// "tab 3 is crashed: killed by signal 9 (SIGKILL)".
+std::string NotLive(const TabSession& tab) {
+  std::string text =
+      "tab " + std::to_string(tab.id()) + " is " + ToString(tab.state());
+  if (!tab.cause().empty()) text += ": " + tab.cause();
+  return text;
+}
+
+}  // namespace
+
+ControlServer::ControlServer(asio::any_io_executor executor, TabHost& host,
+                             TaskManager& tasks, UniqueFd listening,
+                             std::string path)
+    : acceptor_(executor),
+      host_(host),
+      tasks_(tasks),
+      path_(std::move(path)),
+      started_(std::chrono::steady_clock::now()) {
+  acceptor_.assign(asio::local::stream_protocol(), listening.release());
+}
+
+ControlServer::~ControlServer() { Stop(); }
+
+void ControlServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  for (Client* client : clients_) client->channel.Close();
+  for (TabSession* tab : host_.tabs())
+    if (tab->tracer() == this) tab->set_tracer(nullptr);
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+asio::awaitable<void> ControlServer::Run() {
+  int next_number = 1;
+  co_await AcceptLoop(acceptor_, "control socket", stopped_,
+                      [&](asio::local::stream_protocol::socket socket) {
+    auto peer = PeerCredentials(socket.native_handle());
+    Status allowed = peer.ok() ? CheckPeer(*peer, ::geteuid())
+                               : Status(peer.error());
+    if (!allowed.ok()) {
+      TABSIM_LOG(kWarning) << "control socket: " << allowed.error().message;
+      // One best-effort line for the refused client, then hang up.
+      std::string frame;
+      AppendFrame(ErrorReply(allowed.error().message), kMaxControlMessageSize,
+                  &frame);
+      (void)!::send(socket.native_handle(), frame.data(), frame.size(),
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+      return;
+    }
+    auto client = std::make_shared<Client>(std::move(socket));
+    client->number = next_number++;
+    clients_.insert(client.get());
+    asio::co_spawn(acceptor_.get_executor(), Serve(client), asio::detached);
+  });
+}
+
+asio::awaitable<void> ControlServer::Serve(std::shared_ptr<Client> client) {
+  TABSIM_LOG(kDebug) << "control client " << client->number << " connected";
+  try {
+    co_await (ReadRequests(*client) || client->channel.WriteLoop());
+  } catch (const std::exception& e) {
+    TABSIM_LOG(kWarning) << "control client " << client->number << ": "
+                         << e.what();
+  }
+  client->channel.Close();
+  StopTrace(*client);
+  clients_.erase(client.get());
+  TABSIM_LOG(kDebug) << "control client " << client->number << " gone";
+}
+
+asio::awaitable<void> ControlServer::ReadRequests(Client& client) {
+  control::ControlRequest request;
+  for (;;) {
+    error_code error = co_await client.channel.ReadSome();
+    std::string_view payload;
+    FrameDecoder::Result result;
+    while ((result = client.channel.decoder().Next(&payload)) ==
+           FrameDecoder::Result::kMessage) {
+      if (!request.ParseFromArray(payload.data(), int(payload.size())) ||
+          request.request_case() == control::ControlRequest::REQUEST_NOT_SET) {
+        TABSIM_LOG(kWarning) << "control client " << client.number
+                             << ": unparsable request; dropping it";
+        co_return;
+      }
+      Handle(client, request);
+    }
+    if (result != FrameDecoder::Result::kNeedMore) {
+      TABSIM_LOG(kWarning) << "control client " << client.number << ": "
+                           << ToString(result) << "; dropping it";
+      co_return;
+    }
+    if (error) co_return;  // EOF or an error: either way the client is gone
+  }
+}
+
+void ControlServer::Handle(Client& client,
+                           const control::ControlRequest& request) {
+  using R = control::ControlRequest;
+  control::ControlReply reply;
+  auto live_tab = [&](uint32_t id, TabSession** out) -> bool {
+    TabSession* tab = host_.Find(int(id));
+    if (tab == nullptr) {
+      reply = ErrorReply("no tab " + std::to_string(id));
+      return false;
+    }
+    if (tab->state() != TabState::kLive) {
+      reply = ErrorReply(NotLive(*tab));
+      return false;
+    }
+    *out = tab;
+    return true;
+  };
+  auto send_all = [&](TabSession* tab,
+                      const std::vector<proto::InputEvent>& events) {
+    for (const proto::InputEvent& event : events) {
+      Status sent = tasks_.SendInput(*tab, event);
+      if (!sent.ok()) {
+        reply = ErrorReply(sent.error().message);
+        return;
+      }
+    }
+    *reply.mutable_tab() = tasks_.Describe(*tab);
+  };
+  TabSession* tab = nullptr;
+  switch (request.request_case()) {
+    case R::kList: {
+      auto* list = reply.mutable_list();
+      for (TabSession* t : host_.tabs()) *list->add_tabs() = tasks_.Describe(*t);
+      break;
+    }
+    case R::kOpen: {
+      Status valid = ValidateUrl(request.open().url());
+      if (!valid.ok()) {
+        reply = ErrorReply(valid.error().message);
+        break;
+      }
+      auto opened = host_.Open(request.open().url());
+      if (!opened.ok()) reply = ErrorReply(opened.error().message);
+      else *reply.mutable_tab() = tasks_.Describe(**opened);
+      break;
+    }
+    case R::kClose: {
+      TabSession* t = host_.Find(int(request.close().tab_id()));
+      if (t == nullptr) {
+        reply = ErrorReply("no tab " + std::to_string(request.close().tab_id()));
+      } else if (!t->running() || t->state() == TabState::kClosing) {
+        reply = ErrorReply(NotLive(*t));
+      } else {
+        t->Close();
+        *reply.mutable_tab() = tasks_.Describe(*t);
+      }
+      break;
+    }
+    case R::kKill: {
+      TabSession* t = host_.Find(int(request.kill().tab_id()));
+      int signal = request.kill().signal() == 0 ? SIGKILL : request.kill().signal();
+      if (t == nullptr) {
+        reply = ErrorReply("no tab " + std::to_string(request.kill().tab_id()));
+      } else if (signal < 1 || signal >= NSIG) {
+        reply = ErrorReply("bad signal " + std::to_string(signal));
+      } else if (!t->running()) {
+        reply = ErrorReply(NotLive(*t));
+      } else {
+        Status killed = t->Kill(signal);
+        if (!killed.ok()) reply = ErrorReply(killed.error().message);
+        else *reply.mutable_tab() = tasks_.Describe(*t);
+      }
+      break;
+    }
+    case R::kReload: {
+      int id = int(request.reload().tab_id());
+      TabSession* t = host_.Find(id);
+      if (t == nullptr) {
+        reply = ErrorReply("no tab " + std::to_string(id));
+      } else if (!t->finished()) {
+        reply = ErrorReply("tab " + std::to_string(id) +
+                           " is still running (" + ToString(t->state()) +
+                           "); only a gone tab can be reloaded");
+      } else {
+        auto reloaded = host_.Reload(id);
+        if (!reloaded.ok()) reply = ErrorReply(reloaded.error().message);
+        else *reply.mutable_tab() = tasks_.Describe(**reloaded);
+      }
+      break;
+    }
+    case R::kNavigate: {
+      Status valid = ValidateUrl(request.navigate().url());
+      if (!valid.ok()) {
+        reply = ErrorReply(valid.error().message);
+        break;
+      }
+      if (!live_tab(request.navigate().tab_id(), &tab)) break;
+      Status done = tab->Navigate(request.navigate().url());
+      if (!done.ok()) reply = ErrorReply(done.error().message);
+      else *reply.mutable_tab() = tasks_.Describe(*tab);
+      break;
+    }
+    case R::kClick: {
+      if (!live_tab(request.click().tab_id(), &tab)) break;
+      int x = request.click().x(), y = request.click().y();
+      if (x < 0 || y < 0 || x >= tab->width() || y >= tab->height()) {
+        reply = ErrorReply("click (" + std::to_string(x) + ", " +
+                           std::to_string(y) + ") is outside tab " +
+                           std::to_string(tab->id()) + " (" +
+                           std::to_string(tab->width()) + "x" +
+                           std::to_string(tab->height()) + ")");
+        break;
+      }
+      send_all(tab, {MouseInput(proto::MouseEvent::DOWN, 0, x, y),
+                     MouseInput(proto::MouseEvent::UP, 0, x, y)});
+      break;
+    }
+    case R::kType:
+      if (!live_tab(request.type().tab_id(), &tab)) break;
+      send_all(tab, TypeText(request.type().text()));
+      break;
+    case R::kKey: {
+      if (!live_tab(request.key().tab_id(), &tab)) break;
+      auto code = static_cast<proto::KeyCode>(request.key().key_code());
+      if (!proto::KeyCode_IsValid(int(code)) || code == proto::KEY_UNKNOWN ||
+          code == proto::KEY_CHARACTER) {
+        reply = ErrorReply("bad key code " + std::to_string(int(code)));
+        break;
+      }
+      send_all(tab, {KeyInput(proto::KeyEvent::DOWN, code),
+                     KeyInput(proto::KeyEvent::UP, code)});
+      break;
+    }
+    case R::kResize: {
+      if (!live_tab(request.resize().tab_id(), &tab)) break;
+      Status done = tab->Resize(int(request.resize().width()),
+                                int(request.resize().height()));
+      if (!done.ok()) reply = ErrorReply(done.error().message);
+      else *reply.mutable_tab() = tasks_.Describe(*tab);
+      break;
+    }
+    case R::kSnapshot:
+      reply = Snapshot(client, int(request.snapshot().tab_id()));
+      if (!reply.has_snapshot() && reply.error().empty()) return;  // all sent
+      break;
+    case R::kStats: {
+      const uint32_t id = request.stats().tab_id();
+      if (id != 0 && host_.Find(int(id)) == nullptr) {
+        reply = ErrorReply("no tab " + std::to_string(id));
+        break;
+      }
+      *reply.mutable_stats() = tasks_.ManagerStats();
+      reply.mutable_stats()->set_control_clients(uint32_t(clients_.size()));
+      reply.mutable_stats()->set_control_path(path_);
+      for (TabSession* t : host_.tabs()) {
+        if (id != 0 ? t->id() != int(id) : !t->running()) continue;
+        *reply.mutable_stats()->add_channels() = tasks_.DescribeChannel(*t);
+      }
+      break;
+    }
+    case R::kFault:
+      reply = Fault(request.fault());
+      break;
+    case R::kTrace:
+      reply = StartTrace(client, request.trace());
+      if (reply.error().empty()) return;  // no reply: records follow
+      break;
+    case R::kWatch:
+      client.watching = true;
+      return;  // no reply: events follow
+    case R::REQUEST_NOT_SET:
+      reply = ErrorReply("empty request");
+      break;
+  }
+  client.channel.Send(reply);
+}
+
+control::ControlReply ControlServer::Snapshot(Client& client, int tab_id) {
+  TabSession* tab = host_.Find(tab_id);
+  if (tab == nullptr) return ErrorReply("no tab " + std::to_string(tab_id));
+  if (!tab->running()) return ErrorReply(NotLive(*tab));
+  FrameView frame = tab->latest_frame();
+  if (!frame.IsValid())
+    return ErrorReply("tab " + std::to_string(tab_id) + " has no frame yet");
+  // Copied now, in full: the view is only valid until the next frame.
+  const char* bytes = reinterpret_cast<const char*>(frame.pixels);
+  const size_t total = size_t(frame.width) * size_t(frame.height) * 4;
+  const size_t row_bytes = size_t(frame.width) * 4;
+  const size_t chunk = std::max(row_bytes, kSnapshotChunkBytes / row_bytes * row_bytes);
+  if (chunk + 1024 > kMaxControlMessageSize)
+    return ErrorReply("tab " + std::to_string(tab_id) +
+                      " is too wide to snapshot");
+  control::ControlReply reply;
+  for (size_t offset = 0; offset < total; offset += chunk) {
+    auto* piece = reply.mutable_snapshot();
+    piece->set_width(uint32_t(frame.width));
+    piece->set_height(uint32_t(frame.height));
+    piece->set_frame_sequence(frame.sequence);
+    piece->set_offset(offset);
+    piece->set_pixels(bytes + offset, std::min(chunk, total - offset));
+    piece->set_last(offset + chunk >= total);
+    client.channel.Send(reply);
+  }
+  return control::ControlReply{};
+}
+
+void ControlServer::Broadcast(const TabSession& tab, const std::string& kind,
+                              const std::string& text) {
+  control::ControlReply reply;
+  auto* event = reply.mutable_event();
+  event->set_time_seconds(std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - started_)
+                              .count());
+  event->set_tab_id(uint32_t(tab.id()));
+  event->set_kind(kind);
+  event->set_text(text);
+  for (Client* client : clients_) {
+    if (!client->watching) continue;
+    if (client->channel.pending_bytes() > kMaxClientBacklog) {
+      TABSIM_LOG(kWarning) << "control client " << client->number
+                           << " is not reading its watch stream; dropping it";
+      client->channel.Close();
+      continue;
+    }
+    client->channel.Send(reply);
+  }
+}
+
+void ControlServer::OnTabSpawned(const TabSession& tab) {
+  Broadcast(tab, "spawned", "pid " + std::to_string(tab.pid()) + ", " + tab.url());
+}
+void ControlServer::OnTabLive(const TabSession& tab) { Broadcast(tab, "live", ""); }
+void ControlServer::OnTitleChanged(const TabSession& tab) {
+  Broadcast(tab, "title", tab.title());
+}
+void ControlServer::OnTabLost(const TabSession& tab) {
+  Broadcast(tab, tab.state() == TabState::kClosed ? "closed" : "lost",
+            tab.cause());
+  // Like strace when its process exits: every trace of this tab ends.
+  control::ControlReply reply;
+  auto* record = reply.mutable_trace();
+  record->set_time_seconds(Now());
+  record->set_tab_id(uint32_t(tab.id()));
+  record->set_end(true);
+  record->set_fields(std::string(ToString(tab.state())) + ": " + tab.cause());
+  for (Client* client : clients_) {
+    if (client->tracing != tab.id()) continue;
+    client->channel.Send(reply);
+    client->tracing = 0;
+  }
+  if (TabSession* session = host_.Find(tab.id());
+      session == &tab && session->tracer() == this)
+    session->set_tracer(nullptr);
+}
+
+double ControlServer::Now() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       started_)
+      .count();
+}
+
+control::ControlReply ControlServer::Fault(const control::FaultRequest& request) {
+  TabSession* tab = host_.Find(int(request.tab_id()));
+  if (tab == nullptr)
+    return ErrorReply("no tab " + std::to_string(request.tab_id()));
+  if (!tab->live()) return ErrorReply(NotLive(*tab));
+  control::ControlReply reply;
+  if (request.kind() == "clear") {
+    tab->ClearFaults();
+    *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
+    return reply;
+  }
+  auto kind = ParseFaultKind(request.kind());
+  if (!kind.ok()) return ErrorReply(kind.error().message);
+  std::vector<Direction> directions;
+  const std::string& direction = request.direction();
+  if (direction.empty() || direction == "from-tab") {
+    directions = {Direction::kFromTab};
+  } else if (direction == "to-tab") {
+    directions = {Direction::kToTab};
+  } else if (direction == "both") {
+    directions = {Direction::kToTab, Direction::kFromTab};
+  } else {
+    return ErrorReply("unknown direction '" + direction +
+                      "' (have: from-tab, to-tab, both)");
+  }
+  for (Direction d : directions) {
+    FaultSpec spec;
+    spec.kind = *kind;
+    spec.direction = d;
+    spec.rate = request.rate() == 0 ? 1.0 : request.rate();
+    spec.delay = std::chrono::milliseconds(request.delay_ms());
+    Status set = tab->InjectFault(spec);
+    if (!set.ok()) return ErrorReply(set.error().message);
+  }
+  TABSIM_LOG(kInfo) << "tab " << tab->id() << ": fault " << request.kind()
+                    << " injected";
+  *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
+  return reply;
+}
+
+control::ControlReply ControlServer::StartTrace(
+    Client& client, const control::TraceRequest& request) {
+  TabSession* tab = host_.Find(int(request.tab_id()));
+  if (tab == nullptr)
+    return ErrorReply("no tab " + std::to_string(request.tab_id()));
+  if (!tab->running()) return ErrorReply(NotLive(*tab));
+  if (client.tracing != 0 || client.watching)
+    return ErrorReply("this connection already streams");
+  if (tab->tracer() != nullptr && tab->tracer() != this)
+    return ErrorReply("tab " + std::to_string(tab->id()) +
+                      " is traced by someone else");
+  client.types.clear();
+  for (const std::string& type : request.types()) {
+    if (!IsMessageTypeName(type))
+      return ErrorReply("unknown message type '" + type +
+                        "' (have: " + MessageTypeNames() + ")");
+    client.types.insert(type);
+  }
+  client.tracing = tab->id();
+  tab->set_tracer(this);
+  return control::ControlReply{};
+}
+
+void ControlServer::StopTrace(Client& client) {
+  const int id = client.tracing;
+  if (id == 0) return;
+  client.tracing = 0;
+  for (Client* other : clients_)
+    if (other->tracing == id) return;
+  if (TabSession* tab = host_.Find(id); tab && tab->tracer() == this)
+    tab->set_tracer(nullptr);
+}
+
+void ControlServer::OnMessage(const TabSession& tab, Direction direction,
+                              std::string_view payload, std::string_view note) {
+  std::optional<DecodedMessage> decoded;  // once, for every client
+  for (Client* client : clients_) {
+    if (client->tracing != tab.id()) continue;
+    if (!decoded) decoded = DecodeMessage(direction, payload);
+    if (!client->types.empty() && !client->types.count(decoded->type))
+      continue;
+    if (client->channel.pending_bytes() > kMaxClientBacklog) {
+      TABSIM_LOG(kWarning) << "control client " << client->number
+                           << " is not reading its trace; dropping it";
+      client->channel.Close();
+      continue;
+    }
+    control::ControlReply reply;
+    auto* record = reply.mutable_trace();
+    record->set_time_seconds(Now());
+    record->set_tab_id(uint32_t(tab.id()));
+    record->set_direction(ToString(direction));
+    record->set_type(decoded->type);
+    record->set_size(uint32_t(ChannelStats::FramedSize(payload.size())));
+    record->set_fields(decoded->fields);
+    record->set_note(std::string(note));
+    client->channel.Send(reply);
+  }
+}
+
+}  // namespace tabsim

@@ -1,0 +1,20 @@
+// `tabsim ctl [--control PATH] COMMAND ...`: drives a running manager over
+// its control socket (control_client.h). Synchronous; prints one line per
+// error and returns 2 for usage errors, 1 for everything else that failed
+// (no manager, unknown tab, bad URL, tab dead), 0 on success.
+#ifndef TABSIM_MANAGER_CONTROL_CTL_COMMAND_H_
+#define TABSIM_MANAGER_CONTROL_CTL_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+namespace tabsim {
+
+extern const char kCtlUsage[];
+
+// Returns the process exit code.
+int CtlCommand(const std::vector<std::string>& args);
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_CONTROL_CTL_COMMAND_H_

@@ -1,0 +1,327 @@
+#include "manager/core/tab_host.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <exception>
+
+#include "common/check.h"
+#include "common/log.h"
+#include "manager/core/input_builder.h"
+
+namespace tabsim {
+
+namespace asio = boost::asio;
+
+TabHost::TabHost(asio::io_context& io, Options options)
+    : io_(io),
+      options_(std::move(options)),
+      all_finished_(io, asio::steady_timer::time_point::max()),
+      top_up_(io) {
+  TABSIM_CHECK(options_.prelaunch >= 0);
+}
+
+TabHost::~TabHost() {
+  // Sessions still running here means the loop was stopped under them: their
+  // ChildProcess destructors SIGKILL and reap, so no process outlives us.
+}
+
+void TabHost::AddObserver(TabObserver* observer) {
+  observers_.push_back(observer);
+}
+
+void TabHost::RemoveObserver(TabObserver* observer) {
+  observers_.erase(std::remove(observers_.begin(), observers_.end(), observer),
+                   observers_.end());
+}
+
+Result<TabSession*> TabHost::Open(const std::string& url) {
+  if (shutting_down_) return Error{"the manager is shutting down", 0};
+  // Bounded and printable, so the Hello always fits the framing limit.
+  if (Status valid = ValidateUrl(url); !valid.ok()) return valid.error();
+  if (TabSession* tab = TakeSpare(url)) return tab;
+  return StartSession(next_id_++, url, 0);
+}
+
+Result<TabSession*> TabHost::Reload(int id) {
+  if (shutting_down_) return Error{"the manager is shutting down", 0};
+  TabSession* old = Find(id);
+  if (old == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
+  if (!old->finished())
+    return Error{"tab " + std::to_string(id) + " is still running", EBUSY};
+  // The old session's coroutine has completed (finished()); destroy it on
+  // a later turn of the loop all the same, in case we are inside one of
+  // its observer callbacks.
+  asio::post(io_, [retired = std::move(sessions_[id])]() {});
+  return StartSession(id, old->url(), old->restarts() + 1);
+}
+
+std::unique_ptr<TabSession> TabHost::MakeSession(int id, const std::string& url,
+                                                 int restarts) {
+  TabSession::Options session_options;
+  session_options.id = id;
+  session_options.url = url;
+  session_options.width = options_.width;
+  session_options.height = options_.height;
+  session_options.tab_executable = options_.tab_executable;
+  session_options.extra_tab_args = options_.extra_tab_args;
+  session_options.handshake_timeout = options_.handshake_timeout;
+  session_options.exit_grace = options_.exit_grace;
+  session_options.restarts = restarts;
+  session_options.ping_interval = options_.ping_interval;
+  session_options.unresponsive_after = options_.unresponsive_after;
+  session_options.kill_after = options_.kill_after;
+  session_options.frames_over_socket = options_.frames_over_socket;
+  session_options.coalesce_above_bytes = options_.coalesce_above_bytes;
+  return std::make_unique<TabSession>(io_.get_executor(),
+                                      std::move(session_options),
+                                      static_cast<TabObserver*>(this));
+}
+
+Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
+                                          int restarts) {
+  auto session = MakeSession(id, url, restarts);
+  TabSession* tab = session.get();
+  sessions_[id] = std::move(session);
+  tab->set_recorder(options_.recorder);
+  Status started = tab->Start();
+  if (!started.ok()) {
+    const int error_number = started.error().error_number;
+    spawn_fd_log_.Failed(error_number);
+    return Error{"tab " + std::to_string(id) + ": " + started.error().message +
+                     DescribeFdExhaustion(error_number),
+                 error_number};
+  }
+  spawn_fd_log_.Succeeded();
+  RunSession(tab);
+  return tab;
+}
+
+void TabHost::RunSession(TabSession* tab) {
+  ++running_;
+  asio::co_spawn(io_, tab->Run(), [this, tab](std::exception_ptr error) {
+    // Run() catches everything; an exception here is our bug.
+    TABSIM_CHECK(!error) << "tab session coroutine threw";
+    tab->MarkFinished();
+    OnSessionFinished(tab);
+  });
+}
+
+void TabHost::OnSessionFinished(TabSession* tab) {
+  TABSIM_CHECK(running_ > 0);
+  --running_;
+  auto spare = std::find_if(spares_.begin(), spares_.end(), [tab](const Spare& s) {
+    return s.session.get() == tab;
+  });
+  if (spare != spares_.end()) {
+    // A spare died before anyone took it (OnTabLost judged it): forget it
+    // (on a later turn, as Reload does) and start another.
+    asio::post(io_, [retired = std::move(spare->session)]() {});
+    spares_.erase(spare);
+    PostTopUp();
+  }
+  if (running_ == 0) all_finished_.cancel();
+}
+
+TabSession* TabHost::TakeSpare(const std::string& url) {
+  // Only a spare that is live and answering pings; the oldest first, so
+  // ids handed out from the spares stay in order.
+  auto spare = std::find_if(spares_.begin(), spares_.end(), [](const Spare& s) {
+    return s.session->state() == TabState::kLive;
+  });
+  if (spare == spares_.end()) return nullptr;
+  std::unique_ptr<TabSession> session = std::move(spare->session);
+  spares_.erase(spare);
+  TabSession* tab = session.get();
+  const int id = tab->id();
+  TABSIM_CHECK(sessions_.find(id) == sessions_.end());
+  sessions_[id] = std::move(session);
+  // Live and a valid URL (checked by Open): Navigate cannot refuse.
+  Status navigated = tab->Navigate(url);
+  TABSIM_CHECK(navigated.ok()) << navigated.error().message;
+  tab->MarkTakenFromSpares();
+  tab->set_recorder(options_.recorder);
+  ++spares_taken_;
+  // The observers never heard of this process: it is new to them now.
+  for (TabObserver* o : observers_) o->OnTabSpawned(*tab);
+  for (TabObserver* o : observers_) o->OnTabLive(*tab);
+  spare_failures_ = 0;
+  awaiting_first_frame_ = id;
+  awaiting_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  PostTopUp();
+  return tab;
+}
+
+void TabHost::StartSpares() {
+  spares_started_ = true;
+  TopUpSpares();
+}
+
+size_t TabHost::ready_spare_count() const {
+  return size_t(std::count_if(spares_.begin(), spares_.end(), [](const Spare& s) {
+    return s.session->state() == TabState::kLive;
+  }));
+}
+
+std::vector<pid_t> TabHost::spare_pids() const {
+  std::vector<pid_t> pids;
+  for (const Spare& spare : spares_) pids.push_back(spare.session->pid());
+  return pids;
+}
+
+void TabHost::PostTopUp() {
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.expired()) TopUpSpares();
+  });
+}
+
+void TabHost::ArmTopUp(std::chrono::steady_clock::time_point when) {
+  top_up_.expires_at(when);
+  top_up_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
+                         boost::system::error_code error) {
+    // Re-armed or cancelled: whoever did that decides what happens next.
+    if (error == asio::error::operation_aborted || alive.expired()) return;
+    TopUpSpares();
+  });
+}
+
+void TabHost::TopUpSpares() {
+  if (!spares_started_ || shutting_down_ || prelaunch_stopped_) return;
+  const auto now = std::chrono::steady_clock::now();
+  auto not_before = backoff_until_;
+  if (awaiting_first_frame_ != 0)
+    not_before = std::max(not_before, awaiting_until_);
+  if (now < not_before) {
+    ArmTopUp(not_before);
+    return;
+  }
+  awaiting_first_frame_ = 0;
+  while (spares_.size() < size_t(options_.prelaunch)) {
+    if (!SpawnSpare()) break;
+  }
+}
+
+void TabHost::SpareFailed(const std::string& why) {
+  if (++spare_failures_ >= 3) {
+    prelaunch_stopped_ = true;
+    top_up_.cancel();
+    TABSIM_LOG(kError) << "prelaunch stopped: " << spare_failures_
+                       << " spare tabs in a row failed; the last: " << why;
+    return;
+  }
+  const auto delay = std::chrono::milliseconds(100) * (1 << (spare_failures_ - 1));
+  backoff_until_ = std::chrono::steady_clock::now() + delay;
+  TABSIM_LOG(kWarning) << why << "; another spare in " << delay.count()
+                       << " ms";
+}
+
+bool TabHost::SpawnSpare() {
+  const int id = next_id_++;
+  // In the list before Start(), so its OnTabSpawned is recognised as a
+  // spare's.
+  spares_.push_back(Spare{MakeSession(id, kSparePage, 0)});
+  TabSession* tab = spares_.back().session.get();
+  ++spares_spawned_;
+  Status started = tab->Start();
+  if (!started.ok()) {
+    spawn_fd_log_.Failed(started.error().error_number);
+    // The session never ran: it can go at once.
+    spares_.pop_back();
+    SpareFailed("spare tab " + std::to_string(id) + ": " +
+                started.error().message);
+    if (!prelaunch_stopped_) ArmTopUp(backoff_until_);
+    return false;
+  }
+  RunSession(tab);
+  return true;
+}
+
+TabHost::Spare* TabHost::FindSpare(const TabSession& tab) {
+  for (Spare& spare : spares_)
+    if (spare.session.get() == &tab) return &spare;
+  return nullptr;
+}
+
+TabSession* TabHost::Find(int id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+std::vector<TabSession*> TabHost::tabs() {
+  std::vector<TabSession*> result;
+  for (auto& [id, session] : sessions_) result.push_back(session.get());
+  return result;
+}
+
+size_t TabHost::running_count() const { return running_ - spares_.size(); }
+
+asio::awaitable<void> TabHost::Shutdown() {
+  shutting_down_ = true;
+  top_up_.cancel();
+  for (auto& [id, session] : sessions_) session->Close();
+  for (Spare& spare : spares_) spare.session->Close();
+  while (running_ > 0) {
+    all_finished_.expires_at(asio::steady_timer::time_point::max());
+    co_await all_finished_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+// Spares are invisible to the observers until Open() takes one; the host
+// watches them itself.
+void TabHost::OnTabSpawned(const TabSession& tab) {
+  if (FindSpare(tab)) return;
+  for (TabObserver* o : observers_) o->OnTabSpawned(tab);
+}
+void TabHost::OnTabLive(const TabSession& tab) {
+  if (FindSpare(tab)) return;
+  for (TabObserver* o : observers_) o->OnTabLive(tab);
+}
+void TabHost::OnFrame(const TabSession& tab, const FrameView& frame) {
+  if (FindSpare(tab)) return;
+  if (awaiting_first_frame_ == tab.id() &&
+      frame.navigation_id == tab.navigation_id()) {
+    // The taken tab shows its page: now the replacement may fork.
+    awaiting_first_frame_ = 0;
+    PostTopUp();
+  }
+  for (TabObserver* o : observers_) o->OnFrame(tab, frame);
+}
+void TabHost::OnTitleChanged(const TabSession& tab) {
+  if (FindSpare(tab)) return;
+  for (TabObserver* o : observers_) o->OnTitleChanged(tab);
+}
+void TabHost::OnTabStateChanged(const TabSession& tab) {
+  if (FindSpare(tab)) return;
+  for (TabObserver* o : observers_) o->OnTabStateChanged(tab);
+}
+void TabHost::OnTabLog(const TabSession& tab, const std::string& line) {
+  if (FindSpare(tab)) return;
+  for (TabObserver* o : observers_) o->OnTabLog(tab, line);
+}
+void TabHost::OnInputAcked(const TabSession& tab, uint64_t sequence) {
+  if (FindSpare(tab)) return;
+  for (TabObserver* o : observers_) o->OnInputAcked(tab, sequence);
+}
+void TabHost::OnTabLost(const TabSession& tab) {
+  if (FindSpare(tab)) {
+    if (prelaunch_stopped_ || shutting_down_) return;
+    const std::string why = "spare tab " + std::to_string(tab.id()) +
+                            " (pid " + std::to_string(tab.pid()) +
+                            ") lost: " + tab.cause();
+    if (std::chrono::steady_clock::now() - tab.spawned_at() < kSpareMinLifetime) {
+      SpareFailed(why);
+    } else {
+      // It served as a spare for a while: a kill or an accident, not a
+      // broken tab program.
+      spare_failures_ = 0;
+      TABSIM_LOG(kWarning) << why << "; replacing it";
+    }
+    return;
+  }
+  for (TabObserver* o : observers_) o->OnTabLost(tab);
+}
+
+}  // namespace tabsim

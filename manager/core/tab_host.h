@@ -1,0 +1,188 @@
+// TabHost: the manager's table of tabs, in the role of tmux's server.c.
+//
+// It opens tabs (spawning each process and starting its session coroutine
+// on the one io_context), finds them by id, fans tab events out to every
+// registered observer, and shuts everything down in order.
+//
+// Ownership: the host owns every TabSession for its whole life, including
+// sessions whose tab is gone (they are the record users see in summaries
+// and lists). Observers are not owned and must outlive the host or be
+// removed. Tab ids start at 1 and are never reused.
+//
+// Threading: everything on the io_context's single thread.
+#ifndef TABSIM_MANAGER_CORE_TAB_HOST_H_
+#define TABSIM_MANAGER_CORE_TAB_HOST_H_
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/fd_limit.h"
+#include "common/result.h"
+#include "manager/core/command_recorder.h"
+#include "manager/core/tab_observer.h"
+#include "manager/core/tab_session.h"
+
+namespace tabsim {
+
+class TabHost : private TabObserver {
+ public:
+  struct Options {
+    std::string tab_executable;  // required
+    int width = 480;
+    int height = 320;
+    std::vector<std::string> extra_tab_args;
+    std::chrono::milliseconds handshake_timeout{5000};
+    std::chrono::milliseconds exit_grace{2000};
+    // Hang monitor and backpressure; see TabSession::Options.
+    std::chrono::milliseconds ping_interval{1000};
+    std::chrono::milliseconds unresponsive_after{3000};
+    std::chrono::milliseconds kill_after{20000};
+    bool frames_over_socket = false;
+    // See TabSession::Options. Replay turns coalescing off (SIZE_MAX) so
+    // every recorded event reaches the tab.
+    size_t coalesce_above_bytes = 64 * 1024;
+    // Prelaunch (Chromium's spare renderer, Firefox's preallocated
+    // process): keep this many tab processes spawned, handshaken and
+    // sandboxed on kSparePage, idle, for Open() to take. 0: none.
+    int prelaunch = 0;
+    // Hears every user tab's inputs, navigations and resizes (tabsim run
+    // --record); not owned, must outlive the host. A spare gets it when
+    // Open() takes it, after the navigation that gives it its page.
+    CommandRecorder* recorder = nullptr;
+  };
+  // The page a spare idles on until Open() navigates it.
+  static constexpr const char* kSparePage = "sim://blank";
+
+  TabHost(boost::asio::io_context& io, Options options);
+  TabHost(const TabHost&) = delete;
+  TabHost& operator=(const TabHost&) = delete;
+  ~TabHost() override;
+
+  void AddObserver(TabObserver* observer);
+  void RemoveObserver(TabObserver* observer);
+
+  // Spawns a tab showing `url` and starts serving it. On a spawn or exec
+  // failure the error says why; the failed tab stays in the table as
+  // crashed. Refused while shutting down.
+  //
+  // With prelaunch, a live spare is taken instead: it is navigated to
+  // `url`, enters the table under the id it was spawned with (ids come
+  // from one counter, so they stay unique but a cold-opened tab may get a
+  // higher id than a later one taken from the spares), and observers hear
+  // OnTabSpawned and OnTabLive for it then. A replacement spare is spawned
+  // once that tab's first frame of `url` is in (or after 100 ms), so its
+  // fork does not delay that frame. With no live spare, spawns as without.
+  Result<TabSession*> Open(const std::string& url);
+  // Spawns spares until options().prelaunch of them exist. Call once the
+  // initial tabs are open; afterwards the host keeps the count itself.
+  // A spare that dies before being taken is replaced. One that could not be
+  // spawned, or died within kSpareMinLifetime of its spawn, is a failure:
+  // the replacement waits 100 ms, then 200 ms, and after three failures in
+  // a row prelaunching stops (logged as an error), so a broken tab program
+  // (or one that crashes right after its handshake) cannot make the
+  // manager fork in a loop. A spare taken, or one that lived longer, resets
+  // the count.
+  void StartSpares();
+  static constexpr std::chrono::seconds kSpareMinLifetime{5};
+  bool prelaunch_stopped() const { return prelaunch_stopped_; }
+  // Spare processes spawned so far (replacements included).
+  uint64_t spares_spawned() const { return spares_spawned_; }
+  // Spare processes that exist / are live and can be taken now.
+  size_t spare_count() const { return spares_.size(); }
+  size_t ready_spare_count() const;
+  // The spares' processes, oldest first (for ps-style views and tests).
+  std::vector<pid_t> spare_pids() const;
+  // Tabs opened from a spare so far.
+  uint64_t spares_taken() const { return spares_taken_; }
+  // Starts a new process for tab `id` (same id, same URL) once its previous
+  // process is gone, like reloading Chrome's sad tab. The old record is
+  // replaced; restarts() of the new session counts the reloads.
+  Result<TabSession*> Reload(int id);
+  // nullptr when there is no such tab.
+  TabSession* Find(int id);
+  std::vector<TabSession*> tabs();
+  // Tabs whose session has not finished yet (spares not counted).
+  size_t running_count() const;
+
+  // Closes every tab and spare (Shutdown message, SIGKILL after the grace
+  // period) and returns once every session has ended and every process is
+  // reaped.
+  boost::asio::awaitable<void> Shutdown();
+  bool shutting_down() const { return shutting_down_; }
+
+  const Options& options() const { return options_; }
+
+ private:
+  // TabObserver, fanned out.
+  void OnTabSpawned(const TabSession& tab) override;
+  void OnTabLive(const TabSession& tab) override;
+  void OnFrame(const TabSession& tab, const FrameView& frame) override;
+  void OnTitleChanged(const TabSession& tab) override;
+  void OnTabStateChanged(const TabSession& tab) override;
+  void OnTabLog(const TabSession& tab, const std::string& line) override;
+  void OnInputAcked(const TabSession& tab, uint64_t sequence) override;
+  void OnTabLost(const TabSession& tab) override;
+
+  struct Spare {
+    std::unique_ptr<TabSession> session;
+  };
+
+  std::unique_ptr<TabSession> MakeSession(int id, const std::string& url,
+                                          int restarts);
+  Result<TabSession*> StartSession(int id, const std::string& url,
+                                   int restarts);
+  // Starts Run() of a session that Start()ed; counts it in running_.
+  void RunSession(TabSession* tab);
+  void OnSessionFinished(TabSession* tab);
+  // Takes a live spare, navigates it to `url` and makes it a user tab;
+  // nullptr when none is ready.
+  TabSession* TakeSpare(const std::string& url);
+  bool SpawnSpare();
+  // Spawns spares up to the count, unless a backoff or a taken tab's first
+  // frame is pending: then it arms the timer for when it may.
+  void TopUpSpares();
+  void PostTopUp();  // TopUpSpares() on a later turn of the loop
+  void ArmTopUp(std::chrono::steady_clock::time_point when);
+  // A spare failed (spawn error or early death): back off, or stop.
+  void SpareFailed(const std::string& why);
+  Spare* FindSpare(const TabSession& tab);
+
+  boost::asio::io_context& io_;
+  Options options_;
+  std::map<int, std::unique_ptr<TabSession>> sessions_;
+  std::vector<TabObserver*> observers_;
+  int next_id_ = 1;
+  size_t running_ = 0;  // sessions not finished, spares included
+  bool shutting_down_ = false;
+  boost::asio::steady_timer all_finished_;  // cancelled when running_ hits 0
+  // Prelaunch.
+  std::deque<Spare> spares_;  // oldest first; each one's Run() is going
+  bool spares_started_ = false;
+  bool prelaunch_stopped_ = false;
+  int spare_failures_ = 0;  // in a row; see StartSpares()
+  uint64_t spares_taken_ = 0;
+  uint64_t spares_spawned_ = 0;
+  std::chrono::steady_clock::time_point backoff_until_{};
+  // The tab last taken from the spares, until its first frame of the new
+  // page (or awaiting_until_); only then is the replacement forked.
+  int awaiting_first_frame_ = 0;
+  std::chrono::steady_clock::time_point awaiting_until_{};
+  boost::asio::steady_timer top_up_;
+  // Spawns that fail for lack of fds are logged once per episode.
+  FdExhaustionLog spawn_fd_log_{"spawning tabs"};
+  // Expires with the host, so a timer handler still queued after we are
+  // gone does nothing.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_CORE_TAB_HOST_H_

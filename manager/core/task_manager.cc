@@ -1,0 +1,212 @@
+#include "manager/core/task_manager.h"
+
+#include <unistd.h>
+
+#include "manager/core/fault_injector.h"
+#include "manager/core/tab_host.h"
+#include "manager/core/tab_session.h"
+
+namespace tabsim {
+namespace {
+
+// Inputs remembered per tab; a page that never answers must not grow this.
+constexpr size_t kMaxPendingInputs = 1024;
+
+}  // namespace
+
+TaskManager::TaskManager(TabHost& host)
+    : host_(host), last_sample_(Clock::now()), started_(last_sample_) {}
+
+void TaskManager::Sample(Clock::time_point now) {
+  double elapsed = std::chrono::duration<double>(now - last_sample_).count();
+  last_sample_ = now;
+  for (TabSession* tab : host_.tabs()) {
+    PerTab& t = tabs_[tab->id()];
+    const TabCounters& c = tab->counters();
+    if (t.counted_pid != tab->pid()) {
+      // A new process (reload) starts its counters from zero.
+      t.counted_pid = tab->pid();
+      t.frames = t.messages_in = t.messages_out = 0;
+    }
+    t.rates.pid = tab->pid();
+    if (tab->running()) tab->stats().Sample(now);
+    if (tab->running() && elapsed > 0) {
+      t.rates.frames_per_second = double(c.frames - t.frames) / elapsed;
+      t.rates.messages_in_per_second =
+          double(c.messages_in - t.messages_in) / elapsed;
+      t.rates.messages_out_per_second =
+          double(c.messages_out - t.messages_out) / elapsed;
+      auto sample = ReadProcessSample(tab->pid());
+      if (sample.ok()) {
+        t.rates.cpu_percent = t.cpu.Update(tab->pid(), *sample, now);
+        t.rates.rss_bytes = sample->rss_bytes;
+      }
+    } else if (!tab->running()) {
+      t.rates = TabRates{tab->pid()};
+      t.rates.input_latency_ms = 0;
+    }
+    t.frames = c.frames;
+    t.messages_in = c.messages_in;
+    t.messages_out = c.messages_out;
+  }
+  auto own = ReadProcessSample(::getpid());
+  if (own.ok()) {
+    own_sample_ = *own;
+    double percent = own_cpu_.Update(::getpid(), *own, now);
+    own_cpu_percent_ = percent < 0 ? 0 : percent;
+  }
+  ++generation_;
+}
+
+Status TaskManager::SendInput(TabSession& tab, proto::InputEvent event) {
+  Status sent = tab.SendInput(std::move(event));
+  if (!sent.ok()) return sent;
+  PerTab& t = tabs_[tab.id()];
+  if (t.sent.size() >= kMaxPendingInputs) t.sent.pop_front();
+  t.sent.emplace_back(tab.counters().inputs_sent, Clock::now());
+  return sent;
+}
+
+void TaskManager::OnFrame(const TabSession& tab, const FrameView& frame) {
+  ++frames_total_;
+  auto it = tabs_.find(tab.id());
+  if (it == tabs_.end() || it->second.sent.empty()) return;
+  // The latency of the newest input this frame shows.
+  auto& sent = it->second.sent;
+  std::optional<Clock::time_point> newest;
+  while (!sent.empty() && sent.front().first <= frame.last_input_sequence) {
+    newest = sent.front().second;
+    sent.pop_front();
+  }
+  if (newest)
+    it->second.rates.input_latency_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - *newest)
+            .count();
+}
+
+void TaskManager::OnTabLost(const TabSession& tab) {
+  auto it = tabs_.find(tab.id());
+  if (it != tabs_.end()) it->second.sent.clear();
+}
+
+TaskManager::TabRates TaskManager::RatesOf(int id) const {
+  auto it = tabs_.find(id);
+  return it == tabs_.end() ? TabRates{} : it->second.rates;
+}
+
+control::TabInfo TaskManager::Describe(const TabSession& tab) const {
+  control::TabInfo info;
+  info.set_id(static_cast<uint32_t>(tab.id()));
+  info.set_pid(tab.pid());
+  info.set_url(tab.url());
+  info.set_title(tab.title());
+  info.set_state(ToString(tab.state()));
+  info.set_cause(tab.cause());
+  info.set_restarts(static_cast<uint32_t>(tab.restarts()));
+  info.set_frames(tab.counters().frames);
+  info.set_width(static_cast<uint32_t>(tab.width()));
+  info.set_height(static_cast<uint32_t>(tab.height()));
+  if (tab.running()) {
+    TabRates rates = RatesOf(tab.id());
+    if (rates.pid == tab.pid()) {
+      info.set_cpu_percent(rates.cpu_percent < 0 ? 0 : rates.cpu_percent);
+      info.set_rss_bytes(rates.rss_bytes);
+      info.set_messages_in_per_second(rates.messages_in_per_second);
+      info.set_messages_out_per_second(rates.messages_out_per_second);
+      info.set_frames_per_second(rates.frames_per_second);
+      info.set_input_latency_ms(rates.input_latency_ms);
+    }
+  }
+  return info;
+}
+
+control::ManagerStats TaskManager::ManagerStats() const {
+  control::ManagerStats stats;
+  stats.set_pid(::getpid());
+  stats.set_uptime_seconds(
+      std::chrono::duration<double>(Clock::now() - started_).count());
+  uint32_t tabs = 0, running = 0, crashed = 0;
+  for (TabSession* tab : host_.tabs()) {
+    ++tabs;
+    if (tab->running()) ++running;
+    if (tab->state() == TabState::kCrashed) ++crashed;
+  }
+  stats.set_tabs(tabs);
+  stats.set_running(running);
+  stats.set_crashed(crashed);
+  stats.set_cpu_percent(own_cpu_percent_);
+  // Memory and threads are read now (cheap); CPU needs Sample()'s interval.
+  auto own = ReadProcessSample(::getpid());
+  const ProcessSample& sample = own.ok() ? *own : own_sample_;
+  stats.set_rss_bytes(sample.rss_bytes);
+  stats.set_threads(static_cast<uint32_t>(sample.threads));
+  stats.set_frames(frames_total_);
+  stats.set_spares(uint32_t(host_.spare_count()));
+  stats.set_spares_ready(uint32_t(host_.ready_spare_count()));
+  for (pid_t pid : host_.spare_pids()) stats.add_spare_pids(pid);
+  stats.set_spares_taken(host_.spares_taken());
+  return stats;
+}
+
+namespace {
+
+void FillDirection(const TabSession& tab, Direction direction,
+                   control::DirectionStats* out) {
+  const ChannelStats::PerDirection& d = tab.stats().of(direction);
+  out->set_messages(d.messages);
+  out->set_bytes(d.bytes);
+  out->set_messages_per_second(tab.running() ? d.messages_per_second : 0);
+  out->set_bytes_per_second(tab.running() ? d.bytes_per_second : 0);
+  out->set_queued_bytes(tab.QueuedBytes(direction));
+  out->set_socket_bytes(tab.SocketBytes(direction));
+  const auto* descriptor = direction == Direction::kToTab
+                               ? proto::ManagerToTab::descriptor()
+                               : proto::TabToManager::descriptor();
+  for (int type = 0; type < ChannelStats::kTypeSlots; ++type) {
+    if (d.by_type[size_t(type)] == 0) continue;
+    const auto* field = descriptor->FindFieldByNumber(type);
+    auto* count = out->add_types();
+    count->set_type(type == 0 || field == nullptr ? "unparsable" : field->name());
+    count->set_count(d.by_type[size_t(type)]);
+  }
+}
+
+}  // namespace
+
+control::ChannelStats TaskManager::DescribeChannel(const TabSession& tab) const {
+  control::ChannelStats stats;
+  stats.set_tab_id(uint32_t(tab.id()));
+  stats.set_state(ToString(tab.state()));
+  FillDirection(tab, Direction::kToTab, stats.mutable_to_tab());
+  FillDirection(tab, Direction::kFromTab, stats.mutable_from_tab());
+  const LatencyHistogram& latency = tab.stats().latency();
+  auto* histogram = stats.mutable_input_to_frame();
+  for (int b = 0; b < LatencyHistogram::kBuckets; ++b) {
+    histogram->add_upper_ms(b == LatencyHistogram::kBuckets - 1
+                                ? 0
+                                : LatencyHistogram::UpperBoundMs(b));
+    histogram->add_counts(latency.buckets()[size_t(b)]);
+  }
+  histogram->set_count(latency.count());
+  histogram->set_max_ms(latency.max_ms());
+  histogram->set_p50_ms(latency.PercentileMs(0.5));
+  histogram->set_p99_ms(latency.PercentileMs(0.99));
+  stats.set_frames_accepted(tab.counters().frames);
+  stats.set_frames_released(tab.counters().releases_sent);
+  stats.set_buffers_withheld(uint32_t(tab.withheld_releases()));
+  stats.set_coalesced_moves(tab.counters().coalesced_moves);
+  for (const FaultInjector::Status& status : tab.faults().Describe()) {
+    auto* fault = stats.add_faults();
+    fault->set_kind(ToString(status.spec.kind));
+    if (status.spec.kind != FaultKind::kWithholdRelease &&
+        status.spec.kind != FaultKind::kWithholdPong)
+      fault->set_direction(ToString(status.spec.direction));
+    fault->set_rate(status.spec.rate);
+    fault->set_delay_ms(uint32_t(status.spec.delay.count()));
+    fault->set_active(status.active);
+    fault->set_injected(status.injected);
+  }
+  return stats;
+}
+
+}  // namespace tabsim

@@ -1,0 +1,59 @@
+// `tabsim run` options and their parser. Parsing never exits or prints:
+// a bad argument comes back as an Error whose message is the one line the
+// user sees.
+#ifndef TABSIM_MANAGER_RUN_RUN_OPTIONS_H_
+#define TABSIM_MANAGER_RUN_RUN_OPTIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace tabsim {
+
+// kAuto: the TUI when stdin and stdout are terminals, else none.
+// kWeb: the web dashboard (docs/web.md), with event lines on stdout.
+enum class UiMode { kAuto, kNone, kTui, kWeb };
+
+struct RunOptions {
+  int tabs = 0;                    // 0: one per --page, or 3
+  std::vector<std::string> pages;  // cycled over the tabs
+  int width = 480;
+  int height = 320;
+  std::optional<double> duration_seconds;
+  UiMode ui = UiMode::kAuto;
+  // --listen ADDRESS:PORT of the web dashboard (--ui web only); port 0
+  // picks a free one.
+  std::string listen = "127.0.0.1:0";  // kDefaultWebListen
+  std::string json_path;
+  std::string tab_executable;  // empty: next to this binary
+  // The control socket: empty for the default path (see control_path.h),
+  // "none" for no control socket.
+  std::string control_path;
+  bool no_sandbox = false;
+  uint64_t tab_memory_limit = 0;  // bytes; 0: the tab's default
+  // The hang monitor (docs/security.md): no pong for this long marks a tab
+  // unresponsive; for the second, kills it (0: never).
+  int unresponsive_after_ms = 3000;
+  int kill_unresponsive_after_ms = 20000;
+  // --record DIR (docs/record.md): empty for no recording.
+  std::string record_dir;
+  // --prelaunch N: spare tab processes kept ready (TabHost::Options).
+  int prelaunch = 0;
+  // Arguments for every tab process (--no-sandbox, --memory-limit N), in
+  // the form TabHost::Options::extra_tab_args wants.
+  std::vector<std::string> ExtraTabArgs() const;
+  bool help = false;
+};
+
+inline constexpr int kMaxTabs = 1024;
+inline constexpr int kMaxPrelaunch = 16;
+
+Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args);
+extern const char kRunUsage[];
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_RUN_RUN_OPTIONS_H_
