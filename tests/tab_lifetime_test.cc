@@ -57,26 +57,18 @@ class TabLifetimeTest : public ::testing::Test {
     EXPECT_TRUE(reply.ok()) << reply.error().message;
     return reply.ok() ? *reply : control::ControlReply{};
   }
+  // A verb of the command layer, as `tabsim ctl` sends it.
+  static control::ControlRequest Command(std::vector<std::string> words) {
+    control::ControlRequest request;
+    for (std::string& word : words) request.mutable_command()->add_words(std::move(word));
+    return request;
+  }
   int Open(const std::string& url) {
-    control::ControlRequest request;
-    request.mutable_open()->set_url(url);
-    return int(Call(request).tab().id());
+    return int(Call(Command({"open", url})).tab().id());
   }
-  void Close(int id) {
-    control::ControlRequest request;
-    request.mutable_close()->set_tab_id(uint32_t(id));
-    Call(request);
-  }
-  void Kill(int id) {
-    control::ControlRequest request;
-    request.mutable_kill()->set_tab_id(uint32_t(id));
-    Call(request);
-  }
-  void Reload(int id) {
-    control::ControlRequest request;
-    request.mutable_reload()->set_tab_id(uint32_t(id));
-    Call(request);
-  }
+  void Close(int id) { Call(Command({"close", std::to_string(id)})); }
+  void Kill(int id) { Call(Command({"kill", std::to_string(id)})); }
+  void Reload(int id) { Call(Command({"reload", std::to_string(id)})); }
   std::string State(int id) {
     control::ControlRequest request;
     request.mutable_list();
@@ -152,9 +144,7 @@ TEST_F(TabLifetimeTest, ManagerHeldToSixtyFourFdsSurvivesAThousandTabs) {
   StartManager(/*fd_limit=*/64);
   const int cycles = Cycles("TABSIM_LIFETIME_SMALL_LIMIT_CYCLES", 1000);
   for (int i = 1; i <= cycles; ++i) {
-    control::ControlRequest request;
-    request.mutable_open()->set_url("sim://blank");
-    auto reply = client_->Call(request);
+    auto reply = client_->Call(Command({"open", "sim://blank"}));
     ASSERT_TRUE(reply.ok()) << "open " << i << ": " << reply.error().message
                             << "\n" << testing::ReadFile(dir_ + "/manager.log");
     int id = int(reply->tab().id());
@@ -175,9 +165,7 @@ TEST_F(TabLifetimeTest, RunningOutOfFdsIsSaidOncePerEpisodeWithTheNumbers) {
   std::vector<int> opened;
   std::string first_error;
   for (int i = 0; i < 40 && first_error.empty(); ++i) {
-    control::ControlRequest request;
-    request.mutable_open()->set_url("sim://blank");
-    auto reply = client_->Call(request);
+    auto reply = client_->Call(Command({"open", "sim://blank"}));
     if (reply.ok()) {
       opened.push_back(int(reply->tab().id()));
     } else {
@@ -190,9 +178,7 @@ TEST_F(TabLifetimeTest, RunningOutOfFdsIsSaidOncePerEpisodeWithTheNumbers) {
   // Every later attempt fails too, and each client hears why; the log
   // says it once.
   for (int i = 0; i < 10; ++i) {
-    control::ControlRequest request;
-    request.mutable_open()->set_url("sim://blank");
-    EXPECT_FALSE(client_->Call(request).ok());
+    EXPECT_FALSE(client_->Call(Command({"open", "sim://blank"})).ok());
   }
   auto count = [](const std::string& text, const std::string& what) {
     size_t n = 0;

@@ -151,10 +151,10 @@ TEST_F(TuiTest, TitlesSadTabMouseFocusAndTheTerminalRestoredAfterQ) {
   Keys("1 i");
   ASSERT_TRUE(ScreenShows("faults")) << Screen();
   Keys("f l");
-  ASSERT_TRUE(ScreenShows("fault on tab 1: delay to-tab 100% 100 ms")) << Screen();
+  ASSERT_TRUE(ScreenShows("tab 1: fault delay to-tab 100% 100 ms (f 0 clears")) << Screen();
   ASSERT_TRUE(ScreenShows("delay to-tab")) << Screen();
   Keys("f 0");
-  ASSERT_TRUE(ScreenShows("cleared the faults of tab 1")) << Screen();
+  ASSERT_TRUE(ScreenShows("tab 1: faults cleared")) << Screen();
   Keys("f x");
   ASSERT_TRUE(ScreenShows("Tab 1 crashed")) << Screen();
   EXPECT_TRUE(ScreenShows("bad message")) << Screen();

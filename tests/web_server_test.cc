@@ -268,7 +268,7 @@ TEST_F(WebServerTest, BrowsersGetStateAndFramesAndABadOneIsDroppedAlone) {
   Browser& bad = NewBrowser();
   Browser& binary = NewBrowser();
   Browser& huge = NewBrowser();
-  bad.send = "mouse 1 explode";
+  bad.send = "kill 1\x01";  // bytes no dashboard sends: dropped
   binary.send = "kill 1";
   binary.send_binary = true;
   huge.send = "type 1 " + std::string(kMaxWebCommandBytes, 'a');
@@ -302,9 +302,28 @@ TEST_F(WebServerTest, CommandsDriveTabsAndAreAnswered) {
       if (message.find(text) != std::string::npos) return true;
     return false;
   };
-  ASSERT_TRUE(RunUntil([&] { return saw("\"ok\":true,\"text\":\"sent SIGKILL to tab 1"); }));
+  ASSERT_TRUE(RunUntil([&] { return saw("\"ok\":true,\"text\":\"tab 1: sent SIGKILL to pid "); }));
   ASSERT_TRUE(RunUntil([&] { return saw("killed by signal 9 (SIGKILL)"); }));
   EXPECT_EQ(host_->Find(1)->state(), TabState::kCrashed);
+}
+
+TEST_F(WebServerTest, MistakesAreAnsweredAndTheBrowserStays) {
+  // A mistake a person can make (the command layer's message) is an
+  // answer, not a reason to drop the dashboard.
+  OpenTabs({"sim://clock"});
+  Browser& browser = NewBrowser();
+  browser.send = "mouse 1 explode";
+  Start(browser);
+  auto saw = [&](const std::string& text) {
+    for (const std::string& message : browser.text_messages)
+      if (message.find(text) != std::string::npos) return true;
+    return false;
+  };
+  ASSERT_TRUE(RunUntil([&] {
+    return saw("\"ok\":false,\"text\":\"mouse: missing arguments (usage: mouse ID down|up|move BUTTON X Y)\"");
+  }));
+  EXPECT_FALSE(browser.done);
+  EXPECT_EQ(server_->client_count(), 1u);
 }
 
 TEST_F(WebServerTest, FramesAreRateLimitedPerTab) {

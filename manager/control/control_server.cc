@@ -19,9 +19,8 @@
 #include "common/frame_codec.h"
 #include "common/log.h"
 #include "common/wait_status.h"
+#include "manager/commands/command_runner.h"
 #include "manager/control/control_path.h"
-#include "manager/core/fault_injector.h"
-#include "manager/core/input_builder.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/tab_session.h"
 #include "manager/core/task_manager.h"
@@ -51,14 +50,6 @@ control::ControlReply ErrorReply(const std::string& message) {
   return reply;
 }
 
-// "tab 3 is crashed: killed by signal 9 (SIGKILL)".
-std::string NotLive(const TabSession& tab) {
-  std::string text =
-      "tab " + std::to_string(tab.id()) + " is " + ToString(tab.state());
-  if (!tab.cause().empty()) text += ": " + tab.cause();
-  return text;
-}
-
 }  // namespace
 
 ControlServer::ControlServer(asio::any_io_executor executor, TabHost& host,
@@ -67,6 +58,7 @@ ControlServer::ControlServer(asio::any_io_executor executor, TabHost& host,
     : acceptor_(executor),
       host_(host),
       tasks_(tasks),
+      commands_(host, tasks),
       path_(std::move(path)),
       started_(std::chrono::steady_clock::now()) {
   acceptor_.assign(asio::local::stream_protocol(), listening.release());
@@ -152,141 +144,13 @@ void ControlServer::Handle(Client& client,
                            const control::ControlRequest& request) {
   using R = control::ControlRequest;
   control::ControlReply reply;
-  auto live_tab = [&](uint32_t id, TabSession** out) -> bool {
-    TabSession* tab = host_.Find(int(id));
-    if (tab == nullptr) {
-      reply = ErrorReply("no tab " + std::to_string(id));
-      return false;
-    }
-    if (tab->state() != TabState::kLive) {
-      reply = ErrorReply(NotLive(*tab));
-      return false;
-    }
-    *out = tab;
-    return true;
-  };
-  auto send_all = [&](TabSession* tab,
-                      const std::vector<proto::InputEvent>& events) {
-    for (const proto::InputEvent& event : events) {
-      Status sent = tasks_.SendInput(*tab, event);
-      if (!sent.ok()) {
-        reply = ErrorReply(sent.error().message);
-        return;
-      }
-    }
-    *reply.mutable_tab() = tasks_.Describe(*tab);
-  };
-  TabSession* tab = nullptr;
   switch (request.request_case()) {
+    case R::kCommand:
+      reply = RunCommand(request.command());
+      break;
     case R::kList: {
       auto* list = reply.mutable_list();
       for (TabSession* t : host_.tabs()) *list->add_tabs() = tasks_.Describe(*t);
-      break;
-    }
-    case R::kOpen: {
-      Status valid = ValidateUrl(request.open().url());
-      if (!valid.ok()) {
-        reply = ErrorReply(valid.error().message);
-        break;
-      }
-      auto opened = host_.Open(request.open().url());
-      if (!opened.ok()) reply = ErrorReply(opened.error().message);
-      else *reply.mutable_tab() = tasks_.Describe(**opened);
-      break;
-    }
-    case R::kClose: {
-      TabSession* t = host_.Find(int(request.close().tab_id()));
-      if (t == nullptr) {
-        reply = ErrorReply("no tab " + std::to_string(request.close().tab_id()));
-      } else if (!t->running() || t->state() == TabState::kClosing) {
-        reply = ErrorReply(NotLive(*t));
-      } else {
-        t->Close();
-        *reply.mutable_tab() = tasks_.Describe(*t);
-      }
-      break;
-    }
-    case R::kKill: {
-      TabSession* t = host_.Find(int(request.kill().tab_id()));
-      int signal = request.kill().signal() == 0 ? SIGKILL : request.kill().signal();
-      if (t == nullptr) {
-        reply = ErrorReply("no tab " + std::to_string(request.kill().tab_id()));
-      } else if (signal < 1 || signal >= NSIG) {
-        reply = ErrorReply("bad signal " + std::to_string(signal));
-      } else if (!t->running()) {
-        reply = ErrorReply(NotLive(*t));
-      } else {
-        Status killed = t->Kill(signal);
-        if (!killed.ok()) reply = ErrorReply(killed.error().message);
-        else *reply.mutable_tab() = tasks_.Describe(*t);
-      }
-      break;
-    }
-    case R::kReload: {
-      int id = int(request.reload().tab_id());
-      TabSession* t = host_.Find(id);
-      if (t == nullptr) {
-        reply = ErrorReply("no tab " + std::to_string(id));
-      } else if (!t->finished()) {
-        reply = ErrorReply("tab " + std::to_string(id) +
-                           " is still running (" + ToString(t->state()) +
-                           "); only a gone tab can be reloaded");
-      } else {
-        auto reloaded = host_.Reload(id);
-        if (!reloaded.ok()) reply = ErrorReply(reloaded.error().message);
-        else *reply.mutable_tab() = tasks_.Describe(**reloaded);
-      }
-      break;
-    }
-    case R::kNavigate: {
-      Status valid = ValidateUrl(request.navigate().url());
-      if (!valid.ok()) {
-        reply = ErrorReply(valid.error().message);
-        break;
-      }
-      if (!live_tab(request.navigate().tab_id(), &tab)) break;
-      Status done = tab->Navigate(request.navigate().url());
-      if (!done.ok()) reply = ErrorReply(done.error().message);
-      else *reply.mutable_tab() = tasks_.Describe(*tab);
-      break;
-    }
-    case R::kClick: {
-      if (!live_tab(request.click().tab_id(), &tab)) break;
-      int x = request.click().x(), y = request.click().y();
-      if (x < 0 || y < 0 || x >= tab->width() || y >= tab->height()) {
-        reply = ErrorReply("click (" + std::to_string(x) + ", " +
-                           std::to_string(y) + ") is outside tab " +
-                           std::to_string(tab->id()) + " (" +
-                           std::to_string(tab->width()) + "x" +
-                           std::to_string(tab->height()) + ")");
-        break;
-      }
-      send_all(tab, {MouseInput(proto::MouseEvent::DOWN, 0, x, y),
-                     MouseInput(proto::MouseEvent::UP, 0, x, y)});
-      break;
-    }
-    case R::kType:
-      if (!live_tab(request.type().tab_id(), &tab)) break;
-      send_all(tab, TypeText(request.type().text()));
-      break;
-    case R::kKey: {
-      if (!live_tab(request.key().tab_id(), &tab)) break;
-      auto code = static_cast<proto::KeyCode>(request.key().key_code());
-      if (!proto::KeyCode_IsValid(int(code)) || code == proto::KEY_UNKNOWN ||
-          code == proto::KEY_CHARACTER) {
-        reply = ErrorReply("bad key code " + std::to_string(int(code)));
-        break;
-      }
-      send_all(tab, {KeyInput(proto::KeyEvent::DOWN, code),
-                     KeyInput(proto::KeyEvent::UP, code)});
-      break;
-    }
-    case R::kResize: {
-      if (!live_tab(request.resize().tab_id(), &tab)) break;
-      Status done = tab->Resize(int(request.resize().width()),
-                                int(request.resize().height()));
-      if (!done.ok()) reply = ErrorReply(done.error().message);
-      else *reply.mutable_tab() = tasks_.Describe(*tab);
       break;
     }
     case R::kSnapshot:
@@ -308,9 +172,6 @@ void ControlServer::Handle(Client& client,
       }
       break;
     }
-    case R::kFault:
-      reply = Fault(request.fault());
-      break;
     case R::kTrace:
       reply = StartTrace(client, request.trace());
       if (reply.error().empty()) return;  // no reply: records follow
@@ -325,10 +186,27 @@ void ControlServer::Handle(Client& client,
   client.channel.Send(reply);
 }
 
+control::ControlReply ControlServer::RunCommand(
+    const control::CommandRequest& request) {
+  std::vector<std::string> words(request.words().begin(),
+                                 request.words().end());
+  CommandResult result = commands_.Execute(words);
+  if (!result.ok()) return ErrorReply(result.status.error().message);
+  control::ControlReply reply;
+  reply.set_text(result.text);
+  TabSession* tab = host_.Find(result.tab_id);
+  if (tab != nullptr && words[0] == "fault") {
+    *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
+  } else if (tab != nullptr) {
+    *reply.mutable_tab() = tasks_.Describe(*tab);
+  }
+  return reply;
+}
+
 control::ControlReply ControlServer::Snapshot(Client& client, int tab_id) {
   TabSession* tab = host_.Find(tab_id);
   if (tab == nullptr) return ErrorReply("no tab " + std::to_string(tab_id));
-  if (!tab->running()) return ErrorReply(NotLive(*tab));
+  if (!tab->running()) return ErrorReply(DescribeNotLive(*tab));
   FrameView frame = tab->latest_frame();
   if (!frame.IsValid())
     return ErrorReply("tab " + std::to_string(tab_id) + " has no frame yet");
@@ -409,52 +287,12 @@ double ControlServer::Now() const {
       .count();
 }
 
-control::ControlReply ControlServer::Fault(const control::FaultRequest& request) {
-  TabSession* tab = host_.Find(int(request.tab_id()));
-  if (tab == nullptr)
-    return ErrorReply("no tab " + std::to_string(request.tab_id()));
-  if (!tab->live()) return ErrorReply(NotLive(*tab));
-  control::ControlReply reply;
-  if (request.kind() == "clear") {
-    tab->ClearFaults();
-    *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
-    return reply;
-  }
-  auto kind = ParseFaultKind(request.kind());
-  if (!kind.ok()) return ErrorReply(kind.error().message);
-  std::vector<Direction> directions;
-  const std::string& direction = request.direction();
-  if (direction.empty() || direction == "from-tab") {
-    directions = {Direction::kFromTab};
-  } else if (direction == "to-tab") {
-    directions = {Direction::kToTab};
-  } else if (direction == "both") {
-    directions = {Direction::kToTab, Direction::kFromTab};
-  } else {
-    return ErrorReply("unknown direction '" + direction +
-                      "' (have: from-tab, to-tab, both)");
-  }
-  for (Direction d : directions) {
-    FaultSpec spec;
-    spec.kind = *kind;
-    spec.direction = d;
-    spec.rate = request.rate() == 0 ? 1.0 : request.rate();
-    spec.delay = std::chrono::milliseconds(request.delay_ms());
-    Status set = tab->InjectFault(spec);
-    if (!set.ok()) return ErrorReply(set.error().message);
-  }
-  TABSIM_LOG(kInfo) << "tab " << tab->id() << ": fault " << request.kind()
-                    << " injected";
-  *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
-  return reply;
-}
-
 control::ControlReply ControlServer::StartTrace(
     Client& client, const control::TraceRequest& request) {
   TabSession* tab = host_.Find(int(request.tab_id()));
   if (tab == nullptr)
     return ErrorReply("no tab " + std::to_string(request.tab_id()));
-  if (!tab->running()) return ErrorReply(NotLive(*tab));
+  if (!tab->running()) return ErrorReply(DescribeNotLive(*tab));
   if (client.tracing != 0 || client.watching)
     return ErrorReply("this connection already streams");
   if (tab->tracer() != nullptr && tab->tracer() != this)

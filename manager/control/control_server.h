@@ -2,7 +2,9 @@
 // tmux's server-client.c: accepts connections on the listening socket from
 // control_path.h, checks each peer's SO_PEERCRED, and serves requests
 // (proto/control.proto) against the TabHost, one coroutine per client on
-// the manager's loop.
+// the manager's loop. The verbs that act on tabs (open, kill, click, fault,
+// ...) arrive as words and run through the command layer
+// (manager/commands/command_runner.h), as the other front ends' do.
 //
 // A client may send several requests; each gets its reply (or, for
 // snapshot, a series of chunks) in order. `watch` turns the connection into
@@ -31,6 +33,7 @@
 #include <string>
 
 #include "common/unique_fd.h"
+#include "manager/commands/command_runner.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/trace.h"
 #include "proto/control.pb.h"
@@ -73,7 +76,8 @@ class ControlServer : public TabObserver, private MessageTracer {
   struct Client;
   void OnMessage(const TabSession& tab, Direction direction,
                  std::string_view payload, std::string_view note) override;
-  control::ControlReply Fault(const control::FaultRequest& request);
+  // A verb of the command layer, run as every front end runs it.
+  control::ControlReply RunCommand(const control::CommandRequest& request);
   control::ControlReply StartTrace(Client& client,
                                    const control::TraceRequest& request);
   // Detaches `client` from its trace; the session loses its tracer when
@@ -91,6 +95,7 @@ class ControlServer : public TabObserver, private MessageTracer {
   boost::asio::local::stream_protocol::acceptor acceptor_;
   TabHost& host_;
   TaskManager& tasks_;
+  CommandRunner commands_;
   std::string path_;
   bool stopped_ = false;
   std::set<Client*> clients_;

@@ -1,5 +1,7 @@
 // `tabsim ctl [--control PATH] COMMAND ...`: drives a running manager over
-// its control socket (control_client.h). Synchronous; prints one line per
+// its control socket (control_client.h). COMMAND is a query (ctl_queries.h)
+// or a verb of the command layer (manager/commands/command.h), sent as
+// words and run by the manager exactly as the other front ends run it. Synchronous; prints one line per
 // error and returns 2 for usage errors, 1 for everything else that failed
 // (no manager, unknown tab, bad URL, tab dead), 0 on success.
 #ifndef TABSIM_MANAGER_CONTROL_CTL_COMMAND_H_
@@ -9,8 +11,6 @@
 #include <vector>
 
 namespace tabsim {
-
-extern const char kCtlUsage[];
 
 // Returns the process exit code.
 int CtlCommand(const std::vector<std::string>& args);

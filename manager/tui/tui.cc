@@ -1,4 +1,3 @@
-#include "manager/base/units.h"
 #include "manager/tui/tui.h"
 
 #include <fcntl.h>
@@ -16,8 +15,8 @@
 #include <exception>
 
 #include "common/log.h"
-#include "manager/core/input_builder.h"
 #include "manager/base/process_stats.h"
+#include "manager/base/units.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/tab_session.h"
 #include "manager/core/task_manager.h"
@@ -88,6 +87,7 @@ Tui::Tui(asio::any_io_executor executor, TabHost& host, TaskManager& tasks,
     : executor_(executor),
       host_(host),
       tasks_(tasks),
+      commands_(host, tasks),
       terminal_(terminal),
       options_(std::move(options)),
       on_quit_(std::move(on_quit)),
@@ -559,6 +559,12 @@ void Tui::DrawStatus() {
   const int columns = screen_.columns(), row = screen_.rows() - 1;
   screen_.Fill(0, row, columns, 1, kStatusBg);
   std::string text;
+  if (prompt_) {
+    // The prompt wins over any message; the block is the cursor.
+    screen_.Text(0, row, ":" + *prompt_ + "\u2588", kHeaderFg, kStatusBg, true,
+                 columns);
+    return;
+  }
   if (!message_.empty()) {
     text = " " + message_;
   } else if (focused_id_ != 0) {
@@ -566,7 +572,8 @@ void Tui::DrawStatus() {
            ": keys and clicks go to the tab; Esc leaves";
   } else {
     text = " arrows/1-9 select  Enter focus  k kill  c crash  r reload  "
-           "n new  w close  i channel  f fault  q quit  (mouse: click/drag in a tab)";
+           "n new  w close  i channel  f fault  : command  q quit  "
+           "(mouse: click/drag in a tab)";
   }
   screen_.Text(0, row, text, message_.empty() ? kDim : kSelected, kStatusBg,
                !message_.empty(), columns);
@@ -576,13 +583,17 @@ void Tui::DrawStatus() {
 
 void Tui::HandleEvent(const TermEvent& event) {
   dirty_ = true;
+  if (prompt_ && event.kind == TermEvent::Kind::kKey) {
+    HandlePromptKey(event);
+    return;
+  }
   if (event.kind == TermEvent::Kind::kMouse) {
     HandleMouse(event);
     return;
   }
   if (focused_id_ != 0) {
     TabSession* tab = host_.Find(focused_id_);
-    if (tab != nullptr && tab->state() == TabState::kLive) {
+    if (tab != nullptr && tab->live()) {
       HandleFocusedKey(*tab, event);
       return;
     }
@@ -591,81 +602,105 @@ void Tui::HandleEvent(const TermEvent& event) {
   HandleKey(event);
 }
 
+CommandResult Tui::Execute(std::vector<std::string> words, bool quiet) {
+  CommandResult result = commands_.Execute(words);
+  if (!result.ok()) {
+    Say(result.status.error().message);
+  } else if (!quiet) {
+    Say(result.text);
+  }
+  return result;
+}
+
+void Tui::HandlePromptKey(const TermEvent& event) {
+  std::string& line = *prompt_;
+  switch (event.key) {
+    case TermKey::kEscape:
+      prompt_.reset();
+      return;
+    case TermKey::kBackspace:
+      // One UTF-8 character: its continuation bytes, then its lead byte.
+      while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0) == 0x80)
+        line.pop_back();
+      if (!line.empty()) line.pop_back();
+      return;
+    case TermKey::kEnter: {
+      std::string typed = std::move(line);
+      prompt_.reset();
+      if (typed.empty()) return;
+      CommandResult result = commands_.ExecuteLine(typed);
+      Say(result.ok() ? result.text : result.status.error().message);
+      if (result.ok() && typed.rfind("open ", 0) == 0) selected_id_ = result.tab_id;
+      return;
+    }
+    case TermKey::kCharacter:
+      if (line.size() + event.text.size() <= kMaxPromptBytes) line += event.text;
+      return;
+    default:
+      return;
+  }
+}
+
 void Tui::HandleFocusedKey(TabSession& tab, const TermEvent& event) {
-  proto::KeyCode code = proto::KEY_UNKNOWN;
+  const std::string id = std::to_string(tab.id());
   switch (event.key) {
     case TermKey::kEscape:
       focused_id_ = 0;
-      Say("left tab " + std::to_string(tab.id()));
+      Say("left tab " + id);
       return;
-    case TermKey::kCharacter: code = proto::KEY_CHARACTER; break;
-    case TermKey::kEnter: code = proto::KEY_ENTER; break;
-    case TermKey::kBackspace: code = proto::KEY_BACKSPACE; break;
-    case TermKey::kTab: code = proto::KEY_TAB; break;
-    case TermKey::kUp: code = proto::KEY_UP; break;
-    case TermKey::kDown: code = proto::KEY_DOWN; break;
-    case TermKey::kLeft: code = proto::KEY_LEFT; break;
-    case TermKey::kRight: code = proto::KEY_RIGHT; break;
-    case TermKey::kHome: code = proto::KEY_HOME; break;
-    case TermKey::kEnd: code = proto::KEY_END; break;
-    case TermKey::kDelete: code = proto::KEY_DELETE; break;
+    case TermKey::kCharacter:
+      Execute({"type", id, event.text}, /*quiet=*/true);
+      return;
+    default:
+      break;
+  }
+  // The other keys by the names the command layer knows (input_builder.h).
+  const char* name = nullptr;
+  switch (event.key) {
+    case TermKey::kEnter: name = "enter"; break;
+    case TermKey::kBackspace: name = "backspace"; break;
+    case TermKey::kTab: name = "tab"; break;
+    case TermKey::kUp: name = "up"; break;
+    case TermKey::kDown: name = "down"; break;
+    case TermKey::kLeft: name = "left"; break;
+    case TermKey::kRight: name = "right"; break;
+    case TermKey::kHome: name = "home"; break;
+    case TermKey::kEnd: name = "end"; break;
+    case TermKey::kDelete: name = "delete"; break;
     default: return;
   }
-  std::string text = code == proto::KEY_CHARACTER ? event.text : "";
-  SendToTab(tab.id(), KeyInput(proto::KeyEvent::DOWN, code, text));
-  SendToTab(tab.id(), KeyInput(proto::KeyEvent::UP, code, text));
+  Execute({"key", id, name}, /*quiet=*/true);
 }
 
 void Tui::HandleFaultKey(const TermEvent& event) {
-  TabSession* tab = host_.Find(fault_tab_);
+  const int tab_id = fault_tab_;
   fault_tab_ = 0;
-  const std::string name =
-      tab ? "tab " + std::to_string(tab->id()) : std::string("the tab");
-  if (tab == nullptr || event.key != TermKey::kCharacter ||
-      event.text.size() != 1) {
+  if (event.key != TermKey::kCharacter || event.text.size() != 1) {
     Say("no fault injected");
     return;
   }
-  if (event.text[0] == '0') {
-    tab->ClearFaults();
-    Say("cleared the faults of " + name);
-    return;
-  }
-  FaultSpec spec;
-  spec.direction = Direction::kToTab;
-  spec.rate = 0.1;
+  // Each key is a `fault` command: the messages to the tab at 10% (delay:
+  // all of them, 100 ms), or the tab's messages for corrupt, so the
+  // bad-message kill shows.
+  std::vector<std::string> words = {"fault", std::to_string(tab_id)};
+  auto add = [&](std::initializer_list<const char*> rest) {
+    words.insert(words.end(), rest.begin(), rest.end());
+  };
   switch (event.text[0]) {
-    case 'd': spec.kind = FaultKind::kDrop; break;
-    case 'l':
-      spec.kind = FaultKind::kDelay;
-      spec.rate = 1.0;
-      spec.delay = std::chrono::milliseconds(100);
-      break;
-    case 'u': spec.kind = FaultKind::kDuplicate; break;
-    case 'o': spec.kind = FaultKind::kReorder; break;
-    case 'x':
-      spec.kind = FaultKind::kCorrupt;
-      spec.direction = Direction::kFromTab;
-      spec.rate = 1.0;
-      break;
-    case 'h': spec.kind = FaultKind::kWithholdRelease; break;
-    case 'p': spec.kind = FaultKind::kWithholdPong; break;
+    case '0': add({"clear"}); break;
+    case 'd': add({"drop", "--direction", "to-tab", "--rate", "0.1"}); break;
+    case 'l': add({"delay", "--direction", "to-tab", "--ms", "100"}); break;
+    case 'u': add({"duplicate", "--direction", "to-tab", "--rate", "0.1"}); break;
+    case 'o': add({"reorder", "--direction", "to-tab", "--rate", "0.1"}); break;
+    case 'x': add({"corrupt", "--direction", "from-tab"}); break;
+    case 'h': add({"withhold-release", "--rate", "0.1"}); break;
+    case 'p': add({"withhold-pong", "--rate", "0.1"}); break;
     default:
       Say("no fault injected");
       return;
   }
-  Status injected = tab->InjectFault(spec);
-  if (!injected.ok()) {
-    Say(injected.error().message);
-    return;
-  }
-  std::string what = ToString(spec.kind);
-  if (spec.kind < FaultKind::kWithholdRelease) {
-    what += spec.direction == Direction::kToTab ? " to-tab" : " from-tab";
-    what += " " + Format("%.0f", spec.rate * 100) + "%";
-    if (spec.kind == FaultKind::kDelay) what += " 100 ms";
-  }
-  Say("fault on " + name + ": " + what + " (f 0 clears; i shows counts)");
+  CommandResult result = Execute(std::move(words), /*quiet=*/true);
+  if (result.ok()) Say(result.text + " (f 0 clears; i shows counts)");
 }
 
 void Tui::HandleKey(const TermEvent& event) {
@@ -687,9 +722,8 @@ void Tui::HandleKey(const TermEvent& event) {
     case TermKey::kEnd: Select(int(tabs.size()) - 1); return;
     case TermKey::kEnter:
       if (tab == nullptr) return;
-      if (tab->state() != TabState::kLive) {
-        Say("tab " + std::to_string(tab->id()) + " is " +
-            ToString(tab->state()) + "; only a live tab takes keys");
+      if (!tab->live()) {
+        Say(DescribeNotLive(*tab) + "; only a live tab takes keys");
         return;
       }
       focused_id_ = tab->id();
@@ -704,6 +738,9 @@ void Tui::HandleKey(const TermEvent& event) {
     return;
   }
   switch (key) {
+    case ':':
+      prompt_.emplace();
+      return;
     case 'i':
       channel_view_ = !channel_view_;
       dirty_ = true;
@@ -720,63 +757,31 @@ void Tui::HandleKey(const TermEvent& event) {
           options_.new_tab_pages.empty()
               ? std::string("sim://clock")
               : options_.new_tab_pages[pages_opened_++ % options_.new_tab_pages.size()];
-      auto opened = host_.Open(url);
-      if (!opened.ok()) {
-        Say(opened.error().message);
-      } else {
-        selected_id_ = (*opened)->id();
-        Say("opened tab " + std::to_string(selected_id_) + ": " + url);
-      }
+      CommandResult opened = Execute({"open", url});
+      if (opened.ok()) selected_id_ = opened.tab_id;
       return;
     }
     default: break;
   }
   if (tab == nullptr) {
-    Say("no tab selected");
+    if (std::string("kcrfw").find(key) != std::string::npos) Say("no tab selected");
     return;
   }
-  const std::string name = "tab " + std::to_string(tab->id());
+  const std::string id = std::to_string(tab->id());
   switch (key) {
-    case 'k': {
-      Status killed = tab->Kill(SIGKILL);
-      Say(killed.ok() ? "sent SIGKILL to " + name + " (pid " +
-                            std::to_string(tab->pid()) + ")"
-                      : killed.error().message);
-      return;
-    }
-    case 'c': {
-      Status sent = tab->Navigate("sim://crash");
-      Say(sent.ok() ? name + " -> sim://crash" : sent.error().message);
-      return;
-    }
-    case 'r': {
-      if (!tab->finished()) {
-        Say(name + " is " + ToString(tab->state()) +
-            "; r reloads a gone tab (k kills it)");
-        return;
-      }
-      auto reloaded = host_.Reload(tab->id());
-      Say(reloaded.ok() ? "reloading " + name : reloaded.error().message);
-      return;
-    }
+    case 'k': Execute({"kill", id}); return;
+    case 'c': Execute({"crash", id}); return;
+    case 'r': Execute({"reload", id}); return;
+    case 'w': Execute({"close", id}); return;
     case 'f':
       if (!tab->live()) {
-        Say(name + " is " + ToString(tab->state()) + "; faults need a live tab");
+        Say(DescribeNotLive(*tab) + "; faults need a live tab");
         return;
       }
       fault_tab_ = tab->id();
-      Say("fault for " + name +
+      Say("fault for tab " + id +
           ": d drop · l delay · u duplicate · o reorder · x corrupt · "
           "h withhold-release · p withhold-pong · 0 clear");
-      return;
-    case 'w':
-      if (tab->running()) {
-        tab->Close();
-        Say("closing " + name);
-      } else {
-        // A gone tab's record: dismiss it from the screen.
-        Say(name + " is already gone (" + ToString(tab->state()) + ")");
-      }
       return;
     default:
       return;
@@ -791,11 +796,10 @@ std::pair<int, int> Tui::ToTabPixels(const Panel& panel, int column,
           int(std::floor(cy * panel.frame_height))};
 }
 
-void Tui::SendToTab(int tab_id, const proto::InputEvent& event) {
-  TabSession* tab = host_.Find(tab_id);
-  if (tab == nullptr) return;
-  Status sent = tasks_.SendInput(*tab, event);
-  if (!sent.ok()) Say(sent.error().message);
+void Tui::SendMouse(int tab_id, const char* action, int button, int x, int y) {
+  Execute({"mouse", std::to_string(tab_id), action, std::to_string(button),
+           std::to_string(x), std::to_string(y)},
+          /*quiet=*/true);
 }
 
 void Tui::HandleMouse(const TermEvent& event) {
@@ -804,10 +808,8 @@ void Tui::HandleMouse(const TermEvent& event) {
     for (const Panel& panel : panels_) {
       if (panel.tab_id != drag_tab_ || panel.image_columns == 0) continue;
       auto [x, y] = ToTabPixels(panel, event.column, event.row);
-      SendToTab(drag_tab_,
-                MouseInput(event.mouse == Action::kDrag ? proto::MouseEvent::MOVE
-                                                        : proto::MouseEvent::UP,
-                           drag_button_, x, y));
+      SendMouse(drag_tab_, event.mouse == Action::kDrag ? "move" : "up",
+                drag_button_, x, y);
     }
     if (event.mouse == Action::kRelease) drag_tab_ = 0;
     return;
@@ -831,16 +833,18 @@ void Tui::HandleMouse(const TermEvent& event) {
                     event.row >= panel.image_y &&
                     event.row < panel.image_y + panel.image_rows;
     TabSession* tab = host_.Find(panel.tab_id);
-    if (!in_image || tab == nullptr || tab->state() != TabState::kLive) return;
+    if (!in_image || tab == nullptr || !tab->live()) return;
     auto [x, y] = ToTabPixels(panel, event.column, event.row);
     if (event.mouse == Action::kWheelUp || event.mouse == Action::kWheelDown) {
-      SendToTab(panel.tab_id,
-                WheelInput(x, y, 0, event.mouse == Action::kWheelUp ? -40 : 40));
+      Execute({"wheel", std::to_string(panel.tab_id), std::to_string(x),
+               std::to_string(y), "0",
+               event.mouse == Action::kWheelUp ? "-40" : "40"},
+              /*quiet=*/true);
       return;
     }
     drag_tab_ = panel.tab_id;
     drag_button_ = event.button;
-    SendToTab(panel.tab_id, MouseInput(proto::MouseEvent::DOWN, event.button, x, y));
+    SendMouse(panel.tab_id, "down", event.button, x, y);
     return;
   }
 }

@@ -12,9 +12,13 @@
 // tab; Esc leaves); k kills (SIGKILL), c navigates to sim://crash, r
 // reloads a gone tab, n opens a tab, w closes one, i toggles the channel
 // view (the IPC inspector for the selected tab), f then a letter injects a
-// fault into the selected tab (HandleFaultKey()), q quits. Mouse presses,
-// drags and releases inside a thumbnail become mouse events in the tab's
-// own pixel coordinates.
+// fault into the selected tab (HandleFaultKey()), ':' opens a prompt for
+// any command of the command layer ("kill 3", "navigate 2 sim://paint"),
+// q quits. Mouse presses, drags and releases inside a thumbnail become
+// mouse events in the tab's own pixel coordinates. Every key that acts on
+// a tab is a command of the command layer (manager/commands/), so it is
+// checked, and answered in the status line, as `tabsim ctl` and the
+// dashboard would be.
 //
 // Ownership: borrows the host, the task manager and the Terminal, which
 // must outlive it (the Terminal restores the screen when it is destroyed);
@@ -36,8 +40,9 @@
 #include <string>
 #include <vector>
 
-#include "manager/tui/screen_buffer.h"
+#include "manager/commands/command_runner.h"
 #include "manager/core/tab_observer.h"
+#include "manager/tui/screen_buffer.h"
 #include "manager/tui/terminal_input.h"
 #include "proto/tabsim.pb.h"
 
@@ -125,15 +130,21 @@ class Tui : public TabObserver {
   // clears; anything else cancels.
   void HandleFaultKey(const TermEvent& event);
   void HandleFocusedKey(TabSession& tab, const TermEvent& event);
+  // The ':' prompt: characters, Backspace, Enter runs the line, Esc leaves.
+  void HandlePromptKey(const TermEvent& event);
+  // Runs a command and says its result in the status line (only its error
+  // when `quiet`, for input that flows at typing or pointer speed).
+  CommandResult Execute(std::vector<std::string> words, bool quiet = false);
   void HandleMouse(const TermEvent& event);
   // Tab pixel coordinates of a cell within `panel`'s thumbnail.
   std::pair<int, int> ToTabPixels(const Panel& panel, int column,
                                   int row) const;
-  void SendToTab(int tab_id, const proto::InputEvent& event);
+  void SendMouse(int tab_id, const char* action, int button, int x, int y);
 
   boost::asio::any_io_executor executor_;
   TabHost& host_;
   TaskManager& tasks_;
+  CommandRunner commands_;
   Terminal* terminal_;
   Options options_;
   std::function<void()> on_quit_;
@@ -160,6 +171,9 @@ class Tui : public TabObserver {
   int drag_button_ = 0;
   size_t pages_opened_ = 0;
   std::string message_;
+  // The ':' prompt's line while it is open.
+  std::optional<std::string> prompt_;
+  static constexpr size_t kMaxPromptBytes = 512;
   std::chrono::steady_clock::time_point message_until_{};
 };
 

@@ -111,13 +111,12 @@ asio::awaitable<void> WebClient::ReadLoop() {
     }
     std::string text = beast::buffers_to_string(buffer.data());
     buffer.consume(buffer.size());
-    auto command = ParseWebCommand(text);
-    if (!command.ok()) {
-      close_reason_ = command.error().message;
+    if (Status checked = CheckDashboardMessage(text); !checked.ok()) {
+      close_reason_ = checked.error().message;
       break;
     }
     ++counters_.commands;
-    std::string reply = delegate_.Execute(*command);
+    std::string reply = delegate_.Execute(text);
     if (reply.empty()) continue;
     if (replies_.size() >= kMaxQueuedReplies) {
       close_reason_ = "too many unread replies";

@@ -15,8 +15,8 @@
 // most every kMinStateInterval and at least every kStateInterval.
 //
 // Failure: any bad input from the browser (a binary message, a text
-// message that ParseWebCommand rejects, a message over
-// kMaxWebCommandBytes, invalid UTF-8, a protocol error) closes this client
+// message that CheckDashboardMessage rejects: over kMaxWebCommandBytes,
+// invalid UTF-8, a control byte; a protocol error) closes this client
 // with close code 1008 or 1009 and a reason; the manager carries on. So do
 // read/write errors and the keep-alive timeout. Run() never throws.
 //
@@ -60,8 +60,9 @@ class WebClient {
   class Delegate {
    public:
     virtual std::string StateJson() = 0;
-    // Carries out `command`; returns a JSON reply to send, or "" for none.
-    virtual std::string Execute(const WebCommand& command) = 0;
+    // Runs one command line (it passed CheckDashboardMessage) through the
+    // command layer; returns a JSON reply to send, or "" for none.
+    virtual std::string Execute(std::string_view line) = 0;
 
    protected:
     ~Delegate() = default;

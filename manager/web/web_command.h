@@ -1,45 +1,29 @@
-// What a dashboard (the browser) may ask for over its WebSocket: one text
-// message per command, words separated by single spaces (docs/web.md):
+// What a dashboard (the browser) may send over its WebSocket: one text
+// message per command, a line of the command layer (manager/commands/
+// command.h) such as "kill 3", "mouse 3 down 0 120 45" or "type 3 hello"
+// (docs/web.md). The command layer checks and runs it, as it does for
+// `tabsim ctl` and the terminal UI, and the dashboard gets the same answer
+// they would.
 //
-//   mouse TAB down|up|move BUTTON X Y   button 0..2, X/Y in tab pixels
-//   wheel TAB X Y DX DY                  DX/DY in -10000..10000
-//   key TAB NAME                         a press (down + up) of a named key:
-//                                        enter, backspace, tab, escape, left,
-//                                        right, up, down, delete, home, end
-//   type TAB TEXT                        printable UTF-8, 1..64 bytes; the
-//                                        rest of the message, spaces included
-//   open URL | kill TAB | crash TAB | reload TAB | close TAB
-//
-// ParseWebCommand is the only place that reads browser bytes: it rejects
-// anything else (unknown verbs, extra or missing words, numbers out of
-// range, leading zeros or signs where none belong, control bytes, invalid
-// UTF-8, more than kMaxWebCommandBytes) with an Error saying why; the
-// server then closes that client. Coordinates are only range-checked here;
-// the server clamps them into the tab, whose size can change.
+// Before that, CheckDashboardMessage looks at the bytes as bytes: empty,
+// more than kMaxWebCommandBytes, invalid UTF-8 or a control byte is not a
+// mistake a person makes in a form but a broken or hostile client, and the
+// server closes that client with the reason.
 #ifndef TABSIM_MANAGER_WEB_WEB_COMMAND_H_
 #define TABSIM_MANAGER_WEB_WEB_COMMAND_H_
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "common/result.h"
-#include "proto/tabsim.pb.h"
 
 namespace tabsim {
 
 inline constexpr size_t kMaxWebCommandBytes = 4096;
-inline constexpr size_t kMaxWebTypeBytes = 64;
 
-struct WebCommand {
-  enum class Kind { kInput, kOpen, kKill, kCrash, kReload, kClose };
-  Kind kind = Kind::kInput;
-  int tab_id = 0;                        // every kind but kOpen
-  std::vector<proto::InputEvent> inputs;  // kInput, in order
-  std::string url;                        // kOpen, already ValidateUrl()ed
-};
-
-Result<WebCommand> ParseWebCommand(std::string_view message);
+// Ok for a message the command layer may read; an Error saying why not
+// ("bad dashboard command: not UTF-8").
+Status CheckDashboardMessage(std::string_view message);
 
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view text);

@@ -15,6 +15,7 @@
 
 #include "common/accept_loop.h"
 #include "common/log.h"
+#include "manager/commands/command_runner.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/tab_session.h"
 #include "manager/core/task_manager.h"
@@ -64,27 +65,6 @@ bool OriginAllowed(const Request& request) {
   return origin == "http://" + std::string(request[http::field::host]);
 }
 
-std::string NotLive(const TabSession& tab) {
-  std::string text =
-      "tab " + std::to_string(tab.id()) + " is " + ToString(tab.state());
-  if (!tab.cause().empty()) text += ": " + tab.cause();
-  return text;
-}
-
-// Coordinates stay inside the tab whatever its size is now.
-void ClampToTab(proto::InputEvent* event, int width, int height) {
-  auto clamp = [](int value, int size) {
-    return std::max(0, std::min(value, size - 1));
-  };
-  if (event->has_mouse()) {
-    event->mutable_mouse()->set_x(clamp(event->mouse().x(), width));
-    event->mutable_mouse()->set_y(clamp(event->mouse().y(), height));
-  } else if (event->has_wheel()) {
-    event->mutable_wheel()->set_x(clamp(event->wheel().x(), width));
-    event->mutable_wheel()->set_y(clamp(event->wheel().y(), height));
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<WebServer>> WebServer::Listen(
@@ -117,6 +97,7 @@ WebServer::WebServer(asio::any_io_executor executor, TabHost& host,
     : acceptor_(executor),
       host_(host),
       tasks_(tasks),
+      commands_(host, tasks),
       address_(std::move(address)),
       token_(std::move(token)) {}
 
@@ -262,60 +243,21 @@ std::string WebServer::StateJson() {
   return WebStateJson(host_, tasks_, clients_.size());
 }
 
-std::string WebServer::Execute(const WebCommand& command) {
-  using Kind = WebCommand::Kind;
-  if (command.kind == Kind::kOpen) {
-    auto opened = host_.Open(command.url);
-    if (!opened.ok()) return WebReplyJson(false, opened.error().message);
-    return WebReplyJson(true, "opened tab " + std::to_string((*opened)->id()) +
-                                  ": " + command.url);
+std::string WebServer::Execute(std::string_view line) {
+  CommandResult result = commands_.ExecuteLine(line);
+  // Input (the pointer, the keyboard) flows at pointer speed and needs no
+  // answer; input racing a tab's end (a drag while it dies) is normal and
+  // stays quiet too. Every other answer goes back to the dashboard.
+  const std::string_view verb = line.substr(0, line.find(' '));
+  const bool input = verb == "mouse" || verb == "wheel" || verb == "key" ||
+                     verb == "type";
+  if (input) {
+    if (result.ok()) return "";
+    const int error = result.status.error().error_number;
+    if (error == ENOENT || error == ESRCH) return "";
   }
-  const std::string name = "tab " + std::to_string(command.tab_id);
-  TabSession* tab = host_.Find(command.tab_id);
-  if (tab == nullptr) {
-    // Input racing a tab's end is normal (a drag while it dies): quiet.
-    if (command.kind == Kind::kInput) return "";
-    return WebReplyJson(false, "no " + name);
-  }
-  switch (command.kind) {
-    case Kind::kInput:
-      if (tab->state() != TabState::kLive) return "";
-      for (proto::InputEvent event : command.inputs) {
-        ClampToTab(&event, tab->width(), tab->height());
-        Status sent = tasks_.SendInput(*tab, std::move(event));
-        if (!sent.ok()) return WebReplyJson(false, sent.error().message);
-      }
-      return "";
-    case Kind::kKill: {
-      if (!tab->running()) return WebReplyJson(false, NotLive(*tab));
-      Status killed = tab->Kill(SIGKILL);
-      if (!killed.ok()) return WebReplyJson(false, killed.error().message);
-      return WebReplyJson(true, "sent SIGKILL to " + name + " (pid " +
-                                    std::to_string(tab->pid()) + ")");
-    }
-    case Kind::kCrash: {
-      if (!tab->live()) return WebReplyJson(false, NotLive(*tab));
-      Status sent = tab->Navigate("sim://crash");
-      if (!sent.ok()) return WebReplyJson(false, sent.error().message);
-      return WebReplyJson(true, name + " -> sim://crash");
-    }
-    case Kind::kReload: {
-      if (!tab->finished())
-        return WebReplyJson(false, name + " is " + ToString(tab->state()) +
-                                       "; only a gone tab can be reloaded");
-      auto reloaded = host_.Reload(command.tab_id);
-      if (!reloaded.ok()) return WebReplyJson(false, reloaded.error().message);
-      return WebReplyJson(true, "reloading " + name);
-    }
-    case Kind::kClose:
-      if (!tab->running() || tab->state() == TabState::kClosing)
-        return WebReplyJson(false, NotLive(*tab));
-      tab->Close();
-      return WebReplyJson(true, "closing " + name);
-    case Kind::kOpen:
-      break;
-  }
-  return "";
+  return WebReplyJson(result.ok(),
+                      result.ok() ? result.text : result.status.error().message);
 }
 
 void WebServer::OnTabSpawned(const TabSession& tab) {

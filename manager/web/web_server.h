@@ -30,6 +30,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "manager/commands/command_runner.h"
 #include "manager/core/tab_observer.h"
 #include "manager/web/web_address.h"
 #include "manager/web/web_client.h"
@@ -84,12 +85,13 @@ class WebServer : public TabObserver, private WebClient::Delegate {
                                                int number);
   // WebClient::Delegate.
   std::string StateJson() override;
-  std::string Execute(const WebCommand& command) override;
+  std::string Execute(std::string_view line) override;
   void MarkStateDirty();
 
   boost::asio::ip::tcp::acceptor acceptor_;
   TabHost& host_;
   TaskManager& tasks_;
+  CommandRunner commands_;
   WebAddress address_;
   WebToken token_;
   uint16_t port_ = 0;
