@@ -9,7 +9,7 @@
 namespace tabsim {
 
 // Bump on any change in the meaning of a message.
-inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kProtocolVersion = 3;
 
 // In the tab process: the channel socket and the first frame region.
 inline constexpr int kChannelFd = 3;

@@ -1,5 +1,7 @@
 #include "tab/bad_message_page.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,7 +18,7 @@ constexpr BadMessagePage::Kind kAllKinds[] = {
     BadMessagePage::Kind::kTruncated,       BadMessagePage::Kind::kUnknownType,
     BadMessagePage::Kind::kBadBufferIndex,  BadMessagePage::Kind::kHeldBuffer,
     BadMessagePage::Kind::kWrongVersion,    BadMessagePage::Kind::kShrinkMemfd,
-    BadMessagePage::Kind::kGrowMemfd,
+    BadMessagePage::Kind::kGrowMemfd,       BadMessagePage::Kind::kForeignView,
 };
 
 constexpr uint32_t kOversizedLength = 1u << 20;
@@ -46,6 +48,7 @@ const char* BadMessagePage::KindName(Kind kind) {
     case Kind::kWrongVersion: return "wrong-version";
     case Kind::kShrinkMemfd: return "shrink-memfd";
     case Kind::kGrowMemfd: return "grow-memfd";
+    case Kind::kForeignView: return "foreign-view";
   }
   return "?";
 }
@@ -140,6 +143,18 @@ void BadMessagePage::Tick(Clock::time_point /*now*/) {
     case Kind::kGrowMemfd:
       TruncateRegion(true);
       return;
+    case Kind::kForeignView: {
+      // A frame of its own buffer, claimed for a neighbour: the view before
+      // it (which shares the process under a shared process model), or
+      // the next id when it is the first.
+      const uint32_t own = channel->ViewId();
+      const uint32_t other = own > 1 ? own - 1 : own + 1;
+      Report("sending FrameReady for view " + std::to_string(other) +
+             " (this is view " + std::to_string(own) + ")");
+      channel->SendFrameReadyForView(
+          other, static_cast<uint32_t>(std::max(channel->LastFrameBuffer(), 0)));
+      return;
+    }
   }
 }
 

@@ -43,6 +43,7 @@ class BadMessagePage final : public ReportPage {
     kWrongVersion,
     kShrinkMemfd,
     kGrowMemfd,
+    kForeignView,  // a FrameReady naming another view of the process
   };
 
   // The URL spelling of each kind, e.g. "held-buffer", and back.

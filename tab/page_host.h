@@ -34,6 +34,10 @@ class PageHost {
   // frame sequence and whole-frame damage. The tab's own bookkeeping of
   // which buffer it owns is left alone.
   virtual void SendFrameReady(uint32_t buffer_index) = 0;
+  // The same, claimed for view `view_id` (another view's, say).
+  virtual void SendFrameReadyForView(uint32_t view_id, uint32_t buffer_index) = 0;
+  // The id of the view (tab) this page is in.
+  virtual uint32_t ViewId() const = 0;
   // A HelloReply claiming `protocol_version`, whatever the state.
   virtual void SendHelloReply(uint32_t protocol_version) = 0;
   // Once everything queued so far is written, shutdown(SHUT_WR) the channel

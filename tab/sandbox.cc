@@ -218,8 +218,12 @@ bool SanitizerPreventsMemoryLimit() {
 
 Status EnterSandbox(const SandboxOptions& options) {
   if (Status s = SetLimit(RLIMIT_CORE, "RLIMIT_CORE", 0); !s.ok()) return s;
-  if (Status s = SetLimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", kSandboxMaxOpenFiles);
-      !s.ok())
+  // Never above what the tab was given: raising a hard limit is refused.
+  rlimit files{};
+  rlim_t max_files = kSandboxMaxOpenFiles;
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_max < max_files)
+    max_files = files.rlim_max;
+  if (Status s = SetLimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", max_files); !s.ok())
     return s;
   if (options.memory_limit_bytes != 0) {
     if (SanitizerPreventsMemoryLimit()) {

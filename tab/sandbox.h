@@ -3,7 +3,9 @@
 //
 // EnterSandbox() applies, in order and to the calling process only:
 //   1. RLIMIT_CORE = 0 (a crashing page leaves no core file behind),
-//   2. RLIMIT_NOFILE = kSandboxMaxOpenFiles (fds 0-4 plus resize headroom),
+//   2. RLIMIT_NOFILE = kSandboxMaxOpenFiles (fds 0-4, a region per view of a
+//      shared process, resize headroom), or the hard limit the tab was
+//      given if that is lower,
 //   3. RLIMIT_AS = memory_limit_bytes unless 0 (skipped, with a warning on
 //      stderr, when built with AddressSanitizer or ThreadSanitizer: their
 //      shadow memory needs terabytes of address space),
@@ -40,7 +42,9 @@
 namespace tabsim {
 
 inline constexpr uint64_t kDefaultTabMemoryLimit = uint64_t{1} << 30;  // 1 GiB
-inline constexpr uint64_t kSandboxMaxOpenFiles = 32;
+// A region per view and a few to spare: a shared process hosts at most
+// kMaxViewsPerProcess views (manager/core/process_host.h).
+inline constexpr uint64_t kSandboxMaxOpenFiles = 1024;
 
 struct SandboxOptions {
   // RLIMIT_AS in bytes; 0 = no address-space limit.

@@ -41,6 +41,10 @@ class RecordingHost final : public PageHost {
   }
   void SendRawBytes(std::string_view bytes) override { raw.append(bytes); }
   void SendFrameReady(uint32_t index) override { frame_ready.push_back(index); }
+  void SendFrameReadyForView(uint32_t view, uint32_t index) override {
+    foreign_frames.emplace_back(view, index);
+  }
+  uint32_t ViewId() const override { return 7; }
   void SendHelloReply(uint32_t version) override { hello_reply.push_back(version); }
   void ShutdownWrite() override { shut_down = true; }
   size_t QueuedBytes() const override { return queued; }
@@ -53,6 +57,7 @@ class RecordingHost final : public PageHost {
   std::vector<std::string> logs;
   std::string raw;
   std::vector<uint32_t> frame_ready;
+  std::vector<std::pair<uint32_t, uint32_t>> foreign_frames;  // view, buffer
   std::vector<uint32_t> hello_reply;
   bool shut_down = false;
   size_t queued = 0;
@@ -149,6 +154,15 @@ TEST(BadMessagePageTest, EachKindActsOnceAfterTheFirstFrame) {
     auto page = RunOnce("sim://bad-message?kind=bad-buffer-index", &host);
     page->Tick(Clock::now());  // once only
     EXPECT_EQ(host.frame_ready, std::vector<uint32_t>{7});
+  }
+  {
+    // Its own buffer, claimed for the view before it (this is view 7).
+    RecordingHost host;
+    host.last_frame_buffer = 1;
+    RunOnce("sim://bad-message?kind=foreign-view", &host);
+    EXPECT_EQ(host.foreign_frames,
+              (std::vector<std::pair<uint32_t, uint32_t>>{{6, 1}}));
+    EXPECT_TRUE(host.frame_ready.empty());
   }
   {
     RecordingHost host;

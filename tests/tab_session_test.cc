@@ -308,15 +308,14 @@ TEST_F(TabSessionTest, MovesAreCoalescedWhenTheTabFallsBehindButKeysAreNot) {
     if (i % 1000 == 0) io_.poll();  // let the writer fill the socket
   }
   io_.poll();
-  const TabCounters& counters = (*tab)->counters();
-  EXPECT_GT(counters.coalesced_moves, 0u);
-  uint64_t sent_before = counters.inputs_sent;
+  EXPECT_GT((*tab)->counters().coalesced_moves, 0u);
+  uint64_t sent_before = (*tab)->counters().inputs_sent;
   proto::InputEvent key;
   key.mutable_key()->set_key_code(proto::KEY_CHARACTER);
   key.mutable_key()->set_text("a");
   ASSERT_TRUE((*tab)->SendInput(key).ok());
   // The held move goes first (order kept), then the key: never dropped.
-  EXPECT_EQ(counters.inputs_sent, sent_before + 2);
+  EXPECT_EQ((*tab)->counters().inputs_sent, sent_before + 2);
   EXPECT_LE((*tab)->channel()->pending_bytes(), 8u * 1024 * 1024);
 }
 

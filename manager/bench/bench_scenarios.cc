@@ -75,7 +75,7 @@ class InputPump {
   InputPump(BenchTabs& tabs, uint64_t window)
       : tabs_(tabs), window_(window), event_(SampleEvent()) {}
   void Fill(TabSession& tab) {
-    const TabCounters& c = tab.counters();
+    const TabCounters c = tab.counters();
     uint64_t in_flight = c.inputs_sent - c.last_input_acked;
     if (in_flight > window_ / 2) return;
     // SendInput refuses (EAGAIN) past the session's queue limit.

@@ -34,7 +34,7 @@ void PrintSummaryTable(const std::vector<TabSession*>& tabs, std::FILE* out) {
   for (const TabSession* tab : tabs) {
     std::string page = tab->url().size() > 22 ? tab->url().substr(0, 21) + "~"
                                               : tab->url();
-    const TabCounters& c = tab->counters();
+    const TabCounters c = tab->counters();
     std::fprintf(out, "%4d %8d  %-22s %-8s %8llu %9llu %9llu  %s\n", tab->id(),
                  int(tab->pid()), page.c_str(), ToString(tab->state()),
                  (unsigned long long)c.frames,
@@ -51,7 +51,7 @@ std::string SummaryJson(const std::vector<TabSession*>& tabs,
                      ",\n  \"tabs\": [";
   bool first = true;
   for (const TabSession* tab : tabs) {
-    const TabCounters& c = tab->counters();
+    const TabCounters c = tab->counters();
     json += first ? "\n" : ",\n";
     first = false;
     json += "    {\"id\": " + std::to_string(tab->id()) +

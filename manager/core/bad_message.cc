@@ -34,6 +34,12 @@ const char* ToString(BadMessageReason reason) {
     case BadMessageReason::kNavigationFromFuture:
       return "NAVIGATION_FROM_FUTURE";
     case BadMessageReason::kNavigationWentBack: return "NAVIGATION_WENT_BACK";
+    case BadMessageReason::kUnknownView: return "UNKNOWN_VIEW";
+    case BadMessageReason::kFrameWithoutBeginFrame: return "FRAME_WITHOUT_BEGIN_FRAME";
+    case BadMessageReason::kUnsolicitedDidNotProduceFrame:
+      return "UNSOLICITED_DID_NOT_PRODUCE_FRAME";
+    case BadMessageReason::kBeginFrameSequenceMismatch:
+      return "BEGIN_FRAME_SEQUENCE_MISMATCH";
   }
   return "UNKNOWN_REASON";
 }

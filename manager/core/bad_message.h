@@ -31,6 +31,10 @@ enum class BadMessageReason {
   kFramePixelsOutOfBounds = 17, // chunks beyond, or short of, the frame size
   kNavigationFromFuture = 18,   // a frame of a Navigate never sent
   kNavigationWentBack = 19,     // a frame of an older Navigate than before
+  kUnknownView = 20,            // names a view the process was never given
+  kFrameWithoutBeginFrame = 21, // a paced view's frame nobody asked for
+  kUnsolicitedDidNotProduceFrame = 22,  // answers a BeginFrame not outstanding
+  kBeginFrameSequenceMismatch = 23,     // a frame for another BeginFrame
 };
 
 const char* ToString(BadMessageReason reason);

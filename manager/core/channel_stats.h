@@ -1,4 +1,4 @@
-// ChannelStats: the IPC inspector's numbers for one tab's channel, per
+// ChannelStats: the IPC inspector's numbers for one tab on its channel, per
 // direction: messages and bytes (totals, per message type, and rates), and
 // the input-to-frame latency histogram. TabSession counts into it on its
 // hot paths (a few additions, no allocation); Sample() turns the totals
@@ -8,8 +8,9 @@
 // (TabSession::QueuedBytes / SocketBytes), so nobody pays for them unless
 // someone looks.
 //
-// Ownership: a value type owned by the TabSession; a new process starts
-// from zero. Single-threaded, on the manager's loop.
+// Ownership: a value type owned by the TabSession. A tab sharing its
+// process with others counts its own messages and the process's (pings,
+// the handshake); a reloaded tab starts from zero. Single-threaded, on the manager's loop.
 #ifndef TABSIM_MANAGER_CORE_CHANNEL_STATS_H_
 #define TABSIM_MANAGER_CORE_CHANNEL_STATS_H_
 
@@ -48,9 +49,9 @@ class LatencyHistogram {
 class ChannelStats {
  public:
   using Clock = std::chrono::steady_clock;
-  // Oneof cases of ManagerToTab / TabToManager are 1..7; 0 counts messages
-  // that did not parse.
-  static constexpr int kTypeSlots = 8;
+  // Oneof cases of ManagerToTab / TabToManager are 1..11; 0 counts
+  // messages that did not parse.
+  static constexpr int kTypeSlots = 16;
   // Inputs remembered for latency; a page that never draws cannot grow it.
   static constexpr size_t kMaxPendingInputs = 4096;
 

@@ -6,9 +6,11 @@
 namespace tabsim {
 
 Result<uint32_t> FrameLedger::AddRegion(const std::string& name, int width,
-                                        int height) {
+                                        int height, uint32_t generation) {
   TABSIM_CHECK(width > 0 && height > 0 && width <= kMaxFrameDimension &&
                height <= kMaxFrameDimension);
+  TABSIM_CHECK(generation == 0 || generation >= next_generation_)
+      << "region generations must increase";
   if (regions_.size() >= kMaxRegions)
     return Error{"the tab has not caught up with earlier resizes", EBUSY};
   auto memory = SharedMemoryRegion::Create(name, RegionBytes(width, height));
@@ -16,6 +18,7 @@ Result<uint32_t> FrameLedger::AddRegion(const std::string& name, int width,
   auto mapping = memory->MapReadOnly();
   if (!mapping.ok()) return mapping.error();
   Region region;
+  if (generation != 0) next_generation_ = generation;
   region.generation = next_generation_++;
   region.width = width;
   region.height = height;

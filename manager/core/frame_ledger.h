@@ -43,8 +43,13 @@ class FrameLedger {
   static constexpr size_t kMaxRegions = 4;
 
   // Creates, seals and maps read-only a region for frames of the given size
-  // named `name` (/memfd:NAME). Returns its generation (1, 2, ...).
-  Result<uint32_t> AddRegion(const std::string& name, int width, int height);
+  // named `name` (/memfd:NAME). Returns its generation: `generation` when
+  // given (it must exceed every earlier one: a tab process numbers the
+  // regions of all its views from one counter, so a view's frame can never
+  // name another view's region), else the next of this ledger's own (1, 2,
+  // ...).
+  Result<uint32_t> AddRegion(const std::string& name, int width, int height,
+                             uint32_t generation = 0);
   // A new fd for region `generation` (to hand to the tab); CHECKs it exists.
   Result<UniqueFd> DuplicateFd(uint32_t generation) const;
   int RegionFd(uint32_t generation) const;

@@ -42,7 +42,10 @@ Result<TabSession*> TabHost::Open(const std::string& url) {
   if (shutting_down_) return Error{"the manager is shutting down", 0};
   // Bounded and printable, so the Hello always fits the framing limit.
   if (Status valid = ValidateUrl(url); !valid.ok()) return valid.error();
-  if (TabSession* tab = TakeSpare(url)) return tab;
+  // A spare only where the model wants a new process anyway.
+  if (ChooseProcess(url) == nullptr) {
+    if (TabSession* tab = TakeSpare(url)) return tab;
+  }
   return StartSession(next_id_++, url, 0);
 }
 
@@ -52,9 +55,8 @@ Result<TabSession*> TabHost::Reload(int id) {
   if (old == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
   if (!old->finished())
     return Error{"tab " + std::to_string(id) + " is still running", EBUSY};
-  // The old session's coroutine has completed (finished()); destroy it on
-  // a later turn of the loop all the same, in case we are inside one of
-  // its observer callbacks.
+  // Destroy the old record on a later turn of the loop, in case we are
+  // inside one of its observer callbacks.
   asio::post(io_, [retired = std::move(sessions_[id])]() {});
   return StartSession(id, old->url(), old->restarts() + 1);
 }
@@ -66,28 +68,62 @@ std::unique_ptr<TabSession> TabHost::MakeSession(int id, const std::string& url,
   session_options.url = url;
   session_options.width = options_.width;
   session_options.height = options_.height;
-  session_options.tab_executable = options_.tab_executable;
-  session_options.extra_tab_args = options_.extra_tab_args;
-  session_options.handshake_timeout = options_.handshake_timeout;
-  session_options.exit_grace = options_.exit_grace;
   session_options.restarts = restarts;
-  session_options.ping_interval = options_.ping_interval;
-  session_options.unresponsive_after = options_.unresponsive_after;
-  session_options.kill_after = options_.kill_after;
   session_options.frames_over_socket = options_.frames_over_socket;
   session_options.coalesce_above_bytes = options_.coalesce_above_bytes;
-  return std::make_unique<TabSession>(io_.get_executor(),
-                                      std::move(session_options),
+  return std::make_unique<TabSession>(std::move(session_options),
                                       static_cast<TabObserver*>(this));
+}
+
+std::shared_ptr<ProcessHost> TabHost::MakeProcess() {
+  ProcessHost::Options process_options;
+  process_options.id = next_process_id_++;
+  process_options.tab_executable = options_.tab_executable;
+  process_options.extra_tab_args = options_.extra_tab_args;
+  process_options.handshake_timeout = options_.handshake_timeout;
+  process_options.exit_grace = options_.exit_grace;
+  process_options.ping_interval = options_.ping_interval;
+  process_options.unresponsive_after = options_.unresponsive_after;
+  process_options.kill_after = options_.kill_after;
+  process_options.frames_over_socket = options_.frames_over_socket;
+  return std::make_shared<ProcessHost>(io_.get_executor(),
+                                       std::move(process_options));
+}
+
+ProcessHost* TabHost::ChooseProcess(const std::string& url) {
+  const ProcessModel& model = options_.process_model;
+  if (!model.shares() || options_.frames_over_socket) return nullptr;
+  const std::string site = SiteOf(url);
+  ProcessHost* same_site = nullptr;
+  ProcessHost* least_loaded = nullptr;
+  size_t tab_processes = 0;
+  for (const auto& process : processes_) {
+    if (FindSpareProcess(*process) || !process->running() ||
+        process->state() == ProcessState::kClosing || process->views().empty())
+      continue;
+    ++tab_processes;
+    if (process->views().size() >= kMaxViewsPerProcess) continue;  // full
+    const auto& sites = process_sites_[process.get()];
+    if (!same_site && std::find(sites.begin(), sites.end(), site) != sites.end())
+      same_site = process.get();
+    if (!least_loaded || process->views().size() < least_loaded->views().size())
+      least_loaded = process.get();
+  }
+  if (model.kind == ProcessModel::Kind::kPerSite) return same_site;
+  // limit:N: a new process below the limit; at it, the site's, or the
+  // least loaded.
+  if (tab_processes < size_t(model.limit)) return nullptr;
+  return same_site ? same_site : least_loaded;
 }
 
 Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
                                           int restarts) {
+  ProcessHost* shared = ChooseProcess(url);
   auto session = MakeSession(id, url, restarts);
   TabSession* tab = session.get();
   sessions_[id] = std::move(session);
   tab->set_recorder(options_.recorder);
-  Status started = tab->Start();
+  Status started = StartTab(tab, shared);
   if (!started.ok()) {
     const int error_number = started.error().error_number;
     spawn_fd_log_.Failed(error_number);
@@ -96,25 +132,47 @@ Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
                  error_number};
   }
   spawn_fd_log_.Succeeded();
-  RunSession(tab);
   return tab;
 }
 
-void TabHost::RunSession(TabSession* tab) {
-  ++running_;
-  asio::co_spawn(io_, tab->Run(), [this, tab](std::exception_ptr error) {
-    // Run() catches everything; an exception here is our bug.
-    TABSIM_CHECK(!error) << "tab session coroutine threw";
-    tab->MarkFinished();
-    OnSessionFinished(tab);
-  });
+Status TabHost::StartTab(TabSession* tab, ProcessHost* shared) {
+  const std::string site = SiteOf(tab->url());
+  std::shared_ptr<ProcessHost> process;
+  for (const auto& running : processes_)
+    if (running.get() == shared) process = running;
+  const bool is_new = process == nullptr;
+  if (is_new) process = MakeProcess();
+  tab->Attach(process);
+  Status started = tab->Prepare();
+  if (started.ok()) started = is_new ? process->Start(*tab) : process->AddView(*tab);
+  if (!started.ok()) {
+    tab->FailToStart(started.error());
+    return started;
+  }
+  process_sites_[process.get()].push_back(site);
+  if (is_new) RunProcess(std::move(process));
+  return Status::Ok();
 }
 
-void TabHost::OnSessionFinished(TabSession* tab) {
+void TabHost::RunProcess(std::shared_ptr<ProcessHost> process) {
+  ++running_;
+  processes_.push_back(process);
+  ProcessHost* raw = process.get();
+  asio::co_spawn(io_, raw->Run(),
+                 [this, keep = std::move(process)](std::exception_ptr error) {
+                   // Run() catches everything; an exception here is our bug.
+                   TABSIM_CHECK(!error) << "tab process coroutine threw";
+                   keep->MarkFinished();
+                   OnProcessFinished(keep.get());
+                 });
+}
+
+void TabHost::OnProcessFinished(ProcessHost* process) {
   TABSIM_CHECK(running_ > 0);
   --running_;
-  auto spare = std::find_if(spares_.begin(), spares_.end(), [tab](const Spare& s) {
-    return s.session.get() == tab;
+  process_sites_.erase(process);
+  auto spare = std::find_if(spares_.begin(), spares_.end(), [process](const Spare& s) {
+    return s.session->process() == process;
   });
   if (spare != spares_.end()) {
     // A spare died before anyone took it (OnTabLost judged it): forget it
@@ -122,6 +180,13 @@ void TabHost::OnSessionFinished(TabSession* tab) {
     asio::post(io_, [retired = std::move(spare->session)]() {});
     spares_.erase(spare);
     PostTopUp();
+  }
+  // The tabs keep their last process for its numbers; the host lets go.
+  auto it = std::find_if(processes_.begin(), processes_.end(),
+                         [process](const auto& p) { return p.get() == process; });
+  if (it != processes_.end()) {
+    asio::post(io_, [retired = std::move(*it)]() {});
+    processes_.erase(it);
   }
   if (running_ == 0) all_finished_.cancel();
 }
@@ -142,6 +207,7 @@ TabSession* TabHost::TakeSpare(const std::string& url) {
   // Live and a valid URL (checked by Open): Navigate cannot refuse.
   Status navigated = tab->Navigate(url);
   TABSIM_CHECK(navigated.ok()) << navigated.error().message;
+  process_sites_[tab->process()] = {SiteOf(url)};
   tab->MarkTakenFromSpares();
   tab->set_recorder(options_.recorder);
   ++spares_taken_;
@@ -220,22 +286,21 @@ void TabHost::SpareFailed(const std::string& why) {
 
 bool TabHost::SpawnSpare() {
   const int id = next_id_++;
-  // In the list before Start(), so its OnTabSpawned is recognised as a
+  // In the list before it starts, so its OnTabSpawned is recognised as a
   // spare's.
   spares_.push_back(Spare{MakeSession(id, kSparePage, 0)});
   TabSession* tab = spares_.back().session.get();
   ++spares_spawned_;
-  Status started = tab->Start();
+  Status started = StartTab(tab, nullptr);
   if (!started.ok()) {
     spawn_fd_log_.Failed(started.error().error_number);
-    // The session never ran: it can go at once.
+    // The tab never ran: it can go at once.
     spares_.pop_back();
     SpareFailed("spare tab " + std::to_string(id) + ": " +
                 started.error().message);
     if (!prelaunch_stopped_) ArmTopUp(backoff_until_);
     return false;
   }
-  RunSession(tab);
   return true;
 }
 
@@ -243,6 +308,21 @@ TabHost::Spare* TabHost::FindSpare(const TabSession& tab) {
   for (Spare& spare : spares_)
     if (spare.session.get() == &tab) return &spare;
   return nullptr;
+}
+
+bool TabHost::FindSpareProcess(const ProcessHost& process) const {
+  for (const Spare& spare : spares_)
+    if (spare.session->process() == &process) return true;
+  return false;
+}
+
+size_t TabHost::tab_process_count() const {
+  size_t count = 0;
+  for (const auto& process : processes_)
+    if (process->running() && !process->views().empty() &&
+        !FindSpareProcess(*process))
+      ++count;
+  return count;
 }
 
 TabSession* TabHost::Find(int id) {
@@ -256,13 +336,19 @@ std::vector<TabSession*> TabHost::tabs() {
   return result;
 }
 
-size_t TabHost::running_count() const { return running_ - spares_.size(); }
+size_t TabHost::running_count() const {
+  size_t count = 0;
+  for (const auto& [id, session] : sessions_)
+    if (!session->finished()) ++count;
+  return count;
+}
 
 asio::awaitable<void> TabHost::Shutdown() {
   shutting_down_ = true;
   top_up_.cancel();
-  for (auto& [id, session] : sessions_) session->Close();
-  for (Spare& spare : spares_) spare.session->Close();
+  // Every process closes whole (tabs sharing one go with it).
+  std::vector<std::shared_ptr<ProcessHost>> processes = processes_;
+  for (const auto& process : processes) process->Close();
   while (running_ > 0) {
     all_finished_.expires_at(asio::steady_timer::time_point::max());
     co_await all_finished_.async_wait(asio::as_tuple(asio::use_awaitable));

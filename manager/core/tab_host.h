@@ -1,13 +1,17 @@
-// TabHost: the manager's table of tabs, in the role of tmux's server.c.
+// TabHost: the manager's table of tabs and of their processes, in the role
+// of tmux's server.c (and of Chromium's RenderProcessHost bookkeeping).
 //
-// It opens tabs (spawning each process and starting its session coroutine
-// on the one io_context), finds them by id, fans tab events out to every
-// registered observer, and shuts everything down in order.
+// It opens tabs, choosing for each a process by the process model
+// (manager/core/process_model.h: a new one, or a running one the tab
+// shares), starts each process's coroutine on the one io_context, finds
+// tabs by id, fans tab events out to every registered observer, and shuts
+// everything down in order.
 //
 // Ownership: the host owns every TabSession for its whole life, including
 // sessions whose tab is gone (they are the record users see in summaries
-// and lists). Observers are not owned and must outlive the host or be
-// removed. Tab ids start at 1 and are never reused.
+// and lists), and every running process (ProcessHost, shared with its
+// tabs). Observers are not owned and must outlive the host or be removed.
+// Tab ids and process numbers start at 1 and are never reused.
 //
 // Threading: everything on the io_context's single thread.
 #ifndef TABSIM_MANAGER_CORE_TAB_HOST_H_
@@ -27,6 +31,8 @@
 #include "common/fd_limit.h"
 #include "common/result.h"
 #include "manager/core/command_recorder.h"
+#include "manager/core/process_host.h"
+#include "manager/core/process_model.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/tab_session.h"
 
@@ -53,6 +59,8 @@ class TabHost : private TabObserver {
     // process): keep this many tab processes spawned, handshaken and
     // sandboxed on kSparePage, idle, for Open() to take. 0: none.
     int prelaunch = 0;
+    // Which process a new tab goes to (tabsim run --process-model).
+    ProcessModel process_model;
     // Hears every user tab's inputs, navigations and resizes (tabsim run
     // --record); not owned, must outlive the host. A spare gets it when
     // Open() takes it, after the navigation that gives it its page.
@@ -111,6 +119,12 @@ class TabHost : private TabObserver {
   std::vector<TabSession*> tabs();
   // Tabs whose session has not finished yet (spares not counted).
   size_t running_count() const;
+  // Processes whose Run() has not completed (spares included).
+  const std::vector<std::shared_ptr<ProcessHost>>& processes() const {
+    return processes_;
+  }
+  // The processes that are not spares and still serve tabs.
+  size_t tab_process_count() const;
 
   // Closes every tab and spare (Shutdown message, SIGKILL after the grace
   // period) and returns once every session has ended and every process is
@@ -132,16 +146,24 @@ class TabHost : private TabObserver {
   void OnTabLost(const TabSession& tab) override;
 
   struct Spare {
-    std::unique_ptr<TabSession> session;
+    std::unique_ptr<TabSession> session;  // its process has only this view
   };
 
   std::unique_ptr<TabSession> MakeSession(int id, const std::string& url,
                                           int restarts);
+  std::shared_ptr<ProcessHost> MakeProcess();
+  // Puts `tab` (Prepare()d) in a process: `shared` if given (CreateView),
+  // else a new one. On failure the tab is kCrashed "failed to start".
+  Status StartTab(TabSession* tab, ProcessHost* shared);
+  // The process model's choice for a new tab of `url`: a running process
+  // to share, or nullptr for a new one.
+  ProcessHost* ChooseProcess(const std::string& url);
+  // Puts the tab `id` (new, or reloaded) in the table and in a process.
   Result<TabSession*> StartSession(int id, const std::string& url,
                                    int restarts);
-  // Starts Run() of a session that Start()ed; counts it in running_.
-  void RunSession(TabSession* tab);
-  void OnSessionFinished(TabSession* tab);
+  // Starts Run() of a process that Start()ed; counts it in running_.
+  void RunProcess(std::shared_ptr<ProcessHost> process);
+  void OnProcessFinished(ProcessHost* process);
   // Takes a live spare, navigates it to `url` and makes it a user tab;
   // nullptr when none is ready.
   TabSession* TakeSpare(const std::string& url);
@@ -154,13 +176,18 @@ class TabHost : private TabObserver {
   // A spare failed (spawn error or early death): back off, or stop.
   void SpareFailed(const std::string& why);
   Spare* FindSpare(const TabSession& tab);
+  bool FindSpareProcess(const ProcessHost& process) const;
 
   boost::asio::io_context& io_;
   Options options_;
   std::map<int, std::unique_ptr<TabSession>> sessions_;
+  std::vector<std::shared_ptr<ProcessHost>> processes_;  // Run() going
+  // The sites each running process was chosen for (per-site, limit:N).
+  std::map<const ProcessHost*, std::vector<std::string>> process_sites_;
+  int next_process_id_ = 1;
   std::vector<TabObserver*> observers_;
   int next_id_ = 1;
-  size_t running_ = 0;  // sessions not finished, spares included
+  size_t running_ = 0;  // processes whose Run() is going, spares included
   bool shutting_down_ = false;
   boost::asio::steady_timer all_finished_;  // cancelled when running_ hits 0
   // Prelaunch.

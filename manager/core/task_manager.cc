@@ -22,7 +22,7 @@ void TaskManager::Sample(Clock::time_point now) {
   last_sample_ = now;
   for (TabSession* tab : host_.tabs()) {
     PerTab& t = tabs_[tab->id()];
-    const TabCounters& c = tab->counters();
+    const TabCounters c = tab->counters();
     if (t.counted_pid != tab->pid()) {
       // A new process (reload) starts its counters from zero.
       t.counted_pid = tab->pid();

@@ -78,6 +78,21 @@ DecodedMessage ToTab(const proto::ManagerToTab& m) {
                                    Num(m.frame_release().region_generation())};
     case M::kPing: return {"ping", "nonce=" + Num(m.ping().nonce())};
     case M::kShutdown: return {"shutdown", ""};
+    case M::kCreateView: {
+      const auto& c = m.create_view();
+      return {"create_view", Num(c.width()) + "x" + Num(c.height()) + " gen=" +
+                                 Num(c.region_generation()) + " url=" +
+                                 Quoted(c.url()) + " +fd"};
+    }
+    case M::kDestroyView: return {"destroy_view", ""};
+    case M::kBeginFrame: {
+      const auto& b = m.begin_frame();
+      return {"begin_frame", "seq=" + Num(b.sequence()) + " time=" +
+                                 Num(b.frame_time_us()) + "us interval=" +
+                                 Num(b.interval_us()) + "us"};
+    }
+    case M::kSetVisible:
+      return {"set_visible", m.set_visible().visible() ? "shown" : "hidden"};
     case M::MESSAGE_NOT_SET: break;
   }
   return {"empty", "no known message type"};
@@ -102,7 +117,10 @@ DecodedMessage FromTab(const proto::TabToManager& m) {
                   Num(f.last_input_sequence()) + " damage=" + Num(d.width()) +
                   "x" + Num(d.height()) + "+" + Num(d.x()) + "+" + Num(d.y()) +
                   " gen=" + Num(f.region_generation()) +
-                  " nav=" + Num(f.navigation_id())};
+                  " nav=" + Num(f.navigation_id()) +
+                  (f.begin_frame_sequence() != 0
+                       ? " begin=" + Num(f.begin_frame_sequence())
+                       : std::string())};
     }
     case M::kInputAck:
       return {"input_ack", "input=" + Num(m.input_ack().last_input_sequence())};
@@ -117,6 +135,12 @@ DecodedMessage FromTab(const proto::TabToManager& m) {
                                   Num(uint64_t(p.pixels().size())) +
                                   (p.last() ? " last" : "")};
     }
+    case M::kDidNotProduceFrame:
+      return {"did_not_produce_frame",
+              "begin=" + Num(m.did_not_produce_frame().sequence())};
+    case M::kNeedsBeginFrames:
+      return {"needs_begin_frames",
+              m.needs_begin_frames().needs() ? "yes" : "no"};
     case M::MESSAGE_NOT_SET: break;
   }
   return {"empty", "no known message type"};
@@ -138,20 +162,31 @@ std::string Hex(std::string_view bytes) {
 
 DecodedMessage DecodeMessage(Direction direction, std::string_view payload) {
   const int size = static_cast<int>(payload.size());
+  // Messages about one view (a tab in a shared process) say which.
+  auto with_view = [](DecodedMessage decoded, uint32_t view_id) {
+    if (view_id != 0)
+      decoded.fields = "view=" + Num(view_id) +
+                       (decoded.fields.empty() ? "" : " ") + decoded.fields;
+    return decoded;
+  };
   if (direction == Direction::kToTab) {
     proto::ManagerToTab message;
-    if (message.ParseFromArray(payload.data(), size)) return ToTab(message);
+    if (message.ParseFromArray(payload.data(), size))
+      return with_view(ToTab(message), message.view_id());
   } else {
     proto::TabToManager message;
-    if (message.ParseFromArray(payload.data(), size)) return FromTab(message);
+    if (message.ParseFromArray(payload.data(), size))
+      return with_view(FromTab(message), message.view_id());
   }
   return {"unparsable", "bytes=" + Hex(payload)};
 }
 
 bool IsMessageTypeName(const std::string& type) {
   for (const auto* descriptor : {proto::ManagerToTab::descriptor(),
-                                 proto::TabToManager::descriptor()})
-    if (descriptor->FindFieldByName(type) != nullptr) return true;
+                                 proto::TabToManager::descriptor()}) {
+    const auto* field = descriptor->FindFieldByName(type);
+    if (field != nullptr && field->containing_oneof() != nullptr) return true;
+  }
   return type == "unparsable";
 }
 
@@ -159,9 +194,10 @@ std::string MessageTypeNames() {
   std::string names;
   for (const auto* descriptor : {proto::ManagerToTab::descriptor(),
                                  proto::TabToManager::descriptor()}) {
-    for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* types = descriptor->oneof_decl(0);
+    for (int i = 0; i < types->field_count(); ++i) {
       if (!names.empty()) names += ",";
-      names += descriptor->field(i)->name();
+      names += types->field(i)->name();
     }
   }
   return names + ",unparsable";

@@ -1,0 +1,872 @@
+#include "manager/core/process_host.h"
+
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <variant>
+
+#include "common/check.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "manager/core/tab_session.h"
+#include "manager/core/trace.h"
+
+namespace tabsim {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using boost::system::error_code;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// Ping nonces a tab cannot predict: answering pongs without reading its
+// channel must not keep a tab "responsive".
+uint64_t RandomNonce() {
+  uint64_t nonce = 0;
+  if (::getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
+    nonce = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) *
+            0x9E3779B97F4A7C15ull;
+  return nonce | 1;  // never 0
+}
+
+uint64_t MonotonicMicros(std::chrono::steady_clock::time_point time) {
+  return uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
+                      time.time_since_epoch())
+                      .count());
+}
+
+}  // namespace
+
+// How a process ended, before its exit status is known.
+struct ProcessHost::Loss {
+  enum class Kind {
+    kNone,           // placeholder for branches cancelled by another
+    kChildExited,    // the process exited first; its status is the cause
+    kEndOfStream,    // the tab closed its end; wait for it to exit
+    kIoError,
+    kBadMessage,
+    kHandshakeTimeout,
+    kHandshakeRefused,
+    kCloseTimeout,   // asked to close, did not exit in time
+  };
+  Kind kind = Kind::kNone;
+  std::string detail;
+  // True when the manager decided to end the process: SIGKILL it now and
+  // report `detail` rather than the bare signal.
+  bool kill = false;
+};
+
+const char* ToString(ProcessState state) {
+  switch (state) {
+    case ProcessState::kStarting: return "starting";
+    case ProcessState::kLive: return "live";
+    case ProcessState::kUnresponsive: return "unresponsive";
+    case ProcessState::kClosing: return "closing";
+    case ProcessState::kGone: return "gone";
+  }
+  return "?";
+}
+
+ProcessHost::ProcessHost(asio::any_io_executor executor, Options options)
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      deadline_(executor_),
+      delay_timer_(executor_, Clock::time_point::max()) {}
+
+ProcessHost::~ProcessHost() = default;
+
+proto::Hello ProcessHost::MakeHello(const TabSession& first) const {
+  proto::Hello hello;
+  hello.set_protocol_version(kProtocolVersion);
+  hello.set_tab_id(static_cast<uint32_t>(first.id()));
+  hello.set_view_id(static_cast<uint32_t>(first.id()));
+  hello.set_width(static_cast<uint32_t>(first.width()));
+  hello.set_height(static_cast<uint32_t>(first.height()));
+  hello.set_region_size(RegionBytes(first.width(), first.height()));
+  hello.set_region_generation(first.first_region_generation());
+  hello.set_url(first.url());
+  hello.set_paced(options_.paced);
+  hello.set_visible(true);
+  hello.set_time_origin_us(MonotonicMicros(Clock::now()));
+  return hello;
+}
+
+Status ProcessHost::Start(TabSession& first) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    return Error::FromErrno("socketpair");
+  UniqueFd ours(pair[0]);
+  UniqueFd theirs(pair[1]);
+
+  SpawnOptions spawn;
+  spawn.executable = options_.tab_executable;
+  spawn.argv = {options_.tab_executable, "--tab-id", std::to_string(first.id()),
+                "--manager-pid", std::to_string(::getpid()), "--page",
+                first.url()};
+  spawn.argv.insert(spawn.argv.end(), options_.extra_tab_args.begin(),
+                    options_.extra_tab_args.end());
+  if (options_.frames_over_socket) spawn.argv.push_back("--frames-over-socket");
+  spawn.fds = {{theirs.get(), kChannelFd}, {first.first_region_fd(), kRegionFd}};
+  auto child = Spawn(spawn);
+  if (!child.ok()) return child.error();
+  child_ = std::move(child).value();
+  spawned_at_ = Clock::now();
+  theirs.reset();
+
+  int watch_fd = ::fcntl(child_.pidfd(), F_DUPFD_CLOEXEC, 0);
+  if (watch_fd < 0) return Error::FromErrno("dup pidfd");
+  exit_watch_.emplace(executor_, watch_fd);
+  channel_.emplace(
+      Channel::Socket(executor_, asio::local::stream_protocol(), ours.release()),
+      options_.frames_over_socket ? kMaxFramePixelsMessageSize
+                                  : kMaxMessageSize);
+  channel_->set_on_drained([this] {
+    for (TabSession* view : views_) view->OnChannelDrained();
+  });
+
+  views_.push_back(&first);
+  view_history_.push_back(first.id());
+  proto::ManagerToTab hello;
+  *hello.mutable_hello() = MakeHello(first);
+  SendToTab(hello);
+  deadline_.expires_after(options_.handshake_timeout);
+  TABSIM_LOG(kDebug) << "process " << options_.id << " spawned pid "
+                     << child_.pid() << " for tab " << first.id();
+  first.OnProcessSpawned();
+  return Status::Ok();
+}
+
+Status ProcessHost::AddView(TabSession& view) {
+  if (state_ != ProcessState::kStarting && !live())
+    return Error{"process " + std::to_string(options_.id) + " is " +
+                     ToString(state_),
+                 ESRCH};
+  TABSIM_CHECK(!options_.frames_over_socket) << "frames over the socket: one view";
+  int fd = ::fcntl(view.first_region_fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return Error::FromErrno("dup region");
+  views_.push_back(&view);
+  view_history_.push_back(view.id());
+  proto::ManagerToTab message;
+  auto* create = message.mutable_create_view();
+  create->set_view_id(static_cast<uint32_t>(view.id()));
+  create->set_url(view.url());
+  create->set_width(static_cast<uint32_t>(view.width()));
+  create->set_height(static_cast<uint32_t>(view.height()));
+  create->set_region_size(RegionBytes(view.width(), view.height()));
+  create->set_region_generation(view.first_region_generation());
+  create->set_visible(true);
+  create->set_time_origin_us(MonotonicMicros(Clock::now()));
+  SendToViewWithFd(view, message, UniqueFd(fd));
+  view.OnProcessSpawned();
+  if (live()) view.OnProcessLive();
+  return Status::Ok();
+}
+
+void ProcessHost::CloseView(TabSession& view) {
+  auto it = std::find(views_.begin(), views_.end(), &view);
+  if (it == views_.end()) return;
+  if (views_.size() > 1 && handshake_done_) {
+    proto::ManagerToTab message;
+    message.mutable_destroy_view();
+    SendToView(view, message);
+    destroyed_views_.insert(static_cast<uint32_t>(view.id()));
+    Detach(view);
+    view.OnViewDestroyed();
+    return;
+  }
+  Close();
+}
+
+void ProcessHost::Detach(TabSession& view) {
+  views_.erase(std::remove(views_.begin(), views_.end(), &view), views_.end());
+}
+
+void ProcessHost::Close() {
+  if (state_ == ProcessState::kStarting || live()) {
+    for (TabSession* view : views_) view->OnChannelDrained();  // held moves
+    proto::ManagerToTab message;
+    message.mutable_shutdown();
+    SendToTab(message);
+    SetState(ProcessState::kClosing);
+    deadline_.expires_after(options_.exit_grace);
+  }
+}
+
+Status ProcessHost::Kill(int signal) {
+  if (!running() || child_.reaped())
+    return Error{"process " + std::to_string(options_.id) + " is not running",
+                 ESRCH};
+  return child_.Signal(signal);
+}
+
+asio::awaitable<void> ProcessHost::Run() {
+  Loss loss;
+  try {
+    auto first = co_await (ReadLoop() || WriteLoop() || WatchExit() ||
+                           WatchDeadline() || WatchHang() || DeliverDelayed());
+    loss = std::visit([](Loss& l) { return std::move(l); }, first);
+    // The exit (or EOF) may have won the race against a reader that had
+    // already read, and judged, the tab's last bytes.
+    if (verdict_ && (loss.kind == Loss::Kind::kChildExited ||
+                     loss.kind == Loss::Kind::kEndOfStream ||
+                     loss.kind == Loss::Kind::kNone))
+      loss = *verdict_;
+    co_await EndProcess(loss);
+  } catch (const std::exception& e) {
+    // Our bug or resource exhaustion; still end this process, not the
+    // manager.
+    TABSIM_LOG(kError) << "process " << options_.id << ": session error: "
+                       << e.what();
+    loss = Loss{Loss::Kind::kIoError, std::string("internal error: ") + e.what(),
+                true};
+    if (!child_.reaped()) {
+      (void)child_.Signal(SIGKILL);
+      child_.Reap();
+    }
+  }
+  Finish(loss);
+}
+
+std::optional<ProcessHost::Loss> ProcessHost::DrainAfterExit() {
+  FrameDecoder& decoder = channel_->decoder();
+  const int fd = channel_->socket().native_handle();
+  // A dead process sent a finite amount; still bound the work.
+  for (int reads = 0; reads < 64; ++reads) {
+    std::span<char> space = decoder.PrepareWrite(Channel::kReadChunk);
+    ssize_t got = ::recv(fd, space.data(), Channel::kReadChunk, MSG_DONTWAIT);
+    if (got <= 0) break;
+    decoder.Commit(static_cast<size_t>(got));
+    std::string_view payload;
+    FrameDecoder::Result result;
+    while ((result = decoder.Next(&payload)) == FrameDecoder::Result::kMessage) {
+      if (auto loss = HandleMessage(payload)) return loss;
+    }
+    if (result == FrameDecoder::Result::kOversized)
+      return BadMessage(BadMessageReason::kOversizedLength, {});
+    if (result == FrameDecoder::Result::kBadLength)
+      return BadMessage(BadMessageReason::kMalformedLength, {});
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<void> ProcessHost::EndProcess(Loss& loss) {
+  if (loss.kind == Loss::Kind::kChildExited) {
+    // The exit may have won the race against the last messages: a refusal
+    // or a bad message among them is the better verdict.
+    if (auto late = DrainAfterExit()) loss = std::move(*late);
+  }
+  const bool truncated =
+      loss.kind == Loss::Kind::kEndOfStream && !loss.detail.empty();
+  if (truncated && !child_.TryReap()) {
+    // Half a message, then a hang-up. A crash mid-write looks the same for
+    // a moment, so give the process a short while to die before judging,
+    // and do it before closing our end (a tab may exit on that).
+    deadline_.expires_after(std::chrono::milliseconds(200));
+    co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                      kNoThrow) ||
+              deadline_.async_wait(kNoThrow));
+    if (!child_.TryReap()) loss = BadMessage(BadMessageReason::kTruncatedMessage, {});
+  }
+  channel_->Close();
+  channel_->set_on_drained(nullptr);
+  delayed_out_.clear();
+  delayed_bytes_ = 0;
+  reordered_out_.reset();
+  reordered_in_.reset();
+  if (loss.kill) (void)child_.Signal(SIGKILL);
+  if (!child_.TryReap()) {
+    // The tab closed its end (or we killed it). If it is dying anyway its
+    // exit status is the cause; give it the grace period.
+    auto wait = loss.kill ? std::chrono::milliseconds(0) : options_.exit_grace;
+    deadline_.expires_after(wait);
+    co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                      kNoThrow) ||
+              deadline_.async_wait(kNoThrow));
+    if (!child_.TryReap()) {
+      (void)child_.Signal(SIGKILL);
+      // SIGKILL cannot be caught or blocked; the exit is imminent.
+      co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                       kNoThrow);
+      child_.Reap();
+      if (!loss.kill) {
+        // We had to end it: say why, rather than the bare SIGKILL.
+        loss = Loss{Loss::Kind::kIoError,
+                    "closed its channel but did not exit within " +
+                        std::to_string(wait.count()) + " ms",
+                    true};
+      }
+    }
+  }
+  exit_watch_.reset();
+}
+
+void ProcessHost::Finish(const Loss& loss) {
+  const std::string exit_text = child_.reaped() ? child_.exit()->Describe()
+                                                : std::string("not reaped");
+  const bool clean_close = state_ == ProcessState::kClosing && child_.reaped() &&
+                           child_.exit()->code == CLD_EXITED &&
+                           child_.exit()->status == 0;
+  switch (loss.kind) {
+    case Loss::Kind::kBadMessage:
+      cause_ = "killed: bad message (" + loss.detail + ")";
+      break;
+    case Loss::Kind::kHandshakeTimeout:
+    case Loss::Kind::kHandshakeRefused:
+    case Loss::Kind::kCloseTimeout:
+    case Loss::Kind::kIoError:
+      cause_ = "killed: " + loss.detail;
+      break;
+    case Loss::Kind::kEndOfStream:
+      cause_ = loss.detail.empty() ? exit_text : exit_text + " (" + loss.detail + ")";
+      break;
+    case Loss::Kind::kChildExited:
+    case Loss::Kind::kNone:
+      cause_ = exit_text;
+      break;
+  }
+  if (child_.reaped() && child_.exit()->code != CLD_EXITED &&
+      child_.exit()->status == SIGSYS && loss.kind != Loss::Kind::kBadMessage)
+    cause_ += ": sandbox violation (seccomp)";
+  state_ = ProcessState::kGone;
+  // Only the numbers stay: the channel (its socket and read buffer) and
+  // the exit watch go now, so a manager that has seen thousands of
+  // processes holds no fd and little memory for them.
+  channel_.reset();
+  exit_watch_.reset();
+  delayed_out_.clear();
+  incoming_.Clear();
+  TABSIM_LOG(kDebug) << "process " << options_.id << " lost: " << cause_;
+  // Every tab still in it goes with it, each told which others did.
+  std::vector<TabSession*> views = std::move(views_);
+  views_.clear();
+  for (TabSession* view : views) {
+    std::vector<int> others;
+    for (TabSession* other : views)
+      if (other != view) others.push_back(other->id());
+    view->OnProcessGone(cause_, clean_close, others);
+  }
+}
+
+asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
+  FrameDecoder& decoder = channel_->decoder();
+  for (;;) {
+    error_code error = co_await channel_->ReadSome();
+    std::string_view payload;
+    FrameDecoder::Result result;
+    while ((result = decoder.Next(&payload)) ==
+           FrameDecoder::Result::kMessage) {
+      std::optional<Loss> loss;
+      if (faults_.affects(Direction::kFromTab) || reordered_in_)
+        loss = co_await HandleFaulty(payload);
+      else
+        loss = HandleMessage(payload);
+      if (loss) {
+        if (!verdict_) verdict_ = std::make_unique<Loss>(*loss);
+        co_return std::move(*loss);
+      }
+    }
+    if (result == FrameDecoder::Result::kOversized)
+      co_return BadMessage(BadMessageReason::kOversizedLength,
+                           "declared length " +
+                               std::to_string(decoder.last_declared_length()));
+    if (result == FrameDecoder::Result::kBadLength)
+      co_return BadMessage(BadMessageReason::kMalformedLength, {});
+    // A peer that died with unread input resets the connection instead of
+    // closing it: either way the tab is gone and its exit says why.
+    if (error == asio::error::eof || error == asio::error::connection_reset) {
+      if (decoder.buffered() > 0) {
+        // Either it died mid-write (the exit status will say so) or it
+        // sent half a message and hung up: judged once it has had the grace
+        // period to exit.
+        co_return Loss{Loss::Kind::kEndOfStream,
+                       "channel closed inside a message", false};
+      }
+      co_return Loss{Loss::Kind::kEndOfStream, {}, false};
+    }
+    if (error) {
+      if (error == asio::error::operation_aborted) co_return Loss{};
+      co_return Loss{Loss::Kind::kIoError, "read error: " + error.message(),
+                     true};
+    }
+  }
+}
+
+asio::awaitable<ProcessHost::Loss> ProcessHost::WriteLoop() {
+  error_code error = co_await channel_->WriteLoop();
+  if (error == asio::error::operation_aborted) co_return Loss{};
+  if (error == asio::error::broken_pipe ||
+      error == asio::error::connection_reset) {
+    // The tab is going away; its exit (or the reader's EOF) says why.
+    co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                     kNoThrow);
+    co_return Loss{Loss::Kind::kChildExited, {}, false};
+  }
+  co_return Loss{Loss::Kind::kIoError, "write error: " + error.message(), true};
+}
+
+asio::awaitable<ProcessHost::Loss> ProcessHost::WatchExit() {
+  auto [error] = co_await exit_watch_->async_wait(
+      asio::posix::descriptor_base::wait_read, kNoThrow);
+  if (error) co_return Loss{};
+  co_return Loss{Loss::Kind::kChildExited, {}, false};
+}
+
+asio::awaitable<ProcessHost::Loss> ProcessHost::WatchDeadline() {
+  for (;;) {
+    auto [error] = co_await deadline_.async_wait(kNoThrow);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return Loss{};
+    if (error) continue;  // re-armed by a state change
+    if (state_ == ProcessState::kStarting) {
+      co_return Loss{Loss::Kind::kHandshakeTimeout,
+                     "no handshake within " +
+                         std::to_string(options_.handshake_timeout.count()) +
+                         " ms",
+                     true};
+    }
+    if (state_ == ProcessState::kClosing) {
+      co_return Loss{Loss::Kind::kCloseTimeout,
+                     "did not exit within " +
+                         std::to_string(options_.exit_grace.count()) +
+                         " ms of shutdown",
+                     true};
+    }
+    deadline_.expires_at(Clock::time_point::max());
+  }
+}
+
+asio::awaitable<ProcessHost::Loss> ProcessHost::WatchHang() {
+  asio::steady_timer timer(executor_);
+  for (;;) {
+    timer.expires_after(options_.ping_interval);
+    auto [error] = co_await timer.async_wait(kNoThrow);
+    if (error) co_return Loss{};  // cancelled: the process is ending
+    // Everything queued to a tab is bounded, not only input: a tab that
+    // never reads but keeps sending frames would otherwise grow our queue
+    // of FrameReleases (and pings) without end.
+    if (size_t queued = channel_->pending_bytes();
+        queued > options_.max_queued_bytes) {
+      co_return Loss{Loss::Kind::kIoError,
+                     "not reading its channel (" + std::to_string(queued) +
+                         " bytes queued, limit " +
+                         std::to_string(options_.max_queued_bytes) + ")",
+                     true};
+    }
+    if (!live()) continue;
+    Clock::time_point now = Clock::now();
+    if (!ping_outstanding_) {
+      proto::ManagerToTab ping;
+      ping_nonce_ = RandomNonce();
+      ping.mutable_ping()->set_nonce(ping_nonce_);
+      SendToTab(ping);
+      ++pings_sent_;
+      ping_outstanding_ = true;
+      ping_sent_at_ = now;
+      continue;
+    }
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        now - ping_sent_at_);
+    if (options_.kill_after.count() > 0 && waited >= options_.kill_after) {
+      co_return Loss{Loss::Kind::kIoError,
+                     "unresponsive for " + std::to_string(waited.count()) +
+                         " ms (hang monitor)",
+                     true};
+    }
+    if (waited >= options_.unresponsive_after &&
+        state_ == ProcessState::kLive) {
+      TABSIM_LOG(kInfo) << "process " << options_.id << " unresponsive for "
+                        << waited.count() << " ms";
+      SetState(ProcessState::kUnresponsive);
+    }
+  }
+}
+
+void ProcessHost::SetState(ProcessState state) {
+  if (state_ == state) return;
+  state_ = state;
+  // A view's observers may close or kill it from the callback: iterate a
+  // copy.
+  std::vector<TabSession*> views = views_;
+  for (TabSession* view : views) view->OnProcessState(state);
+}
+
+ProcessHost::Loss ProcessHost::BadMessage(BadMessageReason reason,
+                                          std::string_view bytes) {
+  // Checks deeper than HandleMessage pass no bytes: log the message itself.
+  if (bytes.empty()) bytes = current_payload_;
+  std::string hex;
+  for (size_t i = 0; i < std::min<size_t>(bytes.size(), 32); ++i) {
+    static const char kDigits[] = "0123456789abcdef";
+    auto byte = static_cast<unsigned char>(bytes[i]);
+    hex += kDigits[byte >> 4];
+    hex += kDigits[byte & 15];
+  }
+  std::string tabs;
+  for (TabSession* view : views_)
+    tabs += (tabs.empty() ? "" : ", ") + std::to_string(view->id());
+  TABSIM_LOG(kWarning) << "process " << options_.id << " (pid " << child_.pid()
+                       << ", tab" << (views_.size() == 1 ? " " : "s ") << tabs
+                       << "): bad message " << ToString(reason) << " ("
+                       << bytes.size() << " bytes: " << hex
+                       << (bytes.size() > 32 ? "..." : "") << "); killing it";
+  return Loss{Loss::Kind::kBadMessage, ToString(reason), true};
+}
+
+TabSession* ProcessHost::FindView(uint32_t view_id) const {
+  for (TabSession* view : views_)
+    if (static_cast<uint32_t>(view->id()) == view_id) return view;
+  return nullptr;
+}
+
+void ProcessHost::Trace(uint32_t view_id, Direction direction,
+                        std::string_view payload, std::string_view note) {
+  for (TabSession* view : views_) {
+    if (view->tracer() == nullptr) continue;
+    if (view_id != 0 && static_cast<uint32_t>(view->id()) != view_id) continue;
+    view->tracer()->OnMessage(*view, direction, payload, note);
+  }
+}
+
+void ProcessHost::Count(uint32_t view_id, Direction direction, int type,
+                        size_t bytes) {
+  // Process messages (pings, the handshake, what did not parse) count for
+  // every tab in it.
+  for (TabSession* view : views_) {
+    if (view_id != 0 && static_cast<uint32_t>(view->id()) != view_id) continue;
+    view->CountMessage(direction, type, bytes);
+  }
+}
+
+bool ProcessHost::Tracing() const {
+  return std::any_of(views_.begin(), views_.end(),
+                     [](const TabSession* v) { return v->tracer() != nullptr; });
+}
+
+std::optional<ProcessHost::Loss> ProcessHost::HandleMessage(
+    std::string_view payload, std::string_view trace_note) {
+  if (!incoming_.ParseFromArray(payload.data(),
+                                static_cast<int>(payload.size()))) {
+    Trace(0, Direction::kFromTab, payload, trace_note);
+    Count(0, Direction::kFromTab, 0, ChannelStats::FramedSize(payload.size()));
+    return BadMessage(BadMessageReason::kUnparsableMessage, payload);
+  }
+  current_payload_ = payload;
+  // Cleared on every way out: the view points into the decoder's buffer.
+  struct ClearOnExit {
+    std::string_view& view;
+    ~ClearOnExit() { view = {}; }
+  } clear_payload{current_payload_};
+  const auto kind = incoming_.message_case();
+  const uint32_t view_id = incoming_.view_id();
+  Trace(view_id, Direction::kFromTab, payload, trace_note);
+  Count(FindView(view_id) ? view_id : 0, Direction::kFromTab, int(kind),
+        ChannelStats::FramedSize(payload.size()));
+  TABSIM_LOG(kDebug) << "process " << options_.id << " -> manager: view "
+                     << view_id << " type " << int(kind) << " size "
+                     << payload.size();
+  if (kind == proto::TabToManager::MESSAGE_NOT_SET)
+    return BadMessage(BadMessageReason::kUnknownMessageType, payload);
+  if (!handshake_done_ && kind != proto::TabToManager::kHelloReply)
+    return BadMessage(BadMessageReason::kUnexpectedBeforeHandshake, payload);
+
+  switch (kind) {
+    case proto::TabToManager::kHelloReply:
+      // (A tab asked to close during its handshake still answers honestly.)
+      if (handshake_done_)
+        return BadMessage(BadMessageReason::kDuplicateHandshake, payload);
+      return HandleHelloReply(incoming_.hello_reply());
+    case proto::TabToManager::kPong:
+      return HandlePong(incoming_.pong());
+    case proto::TabToManager::kLogLine:
+      if (view_id == 0) {
+        // A process-wide line (the sandbox warning): every tab shows it.
+        std::vector<TabSession*> views = views_;
+        for (TabSession* view : views)
+          view->OnProcessLog(incoming_.log_line().text());
+        return std::nullopt;
+      }
+      break;
+    default:
+      break;
+  }
+  TabSession* view = FindView(view_id);
+  if (view == nullptr) {
+    // In flight when its view was destroyed: dropped. Never given: a lie.
+    if (destroyed_views_.count(view_id)) return std::nullopt;
+    return BadMessage(BadMessageReason::kUnknownView, payload);
+  }
+  if (auto reason = view->OnMessage(incoming_)) return BadMessage(*reason, {});
+  return std::nullopt;
+}
+
+std::optional<ProcessHost::Loss> ProcessHost::HandleHelloReply(
+    const proto::HelloReply& reply) {
+  if (reply.protocol_version() != kProtocolVersion) {
+    return Loss{Loss::Kind::kHandshakeRefused,
+                "refused: protocol version mismatch (tab speaks " +
+                    std::to_string(reply.protocol_version()) +
+                    ", manager speaks " + std::to_string(kProtocolVersion) +
+                    ")",
+                true};
+  }
+  TABSIM_CHECK(!views_.empty());
+  const TabSession& first = *views_.front();
+  if (reply.tab_id() != static_cast<uint32_t>(view_history_.front()))
+    return BadMessage(BadMessageReason::kHandshakeTabIdMismatch, {});
+  if (reply.width() != static_cast<uint32_t>(first.width()) ||
+      reply.height() != static_cast<uint32_t>(first.height()))
+    return BadMessage(BadMessageReason::kHandshakeSizeMismatch, {});
+  handshake_done_ = true;
+  // Closed while it was starting: the shutdown (and its deadline) stand.
+  if (state_ != ProcessState::kStarting) return std::nullopt;
+  state_ = ProcessState::kLive;
+  deadline_.expires_at(Clock::time_point::max());
+  std::vector<TabSession*> views = views_;
+  for (TabSession* view : views) view->OnProcessLive();
+  return std::nullopt;
+}
+
+std::optional<ProcessHost::Loss> ProcessHost::HandlePong(const proto::Pong& pong) {
+  if (!ping_outstanding_ || pong.nonce() != ping_nonce_)
+    return BadMessage(BadMessageReason::kUnsolicitedPong, {});
+  if (faults_.withhold_pong()) {
+    // As if it never came: the hang monitor goes on waiting.
+    pong_withheld_ = true;
+    faults_.CountWithheldPong();
+    return std::nullopt;
+  }
+  ping_outstanding_ = false;
+  ++pongs_received_;
+  if (state_ == ProcessState::kUnresponsive) SetState(ProcessState::kLive);
+  return std::nullopt;
+}
+
+void ProcessHost::SendToView(const TabSession& view,
+                             proto::ManagerToTab& message) {
+  message.set_view_id(static_cast<uint32_t>(view.id()));
+  SendToTab(message);
+  message.clear_view_id();
+}
+
+void ProcessHost::SendToViewWithFd(TabSession& view,
+                                   proto::ManagerToTab& message, UniqueFd fd) {
+  // Never faulted: the fd travels with it.
+  message.set_view_id(static_cast<uint32_t>(view.id()));
+  const size_t before = channel_->pending_bytes();
+  channel_->SendWithFd(message, std::move(fd));
+  Count(message.view_id(), Direction::kToTab, int(message.message_case()),
+        channel_->pending_bytes() - before);
+  if (Tracing())
+    Trace(message.view_id(), Direction::kToTab, message.SerializeAsString(), {});
+  message.clear_view_id();
+}
+
+void ProcessHost::SendToTab(const proto::ManagerToTab& message) {
+  const int type = int(message.message_case());
+  TABSIM_LOG(kDebug) << "manager -> process " << options_.id << ": view "
+                     << message.view_id() << " type " << type;
+  // The handshake and Shutdown are never faulted: a tab must be able to
+  // start and to be closed whatever the user injects. Nor are view
+  // creation and destruction: they change which views exist.
+  const bool exempt = type == proto::ManagerToTab::kHello ||
+                      type == proto::ManagerToTab::kShutdown ||
+                      type == proto::ManagerToTab::kDestroyView;
+  if (!exempt && (faults_.affects(Direction::kToTab) || reordered_out_ ||
+                  !delayed_out_.empty())) {
+    SendFaulty(OutMessage{message.SerializeAsString(), type, message.view_id(),
+                          {}, {}});
+    return;
+  }
+  const size_t before = channel_->pending_bytes();
+  channel_->Send(message);
+  Count(message.view_id(), Direction::kToTab, type,
+        channel_->pending_bytes() - before);
+  if (Tracing())
+    Trace(message.view_id(), Direction::kToTab, message.SerializeAsString(), {});
+}
+
+void ProcessHost::SendFaulty(OutMessage message) {
+  FaultInjector::Decision decision = faults_.Decide(Direction::kToTab);
+  if (decision.drop) {
+    Trace(message.view_id, Direction::kToTab, message.payload, "dropped (fault)");
+    return;
+  }
+  if (decision.corrupt) {
+    FaultInjector::Corrupt(&message.payload);
+    message.type = 0;
+    message.note = "corrupted (fault)";
+  }
+  if (decision.delay.count() > 0)
+    message.note += (message.note.empty() ? "" : ", ") +
+                    std::string("delayed ") +
+                    std::to_string(decision.delay.count()) + " ms (fault)";
+  // A Navigate is never held back for reordering: swapped, two of them
+  // would make an honest tab report navigation ids going back, which is a
+  // bad message. Nor a BeginFrame: two would be outstanding.
+  if (decision.reorder && !reordered_out_ &&
+      message.type != proto::ManagerToTab::kNavigate &&
+      message.type != proto::ManagerToTab::kBeginFrame) {
+    message.note += (message.note.empty() ? "" : ", ") +
+                    std::string("reordered (fault)");
+    reordered_out_ = std::move(message);
+    return;
+  }
+  if (decision.duplicate) {
+    OutMessage copy = message;
+    copy.note += (copy.note.empty() ? "" : ", ") + std::string("duplicate (fault)");
+    ForwardOrDelay(std::move(message), decision.delay);
+    ForwardOrDelay(std::move(copy), decision.delay);
+  } else {
+    ForwardOrDelay(std::move(message), decision.delay);
+  }
+  if (reordered_out_) {
+    OutMessage held = std::move(*reordered_out_);
+    reordered_out_.reset();
+    ForwardOrDelay(std::move(held), std::chrono::milliseconds(0));
+  }
+}
+
+void ProcessHost::ForwardOrDelay(OutMessage message,
+                                 std::chrono::milliseconds delay) {
+  if (delay.count() == 0 && delayed_out_.empty()) {
+    WritePayload(message);
+    return;
+  }
+  // Later messages wait behind a delayed one: a delay keeps the order.
+  message.due = Clock::now() + delay;
+  if (!delayed_out_.empty())
+    message.due = std::max(message.due, delayed_out_.back().due);
+  delayed_bytes_ += message.payload.size();
+  delayed_out_.push_back(std::move(message));
+  if (delayed_out_.size() == 1) delay_timer_.cancel();
+}
+
+void ProcessHost::WritePayload(const OutMessage& message) {
+  const size_t before = channel_->pending_bytes();
+  channel_->SendPayload(message.payload);
+  Count(message.view_id, Direction::kToTab, message.type,
+        channel_->pending_bytes() - before);
+  Trace(message.view_id, Direction::kToTab, message.payload, message.note);
+}
+
+asio::awaitable<ProcessHost::Loss> ProcessHost::DeliverDelayed() {
+  for (;;) {
+    delay_timer_.expires_at(delayed_out_.empty() ? Clock::time_point::max()
+                                                 : delayed_out_.front().due);
+    co_await delay_timer_.async_wait(kNoThrow);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return Loss{};
+    // Woken early by a new delayed message, or due: send what is due.
+    const Clock::time_point now = Clock::now();
+    while (!delayed_out_.empty() && delayed_out_.front().due <= now) {
+      delayed_bytes_ -= delayed_out_.front().payload.size();
+      WritePayload(delayed_out_.front());
+      delayed_out_.pop_front();
+    }
+  }
+}
+
+asio::awaitable<std::optional<ProcessHost::Loss>> ProcessHost::HandleFaulty(
+    std::string_view view) {
+  FaultInjector::Decision decision = faults_.Decide(Direction::kFromTab);
+  std::string bytes(view);  // the view dies with the next read
+  if (decision.drop) {
+    const bool parsed = incoming_.ParseFromString(bytes);
+    Count(parsed && FindView(incoming_.view_id()) ? incoming_.view_id() : 0,
+          Direction::kFromTab, parsed ? int(incoming_.message_case()) : 0,
+          ChannelStats::FramedSize(bytes.size()));
+    Trace(parsed ? incoming_.view_id() : 0, Direction::kFromTab, bytes,
+          "dropped (fault)");
+    co_return std::nullopt;
+  }
+  std::string note;
+  if (decision.corrupt) {
+    FaultInjector::Corrupt(&bytes);
+    note = "corrupted (fault)";
+  }
+  if (decision.delay.count() > 0) {
+    // The reader stalls, so everything behind this message waits too.
+    asio::steady_timer timer(executor_, decision.delay);
+    co_await timer.async_wait(kNoThrow);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return Loss{};
+    note += (note.empty() ? "" : ", ") + std::string("delayed ") +
+            std::to_string(decision.delay.count()) + " ms (fault)";
+  }
+  if (decision.reorder && !reordered_in_) {
+    reordered_in_ = std::move(bytes);
+    co_return std::nullopt;
+  }
+  if (auto loss = HandleMessage(bytes, note)) co_return loss;
+  if (decision.duplicate) {
+    if (auto loss = HandleMessage(bytes, "duplicate (fault)")) co_return loss;
+  }
+  if (reordered_in_) {
+    std::string held = std::move(*reordered_in_);
+    reordered_in_.reset();
+    if (auto loss = HandleMessage(held, "reordered (fault)")) co_return loss;
+  }
+  co_return std::nullopt;
+}
+
+size_t ProcessHost::pending_bytes() const {
+  return channel_ && !channel_->closed() ? channel_->pending_bytes() : 0;
+}
+
+size_t ProcessHost::QueuedBytes(Direction direction) const {
+  if (!channel_ || channel_->closed()) return 0;
+  if (direction == Direction::kFromTab)
+    return channel_->decoder().buffered() +
+           (reordered_in_ ? reordered_in_->size() : 0);
+  return channel_->pending_bytes() + delayed_bytes_ +
+         (reordered_out_ ? reordered_out_->payload.size() : 0);
+}
+
+size_t ProcessHost::SocketBytes(Direction direction) const {
+  if (!channel_ || channel_->closed()) return 0;
+  int bytes = 0;
+  const int fd = const_cast<Channel&>(*channel_).socket().native_handle();
+  if (::ioctl(fd, direction == Direction::kToTab ? SIOCOUTQ : SIOCINQ,
+              &bytes) != 0)
+    return 0;
+  return bytes < 0 ? 0 : size_t(bytes);
+}
+
+Status ProcessHost::InjectFault(const FaultSpec& spec) {
+  if (!live())
+    return Error{"process " + std::to_string(options_.id) + " is " +
+                     ToString(state_),
+                 0};
+  return faults_.Set(spec);
+}
+
+void ProcessHost::ClearFaults() {
+  faults_.Clear();
+  if (!live() || !channel_) return;
+  for (TabSession* view : views_) view->SendWithheldReleases();
+  if (pong_withheld_) {
+    // The tab did answer; the next ping starts a fresh wait.
+    pong_withheld_ = false;
+    ping_outstanding_ = false;
+  }
+  if (reordered_out_) {
+    OutMessage held = std::move(*reordered_out_);
+    reordered_out_.reset();
+    ForwardOrDelay(std::move(held), std::chrono::milliseconds(0));
+  }
+}
+
+}  // namespace tabsim
