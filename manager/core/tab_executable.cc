@@ -3,12 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <utility>
 #include <vector>
 
 // Paths from the directory of tabsim to tabsim-tab, given by the top-level
@@ -23,27 +22,31 @@
 namespace tabsim {
 namespace {
 
-// Empty when `path` is an executable regular file; else why not ("No such
-// file or directory", "not an executable file").
-std::string WhyNotExecutable(const std::string& path) {
+// Ok when `path` is an executable regular file; else why not, without the
+// path ("No such file or directory", "not an executable file").
+Status CheckExecutable(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::strerror(errno);
+  if (::stat(path.c_str(), &st) != 0) return Error{std::strerror(errno), errno};
   if (!S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0)
-    return "not an executable file";
-  return "";
+    return Error{"not an executable file", EACCES};
+  return Status::Ok();
 }
 
-// The layouts searched after the explicit choices: (path, what it is).
-std::vector<std::pair<std::string, std::string>> Candidates(
-    const std::string& self_path) {
+struct Candidate {
+  std::string path;
+  const char* layout;  // for the error: "install layout", ...
+};
+
+// The layouts searched after the explicit choices, in order.
+std::vector<Candidate> Candidates(const std::string& self_path) {
   namespace fs = std::filesystem;
   fs::path dir = fs::path(self_path).parent_path();
-  std::vector<std::pair<std::string, std::string>> candidates;
-  auto add = [&](const fs::path& relative, const char* what) {
+  std::vector<Candidate> candidates;
+  auto add = [&](const fs::path& relative, const char* layout) {
     std::string path = (dir / relative).lexically_normal().string();
-    for (const auto& candidate : candidates)
-      if (candidate.first == path) return;  // one layout can be another's
-    candidates.emplace_back(path, what);
+    for (const Candidate& candidate : candidates)
+      if (candidate.path == path) return;  // one layout can be another's
+    candidates.push_back({path, layout});
   };
   add(TABSIM_TAB_FROM_INSTALLED_BIN, "install layout");
   add(TABSIM_TAB_FROM_BUILT_BIN, "build tree");
@@ -55,24 +58,30 @@ std::vector<std::pair<std::string, std::string>> Candidates(
 
 Result<std::string> FindTabExecutable(const TabExecutableSources& sources) {
   if (!sources.explicit_path.empty()) {
-    std::string why = WhyNotExecutable(sources.explicit_path);
-    if (!why.empty())
-      return Error{"tab executable " + sources.explicit_path + ": " + why, EINVAL};
+    Status status = CheckExecutable(sources.explicit_path);
+    if (!status.ok())
+      return Error{"tab executable " + sources.explicit_path + ": " +
+                       status.error().message,
+                   status.error().error_number};
     return sources.explicit_path;
   }
   if (!sources.environment.empty()) {
-    std::string why = WhyNotExecutable(sources.environment);
-    if (!why.empty())
-      return Error{"TABSIM_TAB_EXE=" + sources.environment + ": " + why, EINVAL};
+    Status status = CheckExecutable(sources.environment);
+    if (!status.ok())
+      return Error{"TABSIM_TAB_EXE=" + sources.environment + ": " +
+                       status.error().message,
+                   status.error().error_number};
     return sources.environment;
   }
   std::string looked;
-  for (const auto& [path, what] : Candidates(sources.self_path)) {
-    std::string why = WhyNotExecutable(path);
-    if (why.empty()) return path;
+  for (const auto& [path, layout] : Candidates(sources.self_path)) {
+    Status status = CheckExecutable(path);
+    if (status.ok()) return path;
     // "missing" for the usual case; the reason when something is there.
-    if (why == std::strerror(ENOENT)) why = "missing";
-    looked += (looked.empty() ? "" : ", ") + path + " (" + what + ": " + why + ")";
+    std::string why = status.error().error_number == ENOENT
+                          ? "missing"
+                          : status.error().message;
+    looked += (looked.empty() ? "" : ", ") + path + " (" + layout + ": " + why + ")";
   }
   return Error{"no tab program: looked for " + looked +
                    "; TABSIM_TAB_EXE is not set",
