@@ -1,7 +1,20 @@
-// Where the tab program is: an explicit path (--tab-exe), else
-// $TABSIM_TAB_EXE, else tabsim-tab in the directory of the running tabsim
-// binary (/proc/self/exe). The result is checked to be an executable file,
-// so a wrong path fails up front with a clear message.
+// Where the tab program is. In this order:
+//   1. --tab-exe PATH (explicit_path), when given;
+//   2. $TABSIM_TAB_EXE, when set and not empty;
+//   3. the install layout: ../libexec/tabsim/tabsim-tab from the directory
+//      of the running tabsim (/proc/self/exe, so symlinks to tabsim work),
+//      the relative path CMake computes from CMAKE_INSTALL_BINDIR and
+//      CMAKE_INSTALL_LIBEXECDIR;
+//   4. the build-tree layout (tab/tabsim-tab beside manager/tabsim), also
+//      computed by CMake;
+//   5. tabsim-tab in the same directory as tabsim (a hand-copied pair).
+// 1 and 2 are choices someone made: a wrong one is an error, never a quiet
+// fall-through to another program. The environment comes before the
+// layouts, as GIT_EXEC_PATH does for git's helpers: an override that only
+// counted when nothing else is found could override nothing (ctest relies
+// on it to pin the tab program of the build under test). 3 to 5 are
+// searched; the first executable regular file wins, and when none is, the
+// one-line error names every place looked. docs/install.md.
 #ifndef TABSIM_MANAGER_CORE_TAB_EXECUTABLE_H_
 #define TABSIM_MANAGER_CORE_TAB_EXECUTABLE_H_
 
@@ -11,6 +24,18 @@
 
 namespace tabsim {
 
+// What the search looks at, separated from the process so tests can fake
+// the environment and where tabsim sits.
+struct TabExecutableSources {
+  std::string explicit_path;  // --tab-exe; empty: not given
+  std::string environment;    // $TABSIM_TAB_EXE; empty: unset
+  std::string self_path;      // the running tabsim, absolute
+};
+
+Result<std::string> FindTabExecutable(const TabExecutableSources& sources);
+
+// The real sources: explicit_path, getenv("TABSIM_TAB_EXE") and
+// readlink("/proc/self/exe").
 Result<std::string> FindTabExecutable(const std::string& explicit_path);
 
 }  // namespace tabsim
