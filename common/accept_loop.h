@@ -37,9 +37,8 @@ boost::asio::awaitable<void> AcceptLoop(Acceptor& acceptor, std::string what,
     auto [error, socket] = co_await acceptor.async_accept(no_throw);
     if (stopped || error == asio::error::operation_aborted) break;
     if (error) {
-      if (!fd_log.Failed(error.value())) {
+      if (!fd_log.Failed(error.value()))
         TABSIM_LOG(kWarning) << what << " accept: " << error.message();
-      }
       asio::steady_timer pause(acceptor.get_executor(), kAcceptRetryPause);
       co_await pause.async_wait(no_throw);
       continue;

@@ -28,11 +28,20 @@ class LogLine {
   std::ostringstream stream_;
 };
 
+// Turns `stream << ...` into void, so TABSIM_LOG is one expression (glog's
+// LogMessageVoidify): safe under an unbraced if/else, unlike an if-else
+// macro. `&` binds looser than `<<`.
+struct LogVoidify {
+  void operator&(std::ostream&) {}
+};
+
 }  // namespace tabsim
 
-#define TABSIM_LOG(level)                                            \
-  if (::tabsim::LogLevel::level < ::tabsim::GetLogLevel()) {         \
-  } else                                                             \
-    ::tabsim::LogLine(::tabsim::LogLevel::level).stream()
+// Nothing after TABSIM_LOG(level) is evaluated below the log level.
+#define TABSIM_LOG(level)                                          \
+  (::tabsim::LogLevel::level < ::tabsim::GetLogLevel())            \
+      ? (void)0                                                    \
+      : ::tabsim::LogVoidify() &                                   \
+            ::tabsim::LogLine(::tabsim::LogLevel::level).stream()
 
 #endif  // TABSIM_COMMON_LOG_H_

@@ -1,5 +1,5 @@
 // FindTabExecutable's order (--tab-exe, $TABSIM_TAB_EXE, the install
-// layout, the build tree, next to tabsim) on fake layouts in a temporary
+// layout, next to tabsim) on fake layouts in a temporary
 // directory, and its one-line error naming every place it looked.
 #include "manager/core/tab_executable.h"
 
@@ -42,9 +42,6 @@ class TabExecutableTest : public ::testing::Test {
   std::string Installed() const {
     return (Bin() / TABSIM_TAB_FROM_INSTALLED_BIN).lexically_normal().string();
   }
-  std::string Built() const {
-    return (Bin() / TABSIM_TAB_FROM_BUILT_BIN).lexically_normal().string();
-  }
   std::string NextTo() const { return (Bin() / "tabsim-tab").string(); }
 
   std::string Found() {
@@ -71,7 +68,7 @@ TEST_F(TabExecutableTest, ExplicitPathComesFirst) {
 
 TEST_F(TabExecutableTest, EnvironmentComesBeforeTheLayouts) {
   Make(Installed(), 0755);
-  Make(Built(), 0755);
+  Make(NextTo(), 0755);
   sources_.environment = Make(root_ / "env/tabsim-tab", 0755);
   EXPECT_EQ(Found(), sources_.environment);
 }
@@ -87,18 +84,20 @@ TEST_F(TabExecutableTest, WrongExplicitChoicesAreErrorsNotFallThroughs) {
             "TABSIM_TAB_EXE=" + sources_.environment + ": not an executable file");
 }
 
-TEST_F(TabExecutableTest, InstallLayoutBeforeBuildTreeBeforeNextTo) {
+TEST_F(TabExecutableTest, InstallLayoutBeforeNextTo) {
   Make(NextTo(), 0755);
   EXPECT_EQ(Found(), NextTo());
-  Make(Built(), 0755);
-  EXPECT_EQ(Found(), Built());
   Make(Installed(), 0755);
   EXPECT_EQ(Found(), Installed());
 }
 
 TEST_F(TabExecutableTest, SkipsWhatIsNotAnExecutableFile) {
   Make(Installed(), 0644);
-  fs::create_directories(Built());  // a directory of that name
+  EXPECT_EQ(ErrorOf().find("(install layout: not an executable file)") !=
+                std::string::npos,
+            true);
+  fs::remove(Installed());
+  fs::create_directories(Installed());  // a directory of that name
   Make(NextTo(), 0755);
   EXPECT_EQ(Found(), NextTo());
 }
@@ -108,7 +107,7 @@ TEST_F(TabExecutableTest, NothingFoundNamesEveryPlaceOnOneLine) {
   std::string error = ErrorOf();
   EXPECT_EQ(error, "no tab program: looked for " + Installed() +
                        " (install layout: not an executable file), " +
-                       Built() + " (build tree: missing), " + NextTo() +
+                       NextTo() +
                        " (next to tabsim: missing); TABSIM_TAB_EXE is not set");
   EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 0);
 }

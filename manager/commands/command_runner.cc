@@ -77,6 +77,8 @@ CommandResult CommandRunner::Run(const Command& c) {
       {"kill", &CommandRunner::Kill},     {"crash", &CommandRunner::Crash},
       {"navigate", &CommandRunner::Navigate},
       {"reload", &CommandRunner::Reload}, {"resize", &CommandRunner::Resize},
+      {"hide", &CommandRunner::Hide},     {"show", &CommandRunner::Show},
+      {"unpin", &CommandRunner::Unpin},   {"focus", &CommandRunner::Focus},
       {"click", &CommandRunner::Click},   {"mouse", &CommandRunner::Mouse},
       {"wheel", &CommandRunner::Wheel},   {"key", &CommandRunner::Key},
       {"type", &CommandRunner::Type},     {"fault", &CommandRunner::Fault},
@@ -142,6 +144,37 @@ CommandResult CommandRunner::Reload(const Command& c) {
   auto reloaded = host_.Reload(c.tab_id);
   if (!reloaded.ok()) return Failed(reloaded.error());
   return Done(c.tab_id, Spawned(**reloaded, "reloaded"));
+}
+
+CommandResult CommandRunner::Pin(const Command& c, TabHost::Pin pin) {
+  auto tab = FindTab(c.tab_id);
+  if (!tab.ok()) return Failed(tab.error());
+  if (!(*tab)->running()) return Failed(Error{DescribeNotLive(**tab), ESRCH});
+  if (Status pinned = host_.SetPin(c.tab_id, pin); !pinned.ok())
+    return Failed(pinned.error());
+  const char* what = pin == TabHost::Pin::kHidden  ? "hidden (pinned)"
+                     : pin == TabHost::Pin::kShown ? "shown (pinned)"
+                                                   : "unpinned: shown as the "
+                                                     "front ends show it";
+  return Done(c.tab_id, Name(c.tab_id) + ": " + what);
+}
+
+CommandResult CommandRunner::Hide(const Command& c) {
+  return Pin(c, TabHost::Pin::kHidden);
+}
+CommandResult CommandRunner::Show(const Command& c) {
+  return Pin(c, TabHost::Pin::kShown);
+}
+CommandResult CommandRunner::Unpin(const Command& c) {
+  return Pin(c, TabHost::Pin::kNone);
+}
+
+CommandResult CommandRunner::Focus(const Command& c) {
+  auto tab = LiveTab(c.tab_id);
+  if (!tab.ok()) return Failed(tab.error());
+  if (Status focused = host_.SetFocus(c.tab_id); !focused.ok())
+    return Failed(focused.error());
+  return Done(c.tab_id, Name(c.tab_id) + ": focused");
 }
 
 CommandResult CommandRunner::Resize(const Command& c) {

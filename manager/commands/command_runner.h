@@ -18,10 +18,10 @@
 
 #include "common/result.h"
 #include "manager/commands/command.h"
+#include "manager/core/tab_host.h"
 
 namespace tabsim {
 
-class TabHost;
 class TabSession;
 class TaskManager;
 
@@ -62,6 +62,11 @@ class CommandRunner {
   CommandResult NavigateTo(int id, const std::string& url);
   CommandResult Reload(const Command& c);
   CommandResult Resize(const Command& c);
+  CommandResult Hide(const Command& c);
+  CommandResult Show(const Command& c);
+  CommandResult Unpin(const Command& c);
+  CommandResult Pin(const Command& c, TabHost::Pin pin);
+  CommandResult Focus(const Command& c);
   CommandResult Click(const Command& c);
   CommandResult Mouse(const Command& c);
   CommandResult Wheel(const Command& c);

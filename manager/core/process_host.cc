@@ -10,6 +10,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -31,6 +32,10 @@ using boost::system::error_code;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
+
+// Messages a background process's reader handles before it lets the loop
+// serve others.
+constexpr int kBackgroundBurst = 32;
 
 // Ping nonces a tab cannot predict: answering pongs without reading its
 // channel must not keep a tab "responsive".
@@ -98,8 +103,8 @@ proto::Hello ProcessHost::MakeHello(const TabSession& first) const {
   hello.set_region_size(RegionBytes(first.width(), first.height()));
   hello.set_region_generation(first.first_region_generation());
   hello.set_url(first.url());
-  hello.set_paced(options_.paced);
-  hello.set_visible(true);
+  hello.set_paced(first.paced());
+  hello.set_visible(first.visible());
   hello.set_time_origin_us(MonotonicMicros(Clock::now()));
   return hello;
 }
@@ -167,7 +172,7 @@ Status ProcessHost::AddView(TabSession& view) {
   create->set_height(static_cast<uint32_t>(view.height()));
   create->set_region_size(RegionBytes(view.width(), view.height()));
   create->set_region_generation(view.first_region_generation());
-  create->set_visible(true);
+  create->set_visible(view.visible());
   create->set_time_origin_us(MonotonicMicros(Clock::now()));
   SendToViewWithFd(view, message, UniqueFd(fd));
   view.OnProcessSpawned();
@@ -188,6 +193,27 @@ void ProcessHost::CloseView(TabSession& view) {
     return;
   }
   Close();
+}
+
+void ProcessHost::ApplyPriority(const ProcessPriority& priority, bool renice) {
+  if (!running() || child_.reaped()) return;
+  if (priority_applied_ && priority == priority_) return;
+  const bool nice_changed = !priority_applied_ || priority.nice != priority_.nice;
+  const bool oom_changed =
+      !priority_applied_ || priority.oom_score_adj != priority_.oom_score_adj;
+  priority_ = priority;
+  priority_applied_ = true;
+  Status status = Status::Ok();
+  if (renice && nice_changed) status = SetNice(child_.pid(), priority.nice);
+  if (status.ok() && oom_changed)
+    status = SetOomScoreAdj(child_.pid(), priority.oom_score_adj);
+  // A process that has just exited cannot be reniced: not worth a word.
+  if (!status.ok() && status.error().error_number != ESRCH &&
+      status.error().error_number != ENOENT && !priority_error_logged_) {
+    priority_error_logged_ = true;
+    TABSIM_LOG(kWarning) << "process " << options_.id << ": "
+                         << status.error().message;
+  }
 }
 
 void ProcessHost::Detach(TabSession& view) {
@@ -366,6 +392,7 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
     error_code error = co_await channel_->ReadSome();
     std::string_view payload;
     FrameDecoder::Result result;
+    int handled = 0;
     while ((result = decoder.Next(&payload)) ==
            FrameDecoder::Result::kMessage) {
       std::optional<Loss> loss;
@@ -377,6 +404,11 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
         if (!verdict_) verdict_ = std::make_unique<Loss>(*loss);
         co_return std::move(*loss);
       }
+      // A background process's burst waits behind whatever else is ready
+      // (the focused tab's frame, the user's input): the decoder keeps
+      // its place, so nothing is lost by yielding.
+      if (++handled % kBackgroundBurst == 0 && !foreground())
+        co_await asio::post(executor_, asio::use_awaitable);
     }
     if (result == FrameDecoder::Result::kOversized)
       co_return BadMessage(BadMessageReason::kOversizedLength,

@@ -54,6 +54,7 @@
 #include "manager/core/bad_message.h"
 #include "manager/core/channel_stats.h"
 #include "manager/core/fault_injector.h"
+#include "manager/core/process_priority.h"
 #include "proto/tabsim.pb.h"
 
 namespace tabsim {
@@ -95,9 +96,6 @@ class ProcessHost {
     // The benchmark's comparison path: the tab sends pixels through the
     // socket (FramePixels) and the manager copies them out. One view.
     bool frames_over_socket = false;
-    // Frame pacing (BeginFrame): sent in the Hello; the tab then renders
-    // only when asked.
-    bool paced = false;
   };
 
   ProcessHost(boost::asio::any_io_executor executor, Options options);
@@ -126,6 +124,17 @@ class ProcessHost {
   void SendToView(const TabSession& view, proto::ManagerToTab& message);
   void SendToViewWithFd(TabSession& view, proto::ManagerToTab& message,
                         UniqueFd fd);
+
+  // The kernel's view of the process (manager/core/process_priority.h):
+  // applied when it changes; `renice` false leaves the nice value alone.
+  // Errors are logged once per process, not returned: priority is advice.
+  void ApplyPriority(const ProcessPriority& priority, bool renice);
+  const ProcessPriority& priority() const { return priority_; }
+  bool priority_known() const { return priority_applied_; }
+  // A foreground process (a focused or visible tab) is read without
+  // pausing; a background one yields the loop every few messages, so a
+  // flood from a hidden tab cannot delay the focused tab's frames.
+  bool foreground() const { return priority_.importance <= Importance::kVisible; }
 
   // A new region generation for one of its views: one counter for the
   // whole process, so no two views' regions share a number.
@@ -222,6 +231,9 @@ class ProcessHost {
   Clock::time_point spawned_at_{};
   std::vector<TabSession*> views_;
   uint32_t region_generations_ = 0;
+  ProcessPriority priority_;
+  bool priority_applied_ = false;
+  bool priority_error_logged_ = false;
   std::vector<int> view_history_;
   // Views closed alone (DestroyView): their messages still in flight are
   // dropped, not judged.

@@ -15,9 +15,6 @@
 #ifndef TABSIM_TAB_FROM_INSTALLED_BIN
 #error "TABSIM_TAB_FROM_INSTALLED_BIN must be defined (see CMakeLists.txt)"
 #endif
-#ifndef TABSIM_TAB_FROM_BUILT_BIN
-#error "TABSIM_TAB_FROM_BUILT_BIN must be defined (see CMakeLists.txt)"
-#endif
 
 namespace tabsim {
 namespace {
@@ -44,12 +41,10 @@ std::vector<Candidate> Candidates(const std::string& self_path) {
   std::vector<Candidate> candidates;
   auto add = [&](const fs::path& relative, const char* layout) {
     std::string path = (dir / relative).lexically_normal().string();
-    for (const Candidate& candidate : candidates)
-      if (candidate.path == path) return;  // one layout can be another's
     candidates.push_back({path, layout});
   };
   add(TABSIM_TAB_FROM_INSTALLED_BIN, "install layout");
-  add(TABSIM_TAB_FROM_BUILT_BIN, "build tree");
+  // The build tree puts both programs at the top of the build folder.
   add("tabsim-tab", "next to tabsim");
   return candidates;
 }

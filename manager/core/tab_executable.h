@@ -5,14 +5,13 @@
 //      of the running tabsim (/proc/self/exe, so symlinks to tabsim work),
 //      the relative path CMake computes from CMAKE_INSTALL_BINDIR and
 //      CMAKE_INSTALL_LIBEXECDIR;
-//   4. the build-tree layout (tab/tabsim-tab beside manager/tabsim), also
-//      computed by CMake;
-//   5. tabsim-tab in the same directory as tabsim (a hand-copied pair).
+//   4. tabsim-tab in the same directory as tabsim: the build tree (both
+//      programs at the top of the build folder) or a hand-copied pair.
 // 1 and 2 are choices someone made: a wrong one is an error, never a quiet
 // fall-through to another program. The environment comes before the
 // layouts, as GIT_EXEC_PATH does for git's helpers: an override that only
 // counted when nothing else is found could override nothing (ctest relies
-// on it to pin the tab program of the build under test). 3 to 5 are
+// on it to pin the tab program of the build under test). 3 and 4 are
 // searched; the first executable regular file wins, and when none is, the
 // one-line error names every place looked. docs/install.md.
 #ifndef TABSIM_MANAGER_CORE_TAB_EXECUTABLE_H_

@@ -22,6 +22,17 @@ TabHost::TabHost(asio::io_context& io, Options options)
       all_finished_(io, asio::steady_timer::time_point::max()),
       top_up_(io) {
   TABSIM_CHECK(options_.prelaunch >= 0);
+  TABSIM_CHECK(options_.fps >= 0);
+  if (options_.fps > 0 && !options_.frames_over_socket)
+    scheduler_ = std::make_unique<FrameScheduler>(io_.get_executor(), options_.fps);
+  if (options_.apply_priorities) {
+    renice_ = CanReraisePriority();
+    if (!renice_)
+      TABSIM_LOG(kWarning)
+          << "priorities: background tabs keep nice 0: lowering a nice value "
+             "again needs CAP_SYS_NICE or RLIMIT_NICE >= 20 (Chromium leaves "
+             "them alone too); oom_score_adj is still applied";
+  }
 }
 
 TabHost::~TabHost() {
@@ -71,6 +82,8 @@ std::unique_ptr<TabSession> TabHost::MakeSession(int id, const std::string& url,
   session_options.restarts = restarts;
   session_options.frames_over_socket = options_.frames_over_socket;
   session_options.coalesce_above_bytes = options_.coalesce_above_bytes;
+  session_options.scheduler = scheduler_.get();
+  session_options.visible = ComputeVisible(id);
   return std::make_unique<TabSession>(std::move(session_options),
                                       static_cast<TabObserver*>(this));
 }
@@ -191,6 +204,84 @@ void TabHost::OnProcessFinished(ProcessHost* process) {
   if (running_ == 0) all_finished_.cancel();
 }
 
+bool TabHost::ComputeVisible(int id) const {
+  auto pin = pins_.find(id);
+  if (pin != pins_.end() && pin->second != Pin::kNone)
+    return pin->second == Pin::kShown;
+  if (viewers_.empty()) return true;  // nobody is looking: headless, shown
+  for (const auto& [viewer, tabs] : viewers_)
+    if (std::find(tabs.begin(), tabs.end(), id) != tabs.end()) return true;
+  return false;
+}
+
+Status TabHost::SetPin(int id, Pin pin) {
+  if (Find(id) == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
+  pins_[id] = pin;
+  PostGovern();
+  return Status::Ok();
+}
+
+TabHost::Pin TabHost::pin_of(int id) const {
+  auto pin = pins_.find(id);
+  return pin == pins_.end() ? Pin::kNone : pin->second;
+}
+
+void TabHost::SetViewerTabs(const void* viewer, std::vector<int> tabs) {
+  std::sort(tabs.begin(), tabs.end());
+  auto it = viewers_.find(viewer);
+  if (it != viewers_.end() && it->second == tabs) return;
+  viewers_[viewer] = std::move(tabs);
+  PostGovern();
+}
+
+void TabHost::RemoveViewer(const void* viewer) {
+  if (viewers_.erase(viewer)) PostGovern();
+}
+
+Status TabHost::SetFocus(int id) {
+  if (id != 0 && Find(id) == nullptr)
+    return Error{"no tab " + std::to_string(id), ENOENT};
+  if (focused_id_ != id) {
+    focused_id_ = id;
+    PostGovern();
+  }
+  return Status::Ok();
+}
+
+void TabHost::PostGovern() {
+  if (govern_posted_) return;
+  govern_posted_ = true;
+  asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    govern_posted_ = false;
+    Govern();
+  });
+}
+
+void TabHost::Govern() {
+  // Visibility first: priorities follow from it.
+  for (auto& [id, session] : sessions_)
+    if (session->running()) session->SetVisible(ComputeVisible(id));
+  if (!options_.apply_priorities) return;
+  std::vector<ProcessHost*> processes;
+  std::vector<ProcessStanding> standings;
+  for (const auto& process : processes_) {
+    if (!process->running()) continue;
+    ProcessStanding standing;
+    standing.spare = FindSpareProcess(*process);
+    for (const TabSession* view : process->views()) {
+      standing.focused |= view->id() == focused_id_;
+      standing.visible |= view->visible() && !standing.spare;
+      standing.last_visible = std::max(standing.last_visible, view->last_visible_at());
+    }
+    processes.push_back(process.get());
+    standings.push_back(standing);
+  }
+  const std::vector<ProcessPriority> priorities = RankProcesses(standings);
+  for (size_t i = 0; i < processes.size(); ++i)
+    processes[i]->ApplyPriority(priorities[i], renice_);
+}
+
 TabSession* TabHost::TakeSpare(const std::string& url) {
   // Only a spare that is live and answering pings; the oldest first, so
   // ids handed out from the spares stay in order.
@@ -208,6 +299,8 @@ TabSession* TabHost::TakeSpare(const std::string& url) {
   Status navigated = tab->Navigate(url);
   TABSIM_CHECK(navigated.ok()) << navigated.error().message;
   process_sites_[tab->process()] = {SiteOf(url)};
+  tab->SetVisible(ComputeVisible(id));
+  PostGovern();
   tab->MarkTakenFromSpares();
   tab->set_recorder(options_.recorder);
   ++spares_taken_;
@@ -290,6 +383,7 @@ bool TabHost::SpawnSpare() {
   // spare's.
   spares_.push_back(Spare{MakeSession(id, kSparePage, 0)});
   TabSession* tab = spares_.back().session.get();
+  tab->SetVisible(false);  // a spare is nobody's to see, like Chromium's
   ++spares_spawned_;
   Status started = StartTab(tab, nullptr);
   if (!started.ok()) {
@@ -362,6 +456,7 @@ void TabHost::OnTabSpawned(const TabSession& tab) {
   for (TabObserver* o : observers_) o->OnTabSpawned(tab);
 }
 void TabHost::OnTabLive(const TabSession& tab) {
+  PostGovern();
   if (FindSpare(tab)) return;
   for (TabObserver* o : observers_) o->OnTabLive(tab);
 }
@@ -392,6 +487,8 @@ void TabHost::OnInputAcked(const TabSession& tab, uint64_t sequence) {
   for (TabObserver* o : observers_) o->OnInputAcked(tab, sequence);
 }
 void TabHost::OnTabLost(const TabSession& tab) {
+  if (tab.id() == focused_id_) focused_id_ = 0;
+  PostGovern();
   if (FindSpare(tab)) {
     if (prelaunch_stopped_ || shutting_down_) return;
     const std::string why = "spare tab " + std::to_string(tab.id()) +

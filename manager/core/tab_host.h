@@ -31,7 +31,9 @@
 #include "common/fd_limit.h"
 #include "common/result.h"
 #include "manager/core/command_recorder.h"
+#include "manager/core/frame_scheduler.h"
 #include "manager/core/process_host.h"
+#include "manager/core/process_priority.h"
 #include "manager/core/process_model.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/tab_session.h"
@@ -61,6 +63,12 @@ class TabHost : private TabObserver {
     int prelaunch = 0;
     // Which process a new tab goes to (tabsim run --process-model).
     ProcessModel process_model;
+    // The display rate of frame pacing (tabsim run --fps): tabs draw only
+    // when sent a BeginFrame, at most this often. 0: unpaced, every tab
+    // draws as fast as it can (the benchmark's throughput mode).
+    double fps = 60;
+    // Tell the kernel each process's importance (nice, oom_score_adj).
+    bool apply_priorities = true;
     // Hears every user tab's inputs, navigations and resizes (tabsim run
     // --record); not owned, must outlive the host. A spare gets it when
     // Open() takes it, after the navigation that gives it its page.
@@ -134,6 +142,23 @@ class TabHost : private TabObserver {
 
   const Options& options() const { return options_; }
 
+  // ---- Visibility and focus (docs/architecture.md, "Governing tabs").
+  // A tab is shown when some viewer (a front end: the terminal UI, a
+  // dashboard) shows it, or, with no viewer at all, always; a pin (ctl
+  // hide/show, run --hidden) overrides that until unpinned.
+  enum class Pin { kNone, kShown, kHidden };
+  Status SetPin(int id, Pin pin);
+  Pin pin_of(int id) const;
+  // `viewer` (any stable pointer) shows exactly `tabs` now.
+  void SetViewerTabs(const void* viewer, std::vector<int> tabs);
+  void RemoveViewer(const void* viewer);
+  // The tab with the user's focus (0: none); it and its process come first.
+  Status SetFocus(int id);
+  int focused_id() const { return focused_id_; }
+  FrameScheduler* scheduler() { return scheduler_.get(); }
+  // Whether nice values are applied (CanReraisePriority()).
+  bool renicing() const { return renice_; }
+
  private:
   // TabObserver, fanned out.
   void OnTabSpawned(const TabSession& tab) override;
@@ -151,6 +176,11 @@ class TabHost : private TabObserver {
 
   std::unique_ptr<TabSession> MakeSession(int id, const std::string& url,
                                           int restarts);
+  bool ComputeVisible(int id) const;
+  // Visibility and priorities are recomputed on a later turn of the loop,
+  // once for any number of changes in this one.
+  void PostGovern();
+  void Govern();
   std::shared_ptr<ProcessHost> MakeProcess();
   // Puts `tab` (Prepare()d) in a process: `shared` if given (CreateView),
   // else a new one. On failure the tab is kCrashed "failed to start".
@@ -185,6 +215,12 @@ class TabHost : private TabObserver {
   // The sites each running process was chosen for (per-site, limit:N).
   std::map<const ProcessHost*, std::vector<std::string>> process_sites_;
   int next_process_id_ = 1;
+  std::unique_ptr<FrameScheduler> scheduler_;  // null when unpaced
+  std::map<int, Pin> pins_;
+  std::map<const void*, std::vector<int>> viewers_;
+  int focused_id_ = 0;
+  bool renice_ = false;
+  bool govern_posted_ = false;
   std::vector<TabObserver*> observers_;
   int next_id_ = 1;
   size_t running_ = 0;  // processes whose Run() is going, spares included

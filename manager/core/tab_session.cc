@@ -50,9 +50,13 @@ TabSession::TabSession(Options options, TabObserver* observer)
       observer_(observer),
       url_(options_.url),
       width_(options_.width),
-      height_(options_.height) {}
+      height_(options_.height),
+      visible_(options_.visible),
+      last_visible_at_(Clock::now()) {}
 
-TabSession::~TabSession() = default;
+TabSession::~TabSession() {
+  if (options_.scheduler) options_.scheduler->Remove(this);
+}
 
 std::string TabSession::RegionName() const {
   return "tabsim-tab-" + std::to_string(options_.id);
@@ -104,7 +108,54 @@ void TabSession::OnProcessLive() {
   // Closed while it was starting: the close stands.
   if (state_ != TabState::kStarting) return;
   state_ = TabState::kLive;
+  UpdateBeginFrameSubscription();
   if (observer_) observer_->OnTabLive(*this);
+}
+
+void TabSession::SetVisible(bool visible) {
+  if (visible == visible_) return;
+  if (!visible) last_visible_at_ = Clock::now();
+  visible_ = visible;
+  if (attached_ && (state_ == TabState::kStarting || live())) {
+    proto::ManagerToTab message;
+    message.mutable_set_visible()->set_visible(visible);
+    Send(message);
+  }
+  UpdateBeginFrameSubscription();
+  if (observer_) observer_->OnTabStateChanged(*this);
+}
+
+void TabSession::UpdateBeginFrameSubscription() {
+  FrameScheduler* scheduler = options_.scheduler;
+  if (scheduler == nullptr) return;
+  if (live() && visible_ && needs_begin_frames_) {
+    scheduler->Add(this);
+  } else {
+    scheduler->Remove(this);
+  }
+}
+
+void TabSession::OnBeginFrame(const BeginFrameArgs& args) {
+  if (!live() || !visible_) return;
+  if (outstanding_begin_ != 0) {
+    // Still drawing the last one: this tick is a dropped frame.
+    ++counters_.begin_frames_missed;
+    return;
+  }
+  proto::ManagerToTab message;
+  auto* begin = message.mutable_begin_frame();
+  begin->set_sequence(++begin_frame_sequence_);
+  begin->set_frame_time_us(uint64_t(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          args.frame_time.time_since_epoch())
+          .count()));
+  begin->set_interval_us(uint64_t(
+      std::chrono::duration_cast<std::chrono::microseconds>(args.interval)
+          .count()));
+  outstanding_begin_ = begin_frame_sequence_;
+  ++counters_.begin_frames;
+  if (recorder_) recorder_->OnCommand(*this, message);
+  Send(message);
 }
 
 void TabSession::OnProcessState(ProcessState state) {
@@ -132,6 +183,8 @@ void TabSession::SetState(TabState state) {
 
 void TabSession::End(TabState state, std::string cause) {
   attached_ = false;
+  if (options_.scheduler) options_.scheduler->Remove(this);
+  outstanding_begin_ = 0;
   state_ = state;
   cause_ = std::move(cause);
   // Only the record stays: the regions and any pixels go now.
@@ -189,6 +242,13 @@ std::optional<BadMessageReason> TabSession::OnMessage(
       if (!options_.frames_over_socket)
         return BadMessageReason::kUnknownMessageType;
       return HandleFramePixels(message.frame_pixels());
+    case proto::TabToManager::kDidNotProduceFrame:
+      return HandleDidNotProduceFrame(message.did_not_produce_frame());
+    case proto::TabToManager::kNeedsBeginFrames:
+      // Meaningless unpaced, and harmless: kept for when it is paced.
+      needs_begin_frames_ = message.needs_begin_frames().needs();
+      UpdateBeginFrameSubscription();
+      return std::nullopt;
     default:
       break;
   }
@@ -200,6 +260,14 @@ std::optional<BadMessageReason> TabSession::HandleFrameReady(
   auto verdict = frames_.OnFrameReady(frame, counters_.inputs_sent,
                                       navigations_sent_);
   if (auto* reason = std::get_if<BadMessageReason>(&verdict)) return *reason;
+  if (paced()) {
+    // One frame per BeginFrame, for the BeginFrame outstanding.
+    if (outstanding_begin_ == 0 || frame.begin_frame_sequence() == 0)
+      return BadMessageReason::kFrameWithoutBeginFrame;
+    if (frame.begin_frame_sequence() != outstanding_begin_)
+      return BadMessageReason::kBeginFrameSequenceMismatch;
+    outstanding_begin_ = 0;
+  }
   auto& accepted = std::get<FrameLedger::Accepted>(verdict);
   if (accepted.release && process_->withhold_release()) {
     // Held back: once the tab has no buffer left it stops drawing.
@@ -215,6 +283,16 @@ std::optional<BadMessageReason> TabSession::HandleFrameReady(
     ++counters_.releases_sent;
   }
   AcceptFrame(accepted.view);
+  return std::nullopt;
+}
+
+std::optional<BadMessageReason> TabSession::HandleDidNotProduceFrame(
+    const proto::DidNotProduceFrame& answer) {
+  if (!paced() || outstanding_begin_ == 0 ||
+      answer.sequence() != outstanding_begin_)
+    return BadMessageReason::kUnsolicitedDidNotProduceFrame;
+  outstanding_begin_ = 0;
+  ++counters_.did_not_produce;
   return std::nullopt;
 }
 

@@ -39,6 +39,7 @@
 #include "manager/core/channel_stats.h"
 #include "manager/core/fault_injector.h"
 #include "manager/core/frame_ledger.h"
+#include "manager/core/frame_scheduler.h"
 #include "manager/core/frame_view.h"
 #include "manager/core/process_host.h"
 #include "proto/tabsim.pb.h"
@@ -71,9 +72,15 @@ struct TabCounters {
   uint64_t pongs_received = 0;
   uint64_t coalesced_moves = 0;  // mouse moves replaced by a later one
   uint64_t frame_bytes_over_socket = 0;
+  // Frame pacing: BeginFrames sent, display ticks the tab missed because
+  // it was still busy with the previous one (viz's dropped frames), and
+  // BeginFrames answered with DidNotProduceFrame (nothing new to show).
+  uint64_t begin_frames = 0;
+  uint64_t begin_frames_missed = 0;
+  uint64_t did_not_produce = 0;
 };
 
-class TabSession {
+class TabSession final : private BeginFrameClient {
  public:
   using Clock = std::chrono::steady_clock;
   struct Options {
@@ -89,6 +96,10 @@ class TabSession {
     size_t coalesce_above_bytes = 64 * 1024;
     size_t max_queued_bytes = 8 * 1024 * 1024;
     bool frames_over_socket = false;
+    // The display clock (not owned): with one, the tab is paced (it draws
+    // only when sent a BeginFrame); without, it draws as fast as it can.
+    FrameScheduler* scheduler = nullptr;
+    bool visible = true;  // at the start
   };
 
   TabSession(Options options, TabObserver* observer);
@@ -171,6 +182,20 @@ class TabSession {
   // resize sent. Not owned.
   void set_recorder(CommandRecorder* recorder) { recorder_ = recorder; }
 
+  // Visibility (WasShown / WasHidden): a hidden tab gets no BeginFrames and
+  // its page's timers run once a second. Set by the TabHost, which knows
+  // what the front ends show.
+  void SetVisible(bool visible);
+  bool visible() const { return visible_; }
+  bool paced() const { return options_.scheduler != nullptr; }
+  // Whether its page wants BeginFrames now (NeedsBeginFrames).
+  bool needs_begin_frames() const { return needs_begin_frames_; }
+  // The last time it was visible (now while it is); for the least recently
+  // used order of background tabs.
+  Clock::time_point last_visible_at() const {
+    return visible_ ? Clock::now() : last_visible_at_;
+  }
+
   uint64_t navigation_id() const { return navigations_sent_; }
   Clock::time_point navigated_at() const {
     return navigations_sent_ ? navigated_at_ : spawned_at_;
@@ -209,7 +234,12 @@ class TabSession {
   TabObserver* observer() const { return observer_; }
 
  private:
+  void OnBeginFrame(const BeginFrameArgs& args) override;
+  // Subscribed to the display clock iff paced, live, visible and wanted.
+  void UpdateBeginFrameSubscription();
   std::optional<BadMessageReason> HandleFrameReady(const proto::FrameReady& frame);
+  std::optional<BadMessageReason> HandleDidNotProduceFrame(
+      const proto::DidNotProduceFrame& answer);
   std::optional<BadMessageReason> HandleFramePixels(const proto::FramePixels& chunk);
   void AcceptFrame(const FrameView& frame);
   void SetState(TabState state);
@@ -249,6 +279,12 @@ class TabSession {
   uint64_t navigations_sent_ = 0;
   Clock::time_point navigated_at_{};
   std::vector<FrameLedger::BufferId> withheld_releases_;
+  // Pacing and visibility.
+  bool visible_ = true;
+  Clock::time_point last_visible_at_{};
+  bool needs_begin_frames_ = false;
+  uint64_t begin_frame_sequence_ = 0;  // the last one sent
+  uint64_t outstanding_begin_ = 0;     // sent, not answered; 0: none
   proto::ManagerToTab outgoing_;
 };
 

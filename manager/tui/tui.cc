@@ -76,6 +76,14 @@ uint32_t SampleBlock(const FrameView& frame, double x0, double y0, double x1,
   return ((r / 4) << 16) | ((g / 4) << 8) | (b / 4);
 }
 
+// "focused", "shown", "hidden"; a pin (ctl hide/show) is marked with '*'.
+std::string ViewState(const TabSession& tab, int focused_id, bool pinned) {
+  std::string state = tab.id() == focused_id ? "focused"
+                      : tab.visible()        ? "shown"
+                                             : "hidden";
+  return pinned ? state + "*" : state;
+}
+
 bool IsSadState(const TabSession& tab) {
   return tab.state() == TabState::kCrashed;
 }
@@ -94,7 +102,7 @@ Tui::Tui(asio::any_io_executor executor, TabHost& host, TaskManager& tasks,
       redraw_timer_(executor),
       winch_(executor) {}
 
-Tui::~Tui() = default;
+Tui::~Tui() { host_.RemoveViewer(this); }
 
 asio::awaitable<void> Tui::Run() {
   if (terminal_ == nullptr) co_return;
@@ -119,6 +127,7 @@ asio::awaitable<void> Tui::Run() {
 
 void Tui::Stop() {
   stopped_ = true;
+  host_.RemoveViewer(this);
   redraw_timer_.cancel();
   boost::system::error_code ignored;
   winch_.cancel(ignored);
@@ -234,7 +243,7 @@ void Tui::Draw(int columns, int rows) {
   Selected();  // keeps the selection on a visible tab
   if (focused_id_ != 0) {
     TabSession* focused = host_.Find(focused_id_);
-    if (focused == nullptr || focused->state() != TabState::kLive) focused_id_ = 0;
+    if (focused == nullptr || !focused->live()) LeaveFocus();
   }
   DrawHeader(tabs);
 
@@ -245,10 +254,18 @@ void Tui::Draw(int columns, int rows) {
   const int grid_height = rows - 2 - task_height;
   const int task_top = grid_top + grid_height;
 
+  // The tabs on screen: the focused one alone (the focused-tab view), or
+  // the page of the grid holding the selected tab. The others are hidden
+  // (manager/core/tab_host.h: this UI is a viewer).
+  std::vector<TabSession*> shown = focused_id_ != 0
+                                       ? std::vector<TabSession*>{host_.Find(focused_id_)}
+                                       : PageOfTabs(tabs, columns, grid_height);
   if (tabs.empty()) {
     screen_.Text(2, grid_top + 1, "no tabs: n opens one, q quits", kDim,
                  kDefaultColor, false, columns - 4);
   } else {
+    const std::vector<TabSession*> all = std::move(tabs);
+    tabs = shown;
     // Pick the column count that makes the thumbnails largest.
     int frame_w = std::max(1, tabs.front()->width());
     int frame_h = std::max(1, tabs.front()->height());
@@ -281,6 +298,7 @@ void Tui::Draw(int columns, int rows) {
       DrawPanel(*tabs[size_t(i)], panel);
       panels_.push_back(panel);
     }
+    tabs = all;
   }
   if (channel_view_) {
     task_rows_.clear();
@@ -289,6 +307,38 @@ void Tui::Draw(int columns, int rows) {
     DrawTaskManager(tabs, task_top, task_height);
   }
   DrawStatus();
+  std::vector<int> on_screen;
+  for (const Panel& panel : panels_) on_screen.push_back(panel.tab_id);
+  host_.SetViewerTabs(this, std::move(on_screen));
+}
+
+std::vector<TabSession*> Tui::PageOfTabs(const std::vector<TabSession*>& tabs,
+                                         int columns, int grid_height) {
+  // As many as fit at a readable size; the page holds the selected tab.
+  const int per_row = std::max(1, columns / kMinPanelColumns);
+  const int per_column = std::max(1, grid_height / kMinPanelRows);
+  const size_t per_page = size_t(per_row * per_column);
+  page_size_ = int(per_page);
+  if (tabs.size() <= per_page) {
+    page_ = 0;
+    pages_ = 1;
+    return tabs;
+  }
+  size_t selected = 0;
+  for (size_t i = 0; i < tabs.size(); ++i)
+    if (tabs[i]->id() == selected_id_) selected = i;
+  page_ = int(selected / per_page);
+  pages_ = int((tabs.size() + per_page - 1) / per_page);
+  const size_t first = size_t(page_) * per_page;
+  return {tabs.begin() + long(first),
+          tabs.begin() + long(std::min(tabs.size(), first + per_page))};
+}
+
+void Tui::LeaveFocus() {
+  if (focused_id_ == 0) return;
+  focused_id_ = 0;
+  (void)host_.SetFocus(0);
+  dirty_ = true;
 }
 
 void Tui::DrawHeader(const std::vector<TabSession*>& tabs) {
@@ -306,6 +356,12 @@ void Tui::DrawHeader(const std::vector<TabSession*>& tabs) {
                      std::to_string(::getpid()) + "  cpu " +
                      Format("%.1f", stats.cpu_percent()) + "%  mem " +
                      FormatBytes(stats.rss_bytes());
+  const FrameScheduler* scheduler = host_.scheduler();
+  text += scheduler ? "  " + Format("%.0f", scheduler->fps()) + " Hz paced"
+                    : std::string("  unpaced");
+  if (pages_ > 1)
+    text += "  page " + std::to_string(page_ + 1) + "/" + std::to_string(pages_) +
+            " (PgUp/PgDn)";
   if (!options_.control_path.empty())
     text += "   ctl: " + options_.control_path;
   screen_.Text(0, 0, text, kHeaderFg, kHeaderBg, true, columns);
@@ -453,32 +509,42 @@ void Tui::DrawTaskManager(const std::vector<TabSession*>& tabs, int top,
   for (int x = 0; x < columns; ++x)
     screen_.Put(x, top, U'─', kBorder, kDefaultColor);
   screen_.Text(2, top, " Task manager ", kHeaderFg, kDefaultColor, true);
-  char line[256];
+  char line[320];
   std::snprintf(line, sizeof(line),
-                " %3s %8s  %-20s %-12s %6s %8s %7s %7s %6s %9s %4s", "id", "pid",
-                "page", "state", "cpu%", "memory", "in/s", "out/s", "fps",
-                "latency", "rst");
+                " %3s %4s %8s  %-18s %-12s %-8s %6s %8s %6s %6s %6s %5s %9s %3s %4s %3s",
+                "id", "proc", "pid", "page", "state", "view", "cpu%", "memory",
+                "in/s", "out/s", "fps", "miss", "latency", "ni", "oom", "rst");
   screen_.Text(0, top + 1, line, kDim, kDefaultColor, true, columns);
   int row = top + 2;
   for (TabSession* tab : tabs) {
     if (row >= top + height) break;
     TaskManager::TabRates rates = tasks_.RatesOf(tab->id());
     bool running = tab->running() && rates.pid == tab->pid();
-    std::string page = tab->url().size() > 20 ? tab->url().substr(0, 19) + "~"
+    std::string page = tab->url().size() > 18 ? tab->url().substr(0, 17) + "~"
                                               : tab->url();
     std::string latency = rates.input_latency_ms > 0 && running
                               ? Format("%.1f ms", rates.input_latency_ms)
                               : "-";
+    const ProcessHost* process = tab->process();
+    const bool prioritised = running && process && process->priority_known();
     std::snprintf(
         line, sizeof(line),
-        " %3d %8d  %-20s %-12s %6s %8s %7s %7s %6s %9s %4d", tab->id(),
-        int(tab->pid()), page.c_str(), ToString(tab->state()),
+        " %3d %4d %8d  %-18s %-12s %-8s %6s %8s %6s %6s %6s %5s %9s %3s %4s %3d",
+        tab->id(), tab->process_id(), int(tab->pid()), page.c_str(),
+        ToString(tab->state()), running ? ViewState(*tab, host_.focused_id(),
+                            host_.pin_of(tab->id()) != TabHost::Pin::kNone)
+                      .c_str()
+                : "-",
         running && rates.cpu_percent >= 0 ? Format("%.1f", rates.cpu_percent).c_str() : "-",
         running && rates.rss_bytes ? FormatBytes(rates.rss_bytes).c_str() : "-",
         running ? Format("%.0f", rates.messages_in_per_second).c_str() : "-",
         running ? Format("%.0f", rates.messages_out_per_second).c_str() : "-",
         running ? Format("%.1f", rates.frames_per_second).c_str() : "-",
-        latency.c_str(), tab->restarts());
+        tab->paced() ? std::to_string(tab->counters().begin_frames_missed).c_str() : "-",
+        latency.c_str(),
+        prioritised ? std::to_string(process->priority().nice).c_str() : "-",
+        prioritised ? std::to_string(process->priority().oom_score_adj).c_str() : "-",
+        tab->restarts());
     bool selected = tab->id() == selected_id_;
     uint32_t bg = selected ? kRowSelectedBg : kDefaultColor;
     uint32_t fg = tab->state() == TabState::kCrashed ? kRed : kDefaultColor;
@@ -645,7 +711,7 @@ void Tui::HandleFocusedKey(TabSession& tab, const TermEvent& event) {
   const std::string id = std::to_string(tab.id());
   switch (event.key) {
     case TermKey::kEscape:
-      focused_id_ = 0;
+      LeaveFocus();
       Say("left tab " + id);
       return;
     case TermKey::kCharacter:
@@ -720,13 +786,16 @@ void Tui::HandleKey(const TermEvent& event) {
     case TermKey::kDown: Select(index + grid_columns_); return;
     case TermKey::kHome: Select(0); return;
     case TermKey::kEnd: Select(int(tabs.size()) - 1); return;
+    case TermKey::kPageUp: Select(index - std::max(1, page_size_)); return;
+    case TermKey::kPageDown: Select(index + std::max(1, page_size_)); return;
     case TermKey::kEnter:
       if (tab == nullptr) return;
       if (!tab->live()) {
         Say(DescribeNotLive(*tab) + "; only a live tab takes keys");
         return;
       }
-      focused_id_ = tab->id();
+      if (Execute({"focus", std::to_string(tab->id())}, /*quiet=*/true).ok())
+        focused_id_ = tab->id();
       return;
     case TermKey::kCharacter: break;
     default: return;
@@ -856,7 +925,7 @@ void Tui::OnTabLive(const TabSession&) { dirty_ = true; }
 void Tui::OnFrame(const TabSession&, const FrameView&) { dirty_ = true; }
 void Tui::OnTitleChanged(const TabSession&) { dirty_ = true; }
 void Tui::OnTabLost(const TabSession& tab) {
-  if (tab.id() == focused_id_) focused_id_ = 0;
+  if (tab.id() == focused_id_) LeaveFocus();
   if (tab.id() == drag_tab_) drag_tab_ = 0;
   dirty_ = true;
 }

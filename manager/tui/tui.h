@@ -8,8 +8,9 @@
 // something changed; the ScreenBuffer diff then sends only changed cells),
 // and SIGWINCH. Stop() ends all three.
 //
-// Keys: arrows and 1-9 select a tab; Enter focuses it (keys then go to the
-// tab; Esc leaves); k kills (SIGKILL), c navigates to sim://crash, r
+// Keys: arrows and 1-9 select a tab (PageUp/PageDown a page of them when
+// they do not all fit); Enter focuses it (the focused-tab view: it alone
+// is shown, and keys go to it; Esc leaves); k kills (SIGKILL), c navigates to sim://crash, r
 // reloads a gone tab, n opens a tab, w closes one, i toggles the channel
 // view (the IPC inspector for the selected tab), f then a letter injects a
 // fault into the selected tab (HandleFaultKey()), ':' opens a prompt for
@@ -19,6 +20,10 @@
 // a tab is a command of the command layer (manager/commands/), so it is
 // checked, and answered in the status line, as `tabsim ctl` and the
 // dashboard would be.
+//
+// Governing: the UI is a viewer of the host (TabHost::SetViewerTabs): the
+// tabs it draws are shown, the others (another page, or all but the
+// focused one) hidden, and Enter gives the host's focus to the tab.
 //
 // Ownership: borrows the host, the task manager and the Terminal, which
 // must outlive it (the Terminal restores the screen when it is destroyed);
@@ -110,6 +115,11 @@ class Tui : public TabObserver {
   void Redraw();
 
   std::vector<TabSession*> VisibleTabs();
+  // The page of `tabs` that fits the grid and holds the selected tab.
+  std::vector<TabSession*> PageOfTabs(const std::vector<TabSession*>& tabs,
+                                      int columns, int grid_height);
+  // Back from the focused-tab view to the grid; the host's focus goes.
+  void LeaveFocus();
   TabSession* Selected();
   void Select(int index_in_visible);
   void Say(std::string message);
@@ -164,6 +174,12 @@ class Tui : public TabObserver {
   std::vector<Panel> panels_;
   std::vector<std::pair<int, int>> task_rows_;  // tab id, screen row
   int grid_columns_ = 1;
+  // The grid's paging: tabs per page, this page, how many.
+  int page_size_ = 0;
+  int page_ = 0;
+  int pages_ = 1;
+  static constexpr int kMinPanelColumns = 20;
+  static constexpr int kMinPanelRows = 6;
   std::map<int, Thumbnail> thumbnails_;
   int selected_id_ = 0;
   int focused_id_ = 0;

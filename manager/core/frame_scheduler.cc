@@ -1,0 +1,77 @@
+#include "manager/core/frame_scheduler.h"
+
+#include <algorithm>
+
+#include "common/check.h"
+
+namespace tabsim {
+
+FrameScheduler::FrameScheduler(boost::asio::any_io_executor executor, double fps)
+    : timer_(std::move(executor)),
+      fps_(fps),
+      interval_(std::chrono::nanoseconds(int64_t(1e9 / fps))) {
+  TABSIM_CHECK(fps > 0 && fps <= 1000) << "display rate " << fps;
+}
+
+FrameScheduler::~FrameScheduler() = default;
+
+void FrameScheduler::Add(BeginFrameClient* client) {
+  if (Has(client)) return;
+  clients_.push_back(client);
+  Arm();
+}
+
+void FrameScheduler::Remove(BeginFrameClient* client) {
+  auto it = std::find(clients_.begin(), clients_.end(), client);
+  if (it != clients_.end()) *it = nullptr;  // compacted after the tick
+  // With nobody left the timer simply runs out once: no wakeups after.
+}
+
+bool FrameScheduler::Has(BeginFrameClient* client) const {
+  return std::find(clients_.begin(), clients_.end(), client) != clients_.end();
+}
+
+void FrameScheduler::Arm() {
+  if (armed_) return;
+  const Clock::time_point now = Clock::now();
+  if (origin_ == Clock::time_point{}) origin_ = now;
+  // The next grid point after now: the display keeps its phase across idle
+  // stretches, as a real vsync does.
+  const uint64_t index = uint64_t((now - origin_) / interval_) + 1;
+  next_index_ = std::max(next_index_, index);
+  armed_ = true;
+  timer_.expires_at(origin_ + next_index_ * interval_);
+  timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
+                        boost::system::error_code error) {
+    if (alive.expired() || error) return;
+    armed_ = false;
+    OnTimer();
+  });
+}
+
+void FrameScheduler::OnTimer() {
+  const Clock::time_point now = Clock::now();
+  // Grid points already past by a whole interval were missed: skip them.
+  const uint64_t due = uint64_t((now - origin_) / interval_);
+  if (due > next_index_) {
+    ticks_skipped_ += due - next_index_;
+    next_index_ = due;
+  }
+  clients_.erase(std::remove(clients_.begin(), clients_.end(), nullptr),
+                 clients_.end());
+  if (clients_.empty()) return;  // idle: stop ticking until someone asks
+  BeginFrameArgs args;
+  args.tick = ++ticks_;
+  args.frame_time = origin_ + next_index_ * interval_;
+  args.interval = interval_;
+  ++next_index_;
+  // By index: a client may Remove() (nulling its slot) or Add() (growing
+  // the vector) from inside the call.
+  for (size_t i = 0; i < clients_.size(); ++i)
+    if (clients_[i] != nullptr) clients_[i]->OnBeginFrame(args);
+  clients_.erase(std::remove(clients_.begin(), clients_.end(), nullptr),
+                 clients_.end());
+  if (!clients_.empty()) Arm();
+}
+
+}  // namespace tabsim
