@@ -87,6 +87,27 @@ TEST(CommandLine, StoresWhatIsGivenAndLeavesTheRest) {
   EXPECT_FALSE(e.cli.help_requested());
 }
 
+TEST(CommandLine, ATextIsCheckedForEmptinessThenByItsCheck) {
+  std::string plot = "default.svg";
+  auto error_of = [&](const std::vector<std::string>& args) {
+    CommandLine cli("tabsim demo", "Demo.");
+    cli.AddText({.name = "--plot", .value_name = "FILE", .help = "a plot"},
+                &plot, "file name", [](const std::string& path) {
+                  return path.ends_with(".svg")
+                             ? Status::Ok()
+                             : Status(Error{"--plot: '" + path + "' is not SVG",
+                                            EINVAL});
+                });
+    Status parsed = cli.Parse(args);
+    return parsed.ok() ? "(parsed)" : parsed.error().message;
+  };
+  EXPECT_EQ(error_of({"--plot", ""}), "--plot: empty file name");
+  EXPECT_EQ(error_of({"--plot", "a.png"}), "--plot: 'a.png' is not SVG");
+  EXPECT_EQ(plot, "default.svg");
+  EXPECT_EQ(error_of({"--plot", "a.svg"}), "(parsed)");
+  EXPECT_EQ(plot, "a.svg");
+}
+
 TEST(CommandLine, TheLastOfARepeatedValueCounts) {
   Example e;
   ASSERT_TRUE(e.cli.Parse({"--tabs", "2", "--tabs", "5"}).ok());

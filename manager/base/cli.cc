@@ -1,7 +1,6 @@
 #include "manager/base/cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -275,14 +274,18 @@ void CommandLine::AddMemorySize(const CliOption& option, uint64_t* target) {
 }
 
 void CommandLine::AddText(const CliOption& option, std::string* target,
-                          const std::string& what) {
+                          const std::string& what,
+                          std::function<Status(const std::string&)> check) {
   const std::string help =
       Describe(option.help, "",
                option.default_text.empty() ? *target : option.default_text);
   AddParsed(option, help,
-            [name = option.name, target, what](const std::string& text) {
+            [name = option.name, target, what,
+             check = std::move(check)](const std::string& text) {
               if (text.empty())
                 return Status(Error{name + ": empty " + what, EINVAL});
+              if (check)
+                if (Status checked = check(text); !checked.ok()) return checked;
               *target = text;
               return Status::Ok();
             });

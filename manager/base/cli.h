@@ -86,9 +86,11 @@ class CommandLine {
   // Bytes, or a number with K, M or G (ParseMemorySize).
   void AddMemorySize(const CliOption& option, uint64_t* target);
   // A text that may not be empty; `what` names it in the error
-  // ("--json: empty file name").
+  // ("--json: empty file name"). `check`, when given, is asked next and
+  // returns the one-line error (naming the option) for a text it refuses.
   void AddText(const CliOption& option, std::string* target,
-               const std::string& what);
+               const std::string& what,
+               std::function<Status(const std::string&)> check = {});
   // Anything else: `parse` checks one value and stores it, or returns the
   // one-line error, which names the option (as ParseSize does). A
   // repeatable option may be given any number of times; `parse` sees each

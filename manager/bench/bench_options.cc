@@ -6,6 +6,7 @@
 #include "manager/base/cli.h"
 #include "manager/base/units.h"
 #include "manager/core/input_builder.h"
+#include "manager/core/tab_executable.h"
 
 namespace tabsim {
 
@@ -100,40 +101,32 @@ void AddEffortOptions(CommandLine& cli, BenchOptions* options) {
 }
 
 void AddOutputOptions(CommandLine& cli, BenchOptions* options) {
-  cli.AddValue({.name = "--frames-page",
-                .value_name = "URL",
-                .help = "page for the frame scenario",
-                .default_text = options->frames_page},
-               [options](const std::string& url) {
-                 if (Status valid = ValidateUrl(url); !valid.ok())
-                   return Status(Error{
-                       "--frames-page: " + valid.error().message, EINVAL});
-                 options->frames_page = url;
-                 return Status::Ok();
-               });
+  cli.AddText({.name = "--frames-page",
+               .value_name = "URL",
+               .help = "page for the frame scenario"},
+              &options->frames_page, "URL", [](const std::string& url) {
+                if (Status valid = ValidateUrl(url); !valid.ok())
+                  return Status(
+                      Error{"--frames-page: " + valid.error().message, EINVAL});
+                return Status::Ok();
+              });
   cli.AddText({.name = "--json",
                .value_name = "FILE",
                .help = "every figure, the machine and the settings"},
               &options->json_path, "file name");
-  cli.AddValue(
+  cli.AddText(
       {.name = "--plot",
        .value_name = "FILE.svg",
-       .help = "throughput vs tabs and the latency distribution, as "
-               "SVG"},
-      [options](const std::string& path) {
-        if (path.size() < 4 || path.compare(path.size() - 4, 4, ".svg") != 0)
-          return Status(
-              Error{"--plot: '" + path + "' is not a file name ending in .svg",
-                    EINVAL});
-        options->plot_path = path;
-        return Status::Ok();
+       .help = "throughput vs tabs and the latency distribution, "
+               "as SVG"},
+      &options->plot_path, "file name", [](const std::string& path) {
+        if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".svg") == 0)
+          return Status::Ok();
+        return Status(
+            Error{"--plot: '" + path + "' is not a file name ending in .svg",
+                  EINVAL});
       });
-  cli.AddText(
-      {.name = "--tab-exe",
-       .value_name = "PATH",
-       .help = "the tab program",
-       .default_text = "tabsim-tab next to tabsim; also TABSIM_TAB_EXE"},
-      &options->tab_executable, "path");
+  AddTabExecutableOption(cli, &options->tab_executable);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <climits>
 #include <cstdlib>
 
+#include "manager/base/cli.h"
+
 namespace tabsim {
 
 Result<std::string> FindTabExecutable(const std::string& explicit_path) {
@@ -29,6 +31,15 @@ Result<std::string> FindTabExecutable(const std::string& explicit_path) {
   if (!S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0)
     return Error{"tab executable " + path + ": not an executable file", EACCES};
   return path;
+}
+
+void AddTabExecutableOption(CommandLine& cli, std::string* explicit_path) {
+  cli.AddText({.name = "--tab-exe",
+               .value_name = "PATH",
+               .help = "the tab program",
+               .default_text = "$TABSIM_TAB_EXE, else tabsim-tab next to "
+                               "tabsim"},
+              explicit_path, "path");
 }
 
 }  // namespace tabsim

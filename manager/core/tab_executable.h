@@ -11,7 +11,13 @@
 
 namespace tabsim {
 
+class CommandLine;
+
 Result<std::string> FindTabExecutable(const std::string& explicit_path);
+
+// --tab-exe PATH, in the same words in every command that starts tabs,
+// stored into *explicit_path for FindTabExecutable().
+void AddTabExecutableOption(CommandLine& cli, std::string* explicit_path);
 
 }  // namespace tabsim
 

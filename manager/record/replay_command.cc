@@ -181,10 +181,7 @@ Result<ReplayOptions> ParseReplayOptions(const std::vector<std::string>& args) {
   cli.AddText({.name = "--json", .value_name = "FILE",
                .help = "also write the per-tab figures as JSON to FILE"},
               &options.json_path, "file name");
-  cli.AddText({.name = "--tab-exe", .value_name = "PATH",
-               .help = "the tab program",
-               .default_text = "tabsim-tab next to tabsim; also TABSIM_TAB_EXE"},
-              &options.tab_executable, "path");
+  AddTabExecutableOption(cli, &options.tab_executable);
   if (Status parsed = cli.Parse(args); !parsed.ok()) return parsed.error();
   if (cli.help_requested()) options.help = cli.Help();
   return options;

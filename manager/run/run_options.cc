@@ -7,6 +7,7 @@
 #include "manager/base/cli.h"
 #include "manager/base/units.h"
 #include "manager/core/input_builder.h"
+#include "manager/core/tab_executable.h"
 #include "manager/web/web_address.h"
 
 namespace tabsim {
@@ -82,12 +83,7 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                  .max = 365 * 86400.0,
                  .above_min = true,
                  .noun = "a number of seconds"});
-  cli.AddText(
-      {.name = "--tab-exe",
-       .value_name = "PATH",
-       .help = "the tab program",
-       .default_text = "tabsim-tab next to tabsim; also TABSIM_TAB_EXE"},
-      &options->tab_executable, "path");
+  AddTabExecutableOption(cli, &options->tab_executable);
   cli.AddFlag({.name = "--no-sandbox",
                .help = "run tabs without their sandbox (unsafe; warns)"},
               &options->no_sandbox);
@@ -127,17 +123,14 @@ void AddFrontEndOptions(CommandLine& cli, RunOptions* options) {
                  options->ui = *ui;
                  return Status::Ok();
                });
-  cli.AddValue({.name = "--listen",
-                .value_name = "ADDR:PORT",
-                .help = "where --ui web listens (port 0: a free one); the URL "
-                        "carries a random access token",
-                .default_text = options->listen},
-               [options](const std::string& text) {
-                 auto address = ParseWebAddress(text);
-                 if (!address.ok()) return Status(address.error());
-                 options->listen = text;
-                 return Status::Ok();
-               });
+  cli.AddText({.name = "--listen",
+               .value_name = "ADDR:PORT",
+               .help = "where --ui web listens (port 0: a free one); the URL "
+                       "carries a random access token"},
+              &options->listen, "address", [](const std::string& text) {
+                auto address = ParseWebAddress(text);
+                return address.ok() ? Status::Ok() : Status(address.error());
+              });
   cli.AddText({.name = "--json",
                .value_name = "FILE",
                .help = "also write the summary as JSON to FILE"},
