@@ -22,15 +22,14 @@ struct Subcommand {
   int (*run)(const std::vector<std::string>& args);
 };
 
+// The summaries fit the help's one line (52 columns).
 constexpr Subcommand kSubcommands[] = {
     {"run", "start the manager and its tabs", tabsim::RunCommand},
-    {"ctl", "drive a running manager: list, open, kill, snapshot, watch...",
+    {"ctl", "drive a running manager: list, open, kill, watch...",
      tabsim::CtlCommand},
-    {"bench", "measure the IPC against floors taken in the same run",
+    {"bench", "measure the IPC beside floors from the same run",
      tabsim::BenchCommand},
-    {"replay",
-     "replay a recording of `run --record DIR` on fresh tabs and compare "
-     "their frames",
+    {"replay", "replay a `run --record` recording, compare frames",
      tabsim::ReplayCommand},
 };
 

@@ -1,6 +1,7 @@
 #include "manager/run/run_options.h"
 
 #include <cerrno>
+#include <iterator>
 #include <tuple>
 
 #include "common/protocol.h"
@@ -33,6 +34,10 @@ constexpr char kFooter[] =
     "Try: kill -9 <a tab pid> from another terminal; the others keep "
     "running.\n";
 
+// The tabs without --page, one each.
+const char* const kDefaultPages[] = {"sim://clock", "sim://bounce",
+                                     "sim://paint"};
+
 Result<UiMode> ParseUi(const std::string& text) {
   if (text == "none") return UiMode::kNone;
   if (text == "tui") return UiMode::kTui;
@@ -47,13 +52,15 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
   cli.AddInteger({.name = "--tabs",
                   .value_name = "N",
                   .help = "number of tabs",
-                  .default_text = "one per --page, else 3"},
+                  .default_text = "one per --page, else " +
+                                  std::to_string(std::size(kDefaultPages))},
                  &options->tabs, 1, kMaxTabs);
   cli.AddValue(
       {.name = "--page",
        .value_name = "URL",
        .help = "page for the tabs, repeatable, cycled over the tabs",
-       .default_text = "sim://clock, sim://bounce, sim://paint"},
+       .default_text = std::string(kDefaultPages[0]) + ", " + kDefaultPages[1] +
+                       ", " + kDefaultPages[2]},
       [options](const std::string& url) {
         if (Status valid = ValidateUrl(url); !valid.ok())
           return Status(Error{"--page: " + valid.error().message, EINVAL});
@@ -189,7 +196,7 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
   if (Status combined = CheckCombinations(cli, options); !combined.ok())
     return combined.error();
   if (options.pages.empty())
-    options.pages = {"sim://clock", "sim://bounce", "sim://paint"};
+    options.pages.assign(std::begin(kDefaultPages), std::end(kDefaultPages));
   if (options.tabs == 0) options.tabs = int(options.pages.size());
   return options;
 }
