@@ -1,5 +1,6 @@
 // tabsim: the manager of a multi-process browser-architecture simulator.
-// Dispatches subcommands; each lives in its own *_command.cc.
+// Dispatches subcommands; each lives in its own *_command.cc and parses its
+// own arguments.
 #include <signal.h>
 
 #include <cstdio>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "manager/base/cli.h"
 #include "manager/bench/bench_command.h"
 #include "manager/control/ctl_command.h"
 #include "manager/record/replay_command.h"
@@ -14,25 +16,54 @@
 
 namespace {
 
-constexpr char kUsage[] =
-    "usage: tabsim COMMAND [options]\n"
-    "\n"
-    "A browser-architecture simulator: one manager process, one process per\n"
-    "tab, protobuf messages over UNIX sockets, frames in sealed memfd shared\n"
-    "memory, everything in the manager on one event loop.\n"
-    "\n"
-    "Commands:\n"
-    "  run     start the manager and its tabs (tabsim run --help)\n"
-    "  ctl     drive a running manager: list, open, kill, snapshot, watch...\n"
-    "          (tabsim ctl --help)\n"
-    "  bench   measure the IPC against floors taken in the same run\n"
-    "          (tabsim bench --help)\n"
-    "  replay  replay a recording of `run --record DIR` on fresh tabs and\n"
-    "          compare their frames (tabsim replay --help)\n"
-    "  help    this text\n"
-    "\n"
+struct Subcommand {
+  const char* name;
+  const char* summary;  // one line in `tabsim --help`
+  int (*run)(const std::vector<std::string>& args);
+};
+
+// The summaries fit the help's one line (52 columns).
+constexpr Subcommand kSubcommands[] = {
+    {"run", "start the manager and its tabs", tabsim::RunCommand},
+    {"ctl", "drive a running manager: list, open, kill, watch...",
+     tabsim::CtlCommand},
+    {"bench", "measure the IPC beside floors from the same run",
+     tabsim::BenchCommand},
+    {"replay", "replay a `run --record` recording, compare frames",
+     tabsim::ReplayCommand},
+};
+
+constexpr char kDescription[] =
+    "A browser-architecture simulator: one manager process, one process per "
+    "tab, protobuf messages over UNIX sockets, frames in sealed memfd shared "
+    "memory, everything in the manager on one event loop.";
+
+constexpr char kFooter[] =
+    "Each command has its own --help (tabsim run --help).\n"
     "Environment: TABSIM_LOG_LEVEL=debug|info|warning|error|none,\n"
     "TABSIM_TAB_EXE=path to tabsim-tab.\n";
+
+// `tabsim` without a command: --help, --version, or a mistake.
+int WithoutCommand(const std::vector<std::string>& args) {
+  tabsim::CommandLine cli("tabsim", kDescription);
+  cli.SetFooter(kFooter);
+  bool version = false;
+  cli.AddFlag({.name = "--version", .help = "print the version and exit"},
+              &version);
+  for (const Subcommand& subcommand : kSubcommands)
+    cli.AddCommand(subcommand.name, subcommand.summary);
+  // `tabsim help` as well as `tabsim --help`.
+  tabsim::Status parsed = !args.empty() && args[0] == "help"
+                              ? cli.Parse({"--help"})
+                              : cli.Parse(args);
+  if (!parsed.ok()) return tabsim::ReportUsageError("tabsim", parsed.error());
+  if (cli.help_requested()) return tabsim::PrintHelp(cli.Help());
+  if (version) {
+    std::printf("tabsim %s\n", TABSIM_VERSION);
+    return 0;
+  }
+  return tabsim::ReportUsageError("tabsim", cli.UsageError("missing command"));
+}
 
 }  // namespace
 
@@ -42,21 +73,12 @@ int main(int argc, char** argv) {
   ::signal(SIGCHLD, SIG_DFL);
   tabsim::SetLogPrefix("tabsim");
   tabsim::InitLogLevelFromEnvironment();
-  if (argc < 2) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
-  std::string command = argv[1];
-  std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "help" || command == "--help" || command == "-h") {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  if (command == "run") return tabsim::RunCommand(args);
-  if (command == "ctl") return tabsim::CtlCommand(args);
-  if (command == "bench") return tabsim::BenchCommand(args);
-  if (command == "replay") return tabsim::ReplayCommand(args);
-  std::fprintf(stderr, "tabsim: unknown command '%s' (see tabsim --help)\n",
-               command.c_str());
-  return 2;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // A command gets every word after its name, untouched: each parses its
+  // own (and `tabsim ctl` has a grammar of its own).
+  if (!args.empty())
+    for (const Subcommand& subcommand : kSubcommands)
+      if (args[0] == subcommand.name)
+        return subcommand.run({args.begin() + 1, args.end()});
+  return WithoutCommand(args);
 }

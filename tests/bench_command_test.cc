@@ -51,15 +51,53 @@ TEST(BenchOptions, QuickSetsSmokeDefaults) {
   EXPECT_TRUE(options->quick);
   EXPECT_EQ(options->json_path, "x.json");
   EXPECT_LT(options->seconds, 1.0);
+  EXPECT_EQ(options->tab_counts, (std::vector<int>{1, 4, 16, 64}));
+  auto full = ParseBenchOptions({});
+  ASSERT_TRUE(full.ok());
+  EXPECT_FALSE(full->quick);
+  EXPECT_EQ(full->seconds, 2.0);
+  EXPECT_EQ(full->tab_counts, (std::vector<int>{1, 4, 16, 64, 256}));
+  EXPECT_EQ(full->latency_samples, 20000);
+  EXPECT_EQ(full->lifecycle_samples, 40);
+}
+
+TEST(BenchOptions, GivenOptionsWinOverQuickWhereverItStands) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"--quick", "--seconds", "3", "--latency-samples", "99"},
+           {"--seconds", "3", "--latency-samples", "99", "--quick"}}) {
+    auto options = ParseBenchOptions(args);
+    ASSERT_TRUE(options.ok()) << options.error().message;
+    EXPECT_EQ(options->seconds, 3.0);
+    EXPECT_EQ(options->latency_samples, 99);
+    EXPECT_EQ(options->lifecycle_samples, 8);  // --quick's
+  }
+  // A file named --quick is a file name, not --quick.
+  auto named = ParseBenchOptions({"--json", "--quick"});
+  ASSERT_TRUE(named.ok());
+  EXPECT_FALSE(named->quick);
+  EXPECT_EQ(named->json_path, "--quick");
 }
 
 TEST(BenchOptions, RejectsBadOptionsWithOneLine) {
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"--bogus"}, {"--tabs", "0"}, {"--tabs", "1,x"}, {"--seconds"},
-           {"--seconds", "nan"}, {"--plot", "out.png"}, {"stray"}}) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--bogus"}, "unknown option --bogus (see tabsim bench --help)"},
+      {{"--tabs", "0"}, "--tabs: '0' is not a whole number from 1 to 1024"},
+      {{"--tabs", "1,x"}, "--tabs: 'x' is not a whole number from 1 to 1024"},
+      {{"--tabs", "1,,4"}, "--tabs: '' is not a whole number from 1 to 1024"},
+      {{"--seconds"}, "--seconds needs a value (see tabsim bench --help)"},
+      {{"--seconds", "nan"},
+       "--seconds: 'nan' is not a number of seconds from 0.05 to 600"},
+      {{"--latency-samples", "9"},
+       "--latency-samples: '9' is not a whole number from 10 to 10000000"},
+      {{"--lifecycle-samples", "1"},
+       "--lifecycle-samples: '1' is not a whole number from 2 to 10000"},
+      {{"--plot", "out.png"}, "--plot: 'out.png' is not a file name ending in .svg"},
+      {{"--json", ""}, "--json: empty file name"},
+      {{"stray"}, "unexpected argument 'stray' (see tabsim bench --help)"}};
+  for (const auto& [args, message] : cases) {
     auto options = ParseBenchOptions(args);
     ASSERT_FALSE(options.ok()) << args[0];
-    EXPECT_EQ(options.error().message.find('\n'), std::string::npos);
+    EXPECT_EQ(options.error().message, message);
   }
 }
 
@@ -69,14 +107,28 @@ TEST(BenchOptions, ParsesTabList) {
   EXPECT_EQ(options->tab_counts, (std::vector<int>{1, 4, 16}));
 }
 
+TEST(BenchOptions, HelpIsTheTextToPrint) {
+  auto options = ParseBenchOptions({"--help"});
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->help.rfind("usage: tabsim bench [options]\n", 0), 0u)
+      << options->help;
+  // Wrapped at 80 columns: compare with the blanks folded.
+  std::string folded =
+      std::regex_replace(options->help, std::regex("\\s+"), " ");
+  EXPECT_NE(folded.find("--seconds S measuring time per throughput point (a "
+                        "number of seconds from 0.05 to 600; default: 2; 0.25 "
+                        "with --quick)"),
+            std::string::npos)
+      << options->help;
+}
+
 TEST(BenchCommand, BadOptionIsAOneLineErrorAndExit2) {
   std::string out = ::testing::TempDir() + "/bench_bad.txt";
   int code = RunShell(testing::ManagerExecutable() + " bench --frobnicate 2>" + out);
   EXPECT_EQ(code, 2);
   std::string text = ReadFile(out);
-  EXPECT_NE(text.find("unknown option '--frobnicate'"), std::string::npos)
-      << text;
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_EQ(text,
+            "tabsim bench: unknown option --frobnicate (see tabsim bench --help)\n");
 }
 
 TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {

@@ -198,10 +198,11 @@ TEST(ManagerProcess, BadArgumentsGiveOneLineAndExitTwo) {
       {{"run", "--tabs", "many"}, "--tabs: 'many' is not a whole number"},
       {{"run", "--size", "10"}, "--size: '10' is not WIDTHxHEIGHT"},
       {{"run", "--size", "0x10"}, "--size: '0' is not a whole number"},
-      {{"run", "--duration", "-1"}, "--duration: '-1' is not a positive number"},
-      {{"run", "--bogus", "1"}, "unknown option '--bogus'"},
-      {{"run", "--tabs"}, "--tabs needs a value"},
-      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{"run", "--duration", "-1"},
+       "--duration: '-1' is not a number of seconds greater than 0"},
+      {{"run", "--bogus", "1"}, "tabsim run: unknown option --bogus (see tabsim run --help)"},
+      {{"run", "--tabs"}, "tabsim run: --tabs needs a value (see tabsim run --help)"},
+      {{"frobnicate"}, "tabsim: unknown command 'frobnicate' (see tabsim --help)"},
   };
   for (const BadArgs& c : cases) {
     Manager manager(c.args);
@@ -256,7 +257,8 @@ TEST(ManagerProcess, HelpTellsTheTruth) {
   for (const char* option : {"--tabs", "--page", "--size", "--duration", "--ui",
                              "--json", "--tab-exe", "--unresponsive-after",
                              "--kill-unresponsive-after", "--no-sandbox",
-                             "--tab-memory-limit", "--control", "--listen"})
+                             "--tab-memory-limit", "--control", "--listen",
+                             "--record", "--prelaunch"})
     EXPECT_NE(out.find(option), std::string::npos) << option;
 }
 

@@ -215,9 +215,7 @@ TEST_F(ReplayTest, TimeDrivenPageReplaysWithDifferences) {
 TEST_F(ReplayTest, BadArgumentsAndDirectoriesExitTwoWithOneLine) {
   auto no_dir = Replay({});
   EXPECT_EQ(no_dir.exit_code, 2);
-  EXPECT_EQ(no_dir.err,
-            "tabsim replay: which recording? (usage: tabsim replay DIR "
-            "[options])\n");
+  EXPECT_EQ(no_dir.err, "tabsim replay: missing DIR (see tabsim replay --help)\n");
   auto missing = Replay({dir_ + "/nope"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.err, "tabsim replay: open directory " + dir_ +
@@ -230,9 +228,19 @@ TEST_F(ReplayTest, BadArgumentsAndDirectoriesExitTwoWithOneLine) {
   EXPECT_EQ(speed.exit_code, 2);
   EXPECT_EQ(speed.err, "tabsim replay: --speed: '-1' is not 0 or a factor "
                        "from 0.01 to 1000\n");
+  auto two = Replay({dir_, dir_});
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_EQ(two.err, "tabsim replay: unexpected argument '" + dir_ +
+                         "' (see tabsim replay --help)\n");
+  auto timeout = Replay({dir_, "--timeout", "0"});
+  EXPECT_EQ(timeout.exit_code, 2);
+  EXPECT_EQ(timeout.err, "tabsim replay: --timeout: '0' is not a number of "
+                         "seconds from 0.1 to 3600\n");
   auto help = Replay({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("usage: tabsim replay DIR"), std::string::npos);
+  EXPECT_EQ(help.err, "");
+  EXPECT_EQ(help.out.rfind("usage: tabsim replay [options] DIR\n", 0), 0u)
+      << help.out;
 
   // run --record refuses a directory that is not empty, up front.
   auto taken = RunTabsim({"run", "--ui", "none", "--control", "none",

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/fd_limit.h"
+#include "manager/base/cli.h"
 #include "manager/bench/bench_floor.h"
 #include "manager/bench/bench_options.h"
 #include "manager/bench/bench_plot_svg.h"
@@ -72,15 +73,9 @@ void AddTargets(const BenchOptions& options, BenchReport* report) {
 
 int BenchCommand(const std::vector<std::string>& args) {
   auto parsed = ParseBenchOptions(args);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "tabsim bench: %s\n", parsed.error().message.c_str());
-    return 2;
-  }
+  if (!parsed.ok()) return ReportUsageError(kBenchCommand, parsed.error());
   BenchOptions options = std::move(parsed).value();
-  if (options.help) {
-    std::fputs(kBenchUsage, stdout);
-    return 0;
-  }
+  if (!options.help.empty()) return PrintHelp(options.help);
   auto tab_exe = FindTabExecutable(options.tab_executable);
   if (!tab_exe.ok()) {
     std::fprintf(stderr, "tabsim bench: %s (set --tab-exe)\n",

@@ -1,6 +1,7 @@
-// `tabsim bench` options and their parser. Parsing never exits or prints: a
-// bad argument comes back as an Error whose message is the one line the
-// user sees.
+// `tabsim bench` options and their parser (through CommandLine, the house
+// way: manager/base/cli.h). Parsing never exits or prints: a bad argument
+// comes back as an Error whose message is the one line the user sees,
+// --help as the text to print.
 #ifndef TABSIM_MANAGER_BENCH_BENCH_OPTIONS_H_
 #define TABSIM_MANAGER_BENCH_BENCH_OPTIONS_H_
 
@@ -21,13 +22,16 @@ struct BenchOptions {
   std::string json_path;
   std::string plot_path;           // .svg
   std::string tab_executable;      // empty: next to this binary
-  bool help = false;
+  // Not empty when --help was given: the text to print instead of running.
+  std::string help;
 };
 
-// Applies --quick defaults before explicit options, whatever their order.
-Result<BenchOptions> ParseBenchOptions(const std::vector<std::string>& args);
+// As the user types it; the start of every error line.
+inline constexpr char kBenchCommand[] = "tabsim bench";
 
-extern const char kBenchUsage[];
+// `args`: the words after `tabsim bench`. --quick changes the defaults of
+// the options not given, wherever it stands.
+Result<BenchOptions> ParseBenchOptions(const std::vector<std::string>& args);
 
 }  // namespace tabsim
 

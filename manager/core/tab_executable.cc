@@ -16,6 +16,8 @@
 #error "TABSIM_TAB_FROM_INSTALLED_BIN must be defined (see CMakeLists.txt)"
 #endif
 
+#include "manager/base/cli.h"
+
 namespace tabsim {
 namespace {
 
@@ -98,6 +100,16 @@ Result<std::string> FindTabExecutable(const std::string& explicit_path) {
     sources.self_path.assign(self, static_cast<size_t>(n));
   }
   return FindTabExecutable(sources);
+}
+
+void AddTabExecutableOption(CommandLine& cli, std::string* explicit_path) {
+  cli.AddText({.name = "--tab-exe",
+               .value_name = "PATH",
+               .help = "the tab program",
+               .default_text = "$TABSIM_TAB_EXE, else the installed "
+                               "libexec/tabsim/tabsim-tab, else tabsim-tab "
+                               "next to tabsim"},
+              explicit_path, "path");
 }
 
 }  // namespace tabsim

@@ -23,6 +23,8 @@
 
 namespace tabsim {
 
+class CommandLine;
+
 // What the search looks at, separated from the process so tests can fake
 // the environment and where tabsim sits.
 struct TabExecutableSources {
@@ -36,6 +38,10 @@ Result<std::string> FindTabExecutable(const TabExecutableSources& sources);
 // The real sources: explicit_path, getenv("TABSIM_TAB_EXE") and
 // readlink("/proc/self/exe").
 Result<std::string> FindTabExecutable(const std::string& explicit_path);
+
+// --tab-exe PATH, in the same words in every command that starts tabs,
+// stored into *explicit_path for FindTabExecutable().
+void AddTabExecutableOption(CommandLine& cli, std::string* explicit_path);
 
 }  // namespace tabsim
 

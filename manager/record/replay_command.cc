@@ -16,6 +16,7 @@
 
 #include "common/check.h"
 #include "common/fd_limit.h"
+#include "manager/base/cli.h"
 #include "manager/record/recording.h"
 #include "manager/record/replayer.h"
 #include "manager/commands/summary.h"
@@ -25,48 +26,22 @@ namespace tabsim {
 
 namespace asio = boost::asio;
 
-const char kReplayUsage[] =
-    "usage: tabsim replay DIR [options]\n"
-    "\n"
-    "Replays a recording made with `tabsim run --record DIR`: each recorded\n"
-    "tab process gets a fresh tab on the recorded page and size, which is\n"
-    "fed the recorded inputs, navigations and resizes at the recorded times.\n"
-    "Its frames are compared with the recorded frame hashes, frame by frame\n"
-    "at equal input state (docs/record.md). Pages that depend on the time\n"
-    "(sim://clock, sim://bounce, sim://stamp) do not replay identically, and\n"
-    "replay says so.\n"
-    "\n"
-    "  --speed X          replay at X times the recorded pace (default 1;\n"
-    "                     0.01 to 1000); 0: every command as fast as the\n"
-    "                     tab's channel takes it, all tabs at once\n"
-    "  --timeout SECONDS  how long to wait for each recorded frame once the\n"
-    "                     commands before it are sent (default 10)\n"
-    "  --json FILE        also write the per-tab figures as JSON to FILE\n"
-    "  --tab-exe PATH     the tab program (default: tabsim-tab next to tabsim;\n"
-    "                     also TABSIM_TAB_EXE)\n"
-    "  -h, --help         this text\n"
-    "\n"
+namespace {
+
+constexpr char kDescription[] =
+    "Replays a recording made with `tabsim run --record DIR`: each recorded "
+    "tab process gets a fresh tab on the recorded page and size, which is "
+    "fed the recorded inputs, navigations and resizes at the recorded times. "
+    "Its frames are compared with the recorded frame hashes, frame by frame "
+    "at equal input state (docs/record.md). Pages that depend on the time "
+    "(sim://clock, sim://bounce, sim://stamp) do not replay identically, and "
+    "replay says so.";
+
+constexpr char kFooter[] =
     "Exit status: 0 every tab reproduced its recording (at least one frame\n"
     "compared, none different, the final frame reached and identical); 1\n"
     "some tab did not; 2 the replay could not start (bad arguments, a\n"
     "recording that does not read, no tab program).\n";
-
-namespace {
-
-// A number in [min, max], or 0 when allow_zero; `what` says which for the
-// error ("a number of seconds from 0.1 to 3600").
-Result<double> ParseNumber(const std::string& name, const std::string& value,
-                           double min, double max, bool allow_zero,
-                           const std::string& what) {
-  char* end = nullptr;
-  errno = 0;
-  double number = std::strtod(value.c_str(), &end);
-  bool ok = !value.empty() && *end == '\0' && errno == 0 &&
-            std::isfinite(number) &&
-            ((allow_zero && number == 0) || (number >= min && number <= max));
-  if (!ok) return Error{name + ": '" + value + "' is not " + what, EINVAL};
-  return number;
-}
 
 std::string Hash(uint64_t hash) { return std::to_string(hash); }
 
@@ -186,62 +161,37 @@ Status WriteJson(const std::string& path, const std::string& json) {
 
 Result<ReplayOptions> ParseReplayOptions(const std::vector<std::string>& args) {
   ReplayOptions options;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "-h" || arg == "--help") {
-      options.help = true;
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0) {
-      if (!options.dir.empty())
-        return Error{"unexpected argument '" + arg +
-                         "' (one recording directory; see tabsim replay --help)",
-                     EINVAL};
-      if (arg.empty()) return Error{"empty directory name", EINVAL};
-      options.dir = arg;
-      continue;
-    }
-    if (i + 1 >= args.size())
-      return Error{arg + " needs a value (see tabsim replay --help)", EINVAL};
-    const std::string& value = args[++i];
-    if (arg == "--speed") {
-      auto speed = ParseNumber(arg, value, 0.01, 1000, true,
-                               "0 or a factor from 0.01 to 1000");
-      if (!speed.ok()) return speed.error();
-      options.speed = *speed;
-    } else if (arg == "--timeout") {
-      auto seconds = ParseNumber(arg, value, 0.1, 3600, false,
-                                 "a number of seconds from 0.1 to 3600");
-      if (!seconds.ok()) return seconds.error();
-      options.timeout_seconds = *seconds;
-    } else if (arg == "--json") {
-      if (value.empty()) return Error{"--json: empty file name", EINVAL};
-      options.json_path = value;
-    } else if (arg == "--tab-exe") {
-      if (value.empty()) return Error{"--tab-exe: empty path", EINVAL};
-      options.tab_executable = value;
-    } else {
-      return Error{"unknown option '" + arg + "' (see tabsim replay --help)",
-                   EINVAL};
-    }
-  }
-  if (options.dir.empty() && !options.help)
-    return Error{"which recording? (usage: tabsim replay DIR [options])",
-                 EINVAL};
+  CommandLine cli(kReplayCommand, kDescription);
+  cli.SetFooter(kFooter);
+  cli.AddOperand({.name = "DIR",
+                  .help = "the recording: a directory written by `tabsim run "
+                          "--record DIR`"},
+                 &options.dir, "directory name", /*required=*/true);
+  cli.AddNumber({.name = "--speed", .value_name = "X",
+                 .help = "replay at X times the recorded pace; 0: every "
+                         "command as fast as the tab's channel takes it, all "
+                         "tabs at once"},
+                &options.speed,
+                {.min = 0.01, .max = 1000, .zero_too = true, .noun = "a factor"});
+  cli.AddNumber({.name = "--timeout", .value_name = "SECONDS",
+                 .help = "how long to wait for each recorded frame once the "
+                         "commands before it are sent"},
+                &options.timeout_seconds,
+                {.min = 0.1, .max = 3600, .noun = "a number of seconds"});
+  cli.AddText({.name = "--json", .value_name = "FILE",
+               .help = "also write the per-tab figures as JSON to FILE"},
+              &options.json_path, "file name");
+  AddTabExecutableOption(cli, &options.tab_executable);
+  if (Status parsed = cli.Parse(args); !parsed.ok()) return parsed.error();
+  if (cli.help_requested()) options.help = cli.Help();
   return options;
 }
 
 int ReplayCommand(const std::vector<std::string>& args) {
   auto parsed = ParseReplayOptions(args);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "tabsim replay: %s\n", parsed.error().message.c_str());
-    return 2;
-  }
+  if (!parsed.ok()) return ReportUsageError(kReplayCommand, parsed.error());
   ReplayOptions options = std::move(parsed).value();
-  if (options.help) {
-    std::fputs(kReplayUsage, stdout);
-    return 0;
-  }
+  if (!options.help.empty()) return PrintHelp(options.help);
   auto recordings = ReadRecordingDirectory(options.dir);
   if (!recordings.ok()) {
     std::fprintf(stderr, "tabsim replay: %s\n",

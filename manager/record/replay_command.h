@@ -10,17 +10,22 @@
 
 namespace tabsim {
 
-extern const char kReplayUsage[];
-
 struct ReplayOptions {
   std::string dir;
   double speed = 1.0;  // 0 or 0.01..1000
   std::string tab_executable;
   double timeout_seconds = 10;
   std::string json_path;
-  bool help = false;
+  // Not empty when --help was given: the text to print instead of running.
+  std::string help;
 };
 
+// As the user types it; the start of every error line.
+inline constexpr char kReplayCommand[] = "tabsim replay";
+
+// `args`: the words after `tabsim replay`, parsed the house way
+// (manager/base/cli.h). Never exits or prints: a mistake is the Error's
+// one line.
 Result<ReplayOptions> ParseReplayOptions(const std::vector<std::string>& args);
 
 // Returns the exit code: 0 when every tab reproduced its recording, 1 when

@@ -22,6 +22,7 @@
 
 #include "common/check.h"
 #include "common/fd_limit.h"
+#include "manager/base/cli.h"
 #include "manager/control/control_path.h"
 #include "manager/control/control_server.h"
 #include "manager/run/event_printer.h"
@@ -130,15 +131,9 @@ class StderrRedirect {
 
 int RunCommand(const std::vector<std::string>& args) {
   auto parsed = ParseRunOptions(args);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "tabsim run: %s\n", parsed.error().message.c_str());
-    return 2;
-  }
+  if (!parsed.ok()) return ReportUsageError(kRunCommand, parsed.error());
   RunOptions options = std::move(parsed).value();
-  if (options.help) {
-    std::fputs(kRunUsage, stdout);
-    return 0;
-  }
+  if (!options.help.empty()) return PrintHelp(options.help);
   if (options.ui == UiMode::kAuto)
     options.ui = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)
                      ? UiMode::kTui

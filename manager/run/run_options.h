@@ -1,6 +1,7 @@
-// `tabsim run` options and their parser. Parsing never exits or prints:
-// a bad argument comes back as an Error whose message is the one line the
-// user sees.
+// `tabsim run` options and their parser (through CommandLine, the house
+// way: manager/base/cli.h). Parsing never exits or prints: a bad argument
+// comes back as an Error whose message is the one line the user sees,
+// --help as the text to print.
 #ifndef TABSIM_MANAGER_RUN_RUN_OPTIONS_H_
 #define TABSIM_MANAGER_RUN_RUN_OPTIONS_H_
 
@@ -45,14 +46,17 @@ struct RunOptions {
   // Arguments for every tab process (--no-sandbox, --memory-limit N), in
   // the form TabHost::Options::extra_tab_args wants.
   std::vector<std::string> ExtraTabArgs() const;
-  bool help = false;
+  // Not empty when --help was given: the text to print instead of running.
+  std::string help;
 };
 
 inline constexpr int kMaxTabs = 1024;
 inline constexpr int kMaxPrelaunch = 16;
+// As the user types it; the start of every error line.
+inline constexpr char kRunCommand[] = "tabsim run";
 
+// `args`: the words after `tabsim run`.
 Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args);
-extern const char kRunUsage[];
 
 }  // namespace tabsim
 
