@@ -219,6 +219,9 @@ std::optional<TabView::Clock::time_point> TabView::NextWakeup(
     if (HasFreeBuffer()) return now;
     if (wakeup && *wakeup <= now) return std::nullopt;
   }
+  // Paced, a page whose time has come draws at the next BeginFrame, a
+  // message: no reason to spin until it arrives.
+  if (config_.paced && wakeup && *wakeup <= now) return std::nullopt;
   return wakeup;
 }
 

@@ -60,6 +60,9 @@ asio::awaitable<void> Serve(TabHost& host, const RunOptions& options,
       *exit_code = 1;
       break;
     }
+    // --hidden N: the last N start hidden, as background tabs would.
+    if (i >= options.tabs - options.hidden)
+      (void)host.SetPin((*tab)->id(), TabHost::Pin::kHidden);
   }
   if (*exit_code == 0) host.StartSpares();
   if (*exit_code == 0) {
@@ -176,6 +179,8 @@ int RunCommand(const std::vector<std::string>& args) {
   host_options.kill_after =
       std::chrono::milliseconds(options.kill_unresponsive_after_ms);
   host_options.prelaunch = options.prelaunch;
+  host_options.process_model = options.process_model;
+  host_options.fps = options.fps;
   host_options.recorder = recorder.get();
   TabHost host(io, host_options);
   TaskManager tasks(host);

@@ -105,6 +105,35 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                           "sandboxed; `ctl open` and the UIs' new tab take one "
                           "and navigate it"},
                  &options->prelaunch, 0, kMaxPrelaunch);
+  cli.AddValue({.name = "--process-model",
+                .value_name = "MODEL",
+                .help = "which process a tab goes to: per-tab, per-site (tabs "
+                        "of a site share one) or limit:N (at most N tab "
+                        "processes; past it a tab shares its site's, else "
+                        "the least loaded); like Chromium's --process-per-tab, "
+                        "--process-per-site and --renderer-process-limit",
+                .default_text = "per-tab"},
+               [options](const std::string& text) {
+                 auto model = ProcessModel::Parse(text);
+                 if (!model.ok())
+                   return Status(Error{"--process-model: " + model.error().message,
+                                       EINVAL});
+                 options->process_model = *model;
+                 return Status::Ok();
+               });
+  cli.AddNumber({.name = "--fps",
+                 .value_name = "HZ",
+                 .help = "the display rate: tabs draw only when sent a "
+                         "BeginFrame, at most this often; 0: unpaced, every "
+                         "tab draws as fast as it can",
+                 .default_text = "60"},
+                &options->fps,
+                {.min = 0, .max = 1000, .noun = "a display rate in Hz"});
+  cli.AddInteger({.name = "--hidden",
+                  .value_name = "N",
+                  .help = "the last N tabs start hidden (pinned; `tabsim ctl "
+                          "show ID` shows one)"},
+                 &options->hidden, 0, kMaxTabs);
   cli.AddInteger({.name = "--unresponsive-after",
                   .value_name = "MS",
                   .help = "no pong for this long marks a tab unresponsive"},
@@ -167,6 +196,7 @@ Status CheckCombinations(const CommandLine& cli, const RunOptions& options) {
         EINVAL};
   if (cli.Given("--listen") && options.ui != UiMode::kWeb)
     return Error{"--listen is for the web dashboard: add --ui web", EINVAL};
+
   return Status::Ok();
 }
 
@@ -198,6 +228,11 @@ Result<RunOptions> ParseRunOptions(const std::vector<std::string>& args) {
   if (options.pages.empty())
     options.pages.assign(std::begin(kDefaultPages), std::end(kDefaultPages));
   if (options.tabs == 0) options.tabs = int(options.pages.size());
+  if (options.hidden > options.tabs)
+    return Error{"--hidden: " + std::to_string(options.hidden) +
+                     " is more than the " + std::to_string(options.tabs) +
+                     " tabs",
+                 EINVAL};
   return options;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "manager/core/process_model.h"
 
 namespace tabsim {
 
@@ -43,6 +44,12 @@ struct RunOptions {
   std::string record_dir;
   // --prelaunch N: spare tab processes kept ready (TabHost::Options).
   int prelaunch = 0;
+  // --process-model: per-tab (default), per-site or limit:N.
+  ProcessModel process_model;
+  // --fps HZ: the display rate of frame pacing; 0: unpaced.
+  double fps = 60;
+  // --hidden N: the last N of the initial tabs start hidden (pinned).
+  int hidden = 0;
   // Arguments for every tab process (--no-sandbox, --memory-limit N), in
   // the form TabHost::Options::extra_tab_args wants.
   std::vector<std::string> ExtraTabArgs() const;
