@@ -19,6 +19,7 @@ constexpr BadMessagePage::Kind kAllKinds[] = {
     BadMessagePage::Kind::kBadBufferIndex,  BadMessagePage::Kind::kHeldBuffer,
     BadMessagePage::Kind::kWrongVersion,    BadMessagePage::Kind::kShrinkMemfd,
     BadMessagePage::Kind::kGrowMemfd,       BadMessagePage::Kind::kForeignView,
+    BadMessagePage::Kind::kUnaskedFrame,
 };
 
 constexpr uint32_t kOversizedLength = 1u << 20;
@@ -49,6 +50,7 @@ const char* BadMessagePage::KindName(Kind kind) {
     case Kind::kShrinkMemfd: return "shrink-memfd";
     case Kind::kGrowMemfd: return "grow-memfd";
     case Kind::kForeignView: return "foreign-view";
+    case Kind::kUnaskedFrame: return "unasked-frame";
   }
   return "?";
 }
@@ -143,6 +145,16 @@ void BadMessagePage::Tick(Clock::time_point /*now*/) {
     case Kind::kGrowMemfd:
       TruncateRegion(true);
       return;
+    case Kind::kUnaskedFrame: {
+      // The buffer it owns, announced as if it had drawn on its own clock:
+      // fine unpaced, a frame nobody asked for when paced.
+      const int held = channel->LastFrameBuffer();
+      const uint32_t free_buffer = held == 0 ? 1 : 0;
+      Report("sending FrameReady for buffer " + std::to_string(free_buffer) +
+             ", unasked");
+      channel->SendFrameReady(free_buffer);
+      return;
+    }
     case Kind::kForeignView: {
       // A frame of its own buffer, claimed for a neighbour: the view before
       // it (which shares the process under a shared process model), or

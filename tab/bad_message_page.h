@@ -44,6 +44,7 @@ class BadMessagePage final : public ReportPage {
     kShrinkMemfd,
     kGrowMemfd,
     kForeignView,  // a FrameReady naming another view of the process
+    kUnaskedFrame, // a FrameReady of the free buffer, no BeginFrame asked
   };
 
   // The URL spelling of each kind, e.g. "held-buffer", and back.

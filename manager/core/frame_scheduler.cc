@@ -71,7 +71,14 @@ void FrameScheduler::OnTimer() {
     if (clients_[i] != nullptr) clients_[i]->OnBeginFrame(args);
   clients_.erase(std::remove(clients_.begin(), clients_.end(), nullptr),
                  clients_.end());
-  if (!clients_.empty()) Arm();
+  if (clients_.empty()) return;
+  // Grid points that passed while the clients ran are missed too.
+  const uint64_t now_index = uint64_t((Clock::now() - origin_) / interval_);
+  if (now_index >= next_index_) {
+    ticks_skipped_ += now_index - next_index_ + 1;
+    next_index_ = now_index + 1;
+  }
+  Arm();
 }
 
 }  // namespace tabsim
