@@ -103,6 +103,7 @@ TEST_F(CliE2eTest, EveryHelpIsOnStdoutAndListsEveryOption) {
        {"--help", "--tabs", "--page", "--size", "--duration", "--ui",
         "--listen", "--json", "--tab-exe", "--control", "--no-sandbox",
         "--tab-memory-limit", "--record", "--prelaunch", "--unresponsive-after",
+        "--process-model", "--fps", "--hidden",
         "--kill-unresponsive-after"},
        {"usage: tabsim run [options] ", "from 1 to 1024",
         "default: one per --page, else 3", "default: 480x320",

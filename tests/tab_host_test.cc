@@ -113,12 +113,19 @@ TEST_F(TabHostTest, ShutdownClosesEveryTabAndLeavesNoZombies) {
 TEST_F(TabHostTest, ShutdownKillsTabsThatDoNotExit) {
   TabHost::Options options = host_->options();
   options.exit_grace = milliseconds(200);
+  // Shut down only once the hang page really spins (it stops answering
+  // pings), not between its first frame and its hang.
+  options.ping_interval = milliseconds(20);
+  options.unresponsive_after = milliseconds(60);
   host_.emplace(io_, options);
   host_->AddObserver(&counter_);
   auto hung = host_->Open("sim://hang");
   auto fine = host_->Open("sim://clock");
   ASSERT_TRUE(hung.ok() && fine.ok());
-  ASSERT_TRUE(RunUntil([&] { return counter_.frames.size() == 2; }));
+  ASSERT_TRUE(RunUntil([&] {
+    return counter_.frames.size() == 2 &&
+           (*hung)->state() == TabState::kUnresponsive;
+  }));
   ASSERT_TRUE(ShutdownHost());
   EXPECT_EQ((*hung)->cause(), "killed: did not exit within 200 ms of shutdown");
   EXPECT_EQ((*fine)->cause(), "exited with code 0");

@@ -105,7 +105,7 @@ proto::Hello ProcessHost::MakeHello(const TabSession& first) const {
   hello.set_url(first.url());
   hello.set_paced(first.paced());
   hello.set_visible(first.visible());
-  hello.set_time_origin_us(MonotonicMicros(Clock::now()));
+  hello.set_time_origin_us(MonotonicMicros(first.time_origin()));
   return hello;
 }
 
@@ -173,7 +173,7 @@ Status ProcessHost::AddView(TabSession& view) {
   create->set_region_size(RegionBytes(view.width(), view.height()));
   create->set_region_generation(view.first_region_generation());
   create->set_visible(view.visible());
-  create->set_time_origin_us(MonotonicMicros(Clock::now()));
+  create->set_time_origin_us(MonotonicMicros(view.time_origin()));
   SendToViewWithFd(view, message, UniqueFd(fd));
   view.OnProcessSpawned();
   if (live()) view.OnProcessLive();

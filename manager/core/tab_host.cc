@@ -23,7 +23,8 @@ TabHost::TabHost(asio::io_context& io, Options options)
       top_up_(io) {
   TABSIM_CHECK(options_.prelaunch >= 0);
   TABSIM_CHECK(options_.fps >= 0);
-  if (options_.fps > 0 && !options_.frames_over_socket)
+  if (options_.fps > 0 && !options_.frames_over_socket &&
+      !options_.manual_pacing)
     scheduler_ = std::make_unique<FrameScheduler>(io_.get_executor(), options_.fps);
   if (options_.apply_priorities) {
     renice_ = CanReraisePriority();
@@ -83,6 +84,7 @@ std::unique_ptr<TabSession> TabHost::MakeSession(int id, const std::string& url,
   session_options.frames_over_socket = options_.frames_over_socket;
   session_options.coalesce_above_bytes = options_.coalesce_above_bytes;
   session_options.scheduler = scheduler_.get();
+  session_options.manual_pacing = options_.manual_pacing;
   session_options.visible = ComputeVisible(id);
   return std::make_unique<TabSession>(std::move(session_options),
                                       static_cast<TabObserver*>(this));

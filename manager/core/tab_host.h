@@ -67,6 +67,9 @@ class TabHost : private TabObserver {
     // when sent a BeginFrame, at most this often. 0: unpaced, every tab
     // draws as fast as it can (the benchmark's throughput mode).
     double fps = 60;
+    // Paced with no display clock: whoever drives the host sends each
+    // tab's BeginFrames (tabsim replay). fps is then ignored.
+    bool manual_pacing = false;
     // Tell the kernel each process's importance (nice, oom_score_adj).
     bool apply_priorities = true;
     // Hears every user tab's inputs, navigations and resizes (tabsim run

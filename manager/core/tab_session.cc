@@ -72,6 +72,7 @@ Status TabSession::Prepare() {
                                       process_->NextRegionGeneration());
   if (!generation.ok()) return generation.error();
   first_generation_ = *generation;
+  time_origin_ = Clock::now();
   return Status::Ok();
 }
 
@@ -142,20 +143,32 @@ void TabSession::OnBeginFrame(const BeginFrameArgs& args) {
     ++counters_.begin_frames_missed;
     return;
   }
+  (void)BeginFrame(args.frame_time, args.interval);
+}
+
+Status TabSession::BeginFrame(Clock::time_point frame_time,
+                              Clock::duration interval) {
+  if (!live()) return NotLive();
+  if (!paced())
+    return Error{"tab " + std::to_string(id()) + " is not paced", EINVAL};
+  if (outstanding_begin_ != 0)
+    return Error{"tab " + std::to_string(id()) +
+                     " has not answered its last BeginFrame",
+                 EBUSY};
   proto::ManagerToTab message;
   auto* begin = message.mutable_begin_frame();
   begin->set_sequence(++begin_frame_sequence_);
   begin->set_frame_time_us(uint64_t(
       std::chrono::duration_cast<std::chrono::microseconds>(
-          args.frame_time.time_since_epoch())
+          frame_time.time_since_epoch())
           .count()));
   begin->set_interval_us(uint64_t(
-      std::chrono::duration_cast<std::chrono::microseconds>(args.interval)
-          .count()));
+      std::chrono::duration_cast<std::chrono::microseconds>(interval).count()));
   outstanding_begin_ = begin_frame_sequence_;
   ++counters_.begin_frames;
   if (recorder_) recorder_->OnCommand(*this, message);
   Send(message);
+  return Status::Ok();
 }
 
 void TabSession::OnProcessState(ProcessState state) {
@@ -458,9 +471,10 @@ Status TabSession::Navigate(const std::string& url) {
   message.mutable_navigate()->set_url(url);
   message.mutable_navigate()->set_navigation_id(++navigations_sent_);
   navigated_at_ = Clock::now();
+  time_origin_ = navigated_at_;
   message.mutable_navigate()->set_time_origin_us(uint64_t(
       std::chrono::duration_cast<std::chrono::microseconds>(
-          navigated_at_.time_since_epoch())
+          time_origin_.time_since_epoch())
           .count()));
   if (recorder_) recorder_->OnCommand(*this, message);
   Send(message);

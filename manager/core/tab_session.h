@@ -99,6 +99,9 @@ class TabSession final : private BeginFrameClient {
     // The display clock (not owned): with one, the tab is paced (it draws
     // only when sent a BeginFrame); without, it draws as fast as it can.
     FrameScheduler* scheduler = nullptr;
+    // Paced without a display clock: the owner sends BeginFrame() itself
+    // (tabsim replay, which repeats a recording's BeginFrames).
+    bool manual_pacing = false;
     bool visible = true;  // at the start
   };
 
@@ -187,7 +190,18 @@ class TabSession final : private BeginFrameClient {
   // what the front ends show.
   void SetVisible(bool visible);
   bool visible() const { return visible_; }
-  bool paced() const { return options_.scheduler != nullptr; }
+  bool paced() const {
+    return options_.scheduler != nullptr || options_.manual_pacing;
+  }
+  // Sends a BeginFrame for `frame_time` (what the display clock does for a
+  // paced tab; called directly with manual pacing). An error, sending
+  // nothing, when one is outstanding or the tab is not live and paced.
+  Status BeginFrame(Clock::time_point frame_time, Clock::duration interval);
+  // A BeginFrame is sent and not answered yet.
+  bool begin_frame_outstanding() const { return outstanding_begin_ != 0; }
+  // The current page's time origin (Hello, CreateView or Navigate): pages
+  // animate from it, BeginFrame times are read against it.
+  Clock::time_point time_origin() const { return time_origin_; }
   // Whether its page wants BeginFrames now (NeedsBeginFrames).
   bool needs_begin_frames() const { return needs_begin_frames_; }
   // The last time it was visible (now while it is); for the least recently
@@ -283,6 +297,7 @@ class TabSession final : private BeginFrameClient {
   bool visible_ = true;
   Clock::time_point last_visible_at_{};
   bool needs_begin_frames_ = false;
+  Clock::time_point time_origin_{};
   uint64_t begin_frame_sequence_ = 0;  // the last one sent
   uint64_t outstanding_begin_ = 0;     // sent, not answered; 0: none
   proto::ManagerToTab outgoing_;
