@@ -81,7 +81,7 @@ class TabLifetimeTest : public ::testing::Test {
     control::ControlRequest request;
     request.mutable_list();
     const control::ControlReply reply = Call(request);
-    for (const control::TabInfo& tab : reply.list().tabs())
+    for (const records::TabInfo& tab : reply.list().tabs())
       if (int(tab.id()) == id) return tab.state();
     return "missing";
   }

@@ -14,6 +14,21 @@
 
 namespace tabsim {
 
+// Transitional: the task manager's records moved from package
+// tabsim.control to tabsim.records (proto/records.proto). ctl_command.cc,
+// being rewritten separately, still names them control::X; remove these
+// once it says records::X.
+namespace control {
+using records::ChannelStats;
+using records::DirectionStats;
+using records::Fault;
+using records::LatencyHistogram;
+using records::ManagerStats;
+using records::TabInfo;
+using records::TabList;
+using records::TypeCount;
+}  // namespace control
+
 class ControlClient {
  public:
   // Connects to the manager listening on `path`; "no tabsim manager

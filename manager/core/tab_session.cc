@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/protocol.h"
+#include "manager/base/text.h"
 #include "manager/core/command_recorder.h"
 #include "manager/core/input_builder.h"
 #include "manager/core/tab_observer.h"
@@ -31,6 +32,12 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 using boost::system::error_code;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+// Tab text is cleaned where it arrives (CleanTabText: valid UTF-8, no
+// controls, no bidi overrides) and kept this short, so that no front end
+// has to clean it again.
+constexpr size_t kMaxTitleBytes = 200;
+constexpr size_t kMaxLogLineBytes = 300;
 
 // Ping nonces a tab cannot predict: answering pongs without reading its
 // channel must not keep a tab "responsive".
@@ -497,17 +504,14 @@ std::optional<TabSession::Loss> TabSession::HandleMessage(
     }
     case proto::TabToManager::kPong:
       return HandlePong(incoming_.pong());
-    case proto::TabToManager::kTitleChanged: {
-      // Titles are shown in terminals: keep them short and printable.
-      std::string title = incoming_.title_changed().title().substr(0, 200);
-      for (char& c : title)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-      title_ = std::move(title);
+    case proto::TabToManager::kTitleChanged:
+      title_ = CleanTabText(incoming_.title_changed().title(), kMaxTitleBytes);
       if (observer_) observer_->OnTitleChanged(*this);
       return std::nullopt;
-    }
     case proto::TabToManager::kLogLine:
-      if (observer_) observer_->OnTabLog(*this, incoming_.log_line().text());
+      if (observer_)
+        observer_->OnTabLog(
+            *this, CleanTabText(incoming_.log_line().text(), kMaxLogLineBytes));
       return std::nullopt;
     case proto::TabToManager::kFramePixels:
       // Only legitimate from a tab started with --frames-over-socket.

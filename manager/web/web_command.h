@@ -41,9 +41,6 @@ struct WebCommand {
 
 Result<WebCommand> ParseWebCommand(std::string_view message);
 
-// True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace tabsim
 
 #endif  // TABSIM_MANAGER_WEB_WEB_COMMAND_H_
