@@ -76,7 +76,7 @@ TEST(BenchReport, JsonIsOneDocumentWithNullForWhatIsMissing) {
   BenchReport report;
   report.AddFigure({"input", "input.a", "A", 2.0, "msg/s", "floor.x"});
   report.AddFigure({"floor", "floor.x", "X", 4.0, "msg/s", ""});
-  report.AddFigure({"input", "input.nan", "broken", std::nan(""), "us", ""});
+  report.AddFigure({"input", "input.broken", "broken", std::nan(""), "us", ""});
   report.AddUnavailable("open", "open.cold", "no tab program");
   report.AddRatio("a / x", "input.a", "floor.x", 0.25, true);
   report.AddRatio("cold / x", "open.cold", "floor.x", std::nullopt, true);

@@ -56,25 +56,31 @@ TEST(Json, PrettyIsIndentedAndKeepsInsertionOrder) {
   document["zeta"] = 1;
   document["alpha"] = json::array{1, 2};
   document["nested"] = json::object{{"b", true}, {"a", nullptr}};
-  document["rows"] = json::array{json::object{{"x", -1}}};
+  document["rows"] = json::array{json::object{{"x", -1}}, json::array{}};
   document["empty"] = json::object();
+  document["long"] = json::object{{"key", std::string(60, 'x')}, {"n", 1}};
+  document["deep"] = json::object{{"inner", json::object{{"y", 2}}}};
   EXPECT_EQ(ToJson(document),
             "{\n"
             "  \"schema\": 1,\n"
             "  \"kind\": \"test\",\n"
             "  \"zeta\": 1,\n"
             "  \"alpha\": [1, 2],\n"
-            "  \"nested\": {\n"
-            "    \"b\": true,\n"
-            "    \"a\": null\n"
-            "  },\n"
+            "  \"nested\": {\"b\": true, \"a\": null},\n"
             "  \"rows\": [\n"
-            "    {\n"
-            "      \"x\": -1\n"
-            "    }\n"
+            "    {\"x\": -1},\n"
+            "    []\n"
             "  ],\n"
-            "  \"empty\": {}\n"
+            "  \"empty\": {},\n"
+            "  \"long\": {\n"
+            "    \"key\": \"" + std::string(60, 'x') + "\",\n"
+            "    \"n\": 1\n"
+            "  },\n"
+            "  \"deep\": {\n"
+            "    \"inner\": {\"y\": 2}\n"
+            "  }\n"
             "}");
+  EXPECT_EQ(ToJson(document["deep"], JsonStyle::kInline), "{\"inner\": {\"y\": 2}}");
   EXPECT_EQ(json::parse(ToJson(document)), json::parse(ToJson(document, JsonStyle::kCompact)));
 }
 

@@ -132,6 +132,15 @@ TEST(Text, CutsAtACharacterBoundaryWithinTheLimit) {
   EXPECT_EQ(Clean(title, 200), std::string(199, 'x'));
 }
 
+TEST(Text, IsCleanTabTextSaysWhetherCleaningChangesAnything) {
+  EXPECT_TRUE(IsCleanTabText("plain", 5));
+  EXPECT_FALSE(IsCleanTabText("plain", 4));
+  EXPECT_TRUE(IsCleanTabText("caf\xc3\xa9", 5));
+  for (std::string_view dirty : {"a\tb", "a\x1b", "\x7f", "\xc2\x9b", "\xe2\x80\xae",
+                                 "\xe2\x80\xa8", "\xff", "\xe2\x82"})
+    EXPECT_FALSE(IsCleanTabText(dirty, kBig)) << dirty;
+}
+
 TEST(Text, ToValidUtf8OnlyReplacesInvalidSequences) {
   EXPECT_EQ(ToValidUtf8("a\x1b[1m\xc2\x9b\xe2\x80\xae" "b"),
             "a\x1b[1m\xc2\x9b\xe2\x80\xae" "b");
@@ -161,6 +170,8 @@ TEST(Text, RandomBytesAlwaysComeOutClean) {
       ASSERT_FALSE((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069));
     }
     ASSERT_TRUE(IsValidUtf8(ToValidUtf8(bytes)));
+    ASSERT_EQ(IsCleanTabText(bytes, max), clean == bytes);
+    ASSERT_TRUE(IsCleanTabText(clean, max));
   }
 }
 

@@ -51,10 +51,27 @@ bool IsScalar(const json::value& value) {
   return !value.is_array() && !value.is_object();
 }
 
+// Pretty output keeps a container of scalars on one line ({"upper_ms":
+// 1.0, "count": 0}) when that line is short; an array of scalars always.
+constexpr size_t kMaxInlineObject = 72;
+
+void WriteInline(const json::value& value, std::string* out);
+
+bool OnOneLine(const json::array& array) {
+  return std::all_of(array.begin(), array.end(), IsScalar);
+}
+
+bool OnOneLine(const json::object& object) {
+  for (const json::key_value_pair& member : object)
+    if (!IsScalar(member.value())) return false;
+  std::string line;
+  WriteInline(object, &line);
+  return line.size() <= kMaxInlineObject;
+}
+
 void WriteArray(const json::array& array, JsonStyle style, int depth,
                 std::string* out) {
-  const bool one_line = style == JsonStyle::kCompact ||
-                        std::all_of(array.begin(), array.end(), IsScalar);
+  const bool one_line = style != JsonStyle::kPretty || OnOneLine(array);
   const char* separator = style == JsonStyle::kCompact ? "," : ", ";
   *out += '[';
   for (size_t i = 0; i < array.size(); ++i) {
@@ -72,19 +89,26 @@ void WriteArray(const json::array& array, JsonStyle style, int depth,
 
 void WriteObject(const json::object& object, JsonStyle style, int depth,
                  std::string* out) {
-  const bool pretty = style == JsonStyle::kPretty;
+  // Pretty, one member per line unless short and flat; compact and
+  // inline, on one line with or without spaces.
+  const bool spaced = style != JsonStyle::kCompact;
+  const bool lines = style == JsonStyle::kPretty && !OnOneLine(object);
   *out += '{';
   bool first = true;
   for (const json::key_value_pair& member : object) {
-    if (!first) *out += ',';
+    if (!first) *out += lines || !spaced ? "," : ", ";
     first = false;
-    if (pretty) Newline(depth + 1, out);
+    if (lines) Newline(depth + 1, out);
     WriteString(std::string_view(member.key().data(), member.key().size()), out);
-    *out += pretty ? ": " : ":";
+    *out += spaced ? ": " : ":";
     WriteValue(member.value(), style, depth + 1, out);
   }
-  if (pretty && !object.empty()) Newline(depth, out);
+  if (lines && !object.empty()) Newline(depth, out);
   *out += '}';
+}
+
+void WriteInline(const json::value& value, std::string* out) {
+  WriteValue(value, JsonStyle::kInline, 0, out);
 }
 
 void WriteValue(const json::value& value, JsonStyle style, int depth,

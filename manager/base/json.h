@@ -40,8 +40,10 @@ boost::json::value JsonNumber(double value, int decimals);
 
 enum class JsonStyle {
   kCompact,  // one line, no spaces: for messages (the dashboard's WebSocket)
-  kPretty,   // 2-space indent, one member per line; arrays of numbers,
-             // strings, booleans and nulls stay on one line
+  kInline,   // one line, a space after each ':' and ','
+  kPretty,   // 2-space indent, one member per line; an array of scalars
+             // (numbers, strings, booleans, nulls), and an object of
+             // scalars whose inline form fits 72 characters, stay on one line
 };
 
 // `value` as JSON text. Doubles print in their shortest round-trip form,

@@ -92,11 +92,22 @@ std::string ToValidUtf8(std::string_view bytes) {
   return out;
 }
 
-std::string CleanTabText(std::string_view bytes, size_t max_bytes) {
+bool IsCleanTabText(std::string_view text, size_t max_bytes) {
+  if (text.size() > max_bytes) return false;
   // The common case, and the cheap one (a flooding tab sends log lines by
   // the million).
-  if (bytes.size() <= max_bytes && IsPrintableAscii(bytes))
-    return std::string(bytes);
+  if (IsPrintableAscii(text)) return true;
+  for (size_t i = 0; i < text.size();) {
+    const Utf8Char c = Decode(text, i);
+    if (c.code == kInvalid || TreatmentOf(c.code) != Treatment::kKeep)
+      return false;
+    i += c.length;
+  }
+  return true;
+}
+
+std::string CleanTabText(std::string_view bytes, size_t max_bytes) {
+  if (IsCleanTabText(bytes, max_bytes)) return std::string(bytes);
   std::string out;
   out.reserve(std::min(bytes.size(), max_bytes));
   for (size_t i = 0; i < bytes.size();) {

@@ -47,6 +47,11 @@ std::string ToValidUtf8(std::string_view bytes);
 // The result is valid UTF-8 whatever `bytes` holds.
 std::string CleanTabText(std::string_view bytes, size_t max_bytes);
 
+// True when CleanTabText(text, max_bytes) would return `text` unchanged,
+// so a caller on a hot path (a flood of log lines) can pass the original
+// on without a copy.
+bool IsCleanTabText(std::string_view text, size_t max_bytes);
+
 }  // namespace tabsim
 
 #endif  // TABSIM_MANAGER_BASE_TEXT_H_

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 
 #include "common/check.h"
@@ -11,6 +12,16 @@
 
 namespace tabsim {
 namespace {
+
+// Six significant digits, as measured figures deserve (the shortest
+// round-trip form of a computed double often has seventeen); null when not
+// finite.
+boost::json::value Figure(double value) {
+  if (!std::isfinite(value)) return nullptr;
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.6g", value);
+  return JsonNumber(std::strtod(buffer, nullptr));
+}
 
 // Three significant digits, SI-ish suffix for large rates.
 std::string Human(double value) {
@@ -155,13 +166,13 @@ boost::json::object BenchReport::Json() const {
   for (const BenchFigure& f : figures_) {
     json::object figure{{"key", f.key},
                         {"label", f.label},
-                        {"value", JsonNumber(f.value)},
+                        {"value", Figure(f.value)},
                         {"unit", f.unit}};
     if (!f.floor_key.empty()) {
       figure["floor"] = f.floor_key;
       const BenchFigure* floor = Find(f.floor_key);
       if (floor && floor->value > 0)
-        figure["ratio_to_floor"] = JsonNumber(f.value / floor->value);
+        figure["ratio_to_floor"] = Figure(f.value / floor->value);
     }
     scenario(f.scenario)["figures"].as_array().push_back(std::move(figure));
   }
@@ -174,10 +185,10 @@ boost::json::object BenchReport::Json() const {
     json::object ratio{{"name", r.name},
                        {"numerator", r.numerator},
                        {"denominator", r.denominator}};
-    ratio["ratio"] = r.ratio ? JsonNumber(*r.ratio) : json::value(nullptr);
+    ratio["ratio"] = r.ratio ? Figure(*r.ratio) : json::value(nullptr);
     if (!r.ratio) ratio["unavailable"] = r.unavailable_reason;
     if (r.target) {
-      ratio["target"] = JsonNumber(*r.target);
+      ratio["target"] = Figure(*r.target);
       ratio["higher_is_better"] = r.higher_is_better;
       ratio["met"] = r.met();
     }

@@ -508,11 +508,16 @@ std::optional<TabSession::Loss> TabSession::HandleMessage(
       title_ = CleanTabText(incoming_.title_changed().title(), kMaxTitleBytes);
       if (observer_) observer_->OnTitleChanged(*this);
       return std::nullopt;
-    case proto::TabToManager::kLogLine:
-      if (observer_)
-        observer_->OnTabLog(
-            *this, CleanTabText(incoming_.log_line().text(), kMaxLogLineBytes));
+    case proto::TabToManager::kLogLine: {
+      if (!observer_) return std::nullopt;
+      // Most lines are clean already: those go on without a copy.
+      const std::string& line = incoming_.log_line().text();
+      if (IsCleanTabText(line, kMaxLogLineBytes))
+        observer_->OnTabLog(*this, line);
+      else
+        observer_->OnTabLog(*this, CleanTabText(line, kMaxLogLineBytes));
       return std::nullopt;
+    }
     case proto::TabToManager::kFramePixels:
       // Only legitimate from a tab started with --frames-over-socket.
       if (!options_.frames_over_socket)
