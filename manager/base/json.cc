@@ -55,7 +55,8 @@ bool IsScalar(const json::value& value) {
 // 1.0, "count": 0}) when that line is short; an array of scalars always.
 constexpr size_t kMaxInlineObject = 72;
 
-void WriteInline(const json::value& value, std::string* out);
+void WriteObject(const json::object& object, JsonStyle style, int depth,
+                 std::string* out);
 
 bool OnOneLine(const json::array& array) {
   return std::all_of(array.begin(), array.end(), IsScalar);
@@ -65,7 +66,7 @@ bool OnOneLine(const json::object& object) {
   for (const json::key_value_pair& member : object)
     if (!IsScalar(member.value())) return false;
   std::string line;
-  WriteInline(object, &line);
+  WriteObject(object, JsonStyle::kInline, 0, &line);
   return line.size() <= kMaxInlineObject;
 }
 
@@ -105,10 +106,6 @@ void WriteObject(const json::object& object, JsonStyle style, int depth,
   }
   if (lines && !object.empty()) Newline(depth, out);
   *out += '}';
-}
-
-void WriteInline(const json::value& value, std::string* out) {
-  WriteValue(value, JsonStyle::kInline, 0, out);
 }
 
 void WriteValue(const json::value& value, JsonStyle style, int depth,
