@@ -105,6 +105,17 @@ json::object TabRecordJson(const records::TabInfo& tab) {
       {"height", tab.height()},
       {"inputs_sent", tab.inputs_sent()},
       {"last_input_acked", tab.last_input_acked()},
+      {"process_id", tab.process_id()},
+      {"process_tabs", tab.process_tabs()},
+      {"visibility", TextOrNull(tab.visibility())},
+      {"pinned", tab.pinned()},
+      {"paced", tab.paced()},
+      {"begin_frames", tab.begin_frames()},
+      {"begin_frames_missed", tab.begin_frames_missed()},
+      {"did_not_produce", tab.did_not_produce()},
+      {"nice", tab.has_nice() ? json::value(tab.nice()) : json::value(nullptr)},
+      {"oom_score_adj", tab.has_oom_score_adj() ? json::value(tab.oom_score_adj())
+                                                : json::value(nullptr)},
   };
 }
 

@@ -40,24 +40,31 @@ std::string JoinPids(const google::protobuf::RepeatedField<int32_t>& pids) {
 }  // namespace
 
 void PrintTable(const records::TabList& list) {
-  std::printf("%4s %8s  %-20s %-12s %6s %8s %7s %7s %6s %9s %4s  %s\n", "id",
-              "pid", "page", "state", "cpu%", "memory", "in/s", "out/s",
-              "fps", "latency", "rst", "cause");
+  std::printf("%4s %4s %8s  %-20s %-12s %-8s %6s %8s %7s %7s %6s %5s %9s %3s %4s %4s  %s\n",
+              "id", "proc", "pid", "page", "state", "view", "cpu%", "memory",
+              "in/s", "out/s", "fps", "miss", "latency", "ni", "oom", "rst",
+              "cause");
   for (const records::TabInfo& tab : list.tabs()) {
     bool running = tab.cause().empty();
     std::string page = tab.url().size() > 20 ? tab.url().substr(0, 19) + "~"
                                              : tab.url();
+    std::string view = tab.visibility().empty() ? "-" : tab.visibility();
+    if (tab.pinned() && running) view += "*";
     std::printf(
-        "%4u %8d  %-20s %-12s %6s %8s %7s %7s %6s %9s %4u  %s\n", tab.id(),
-        tab.pid(), page.c_str(), tab.state().c_str(),
-        running ? Fixed(tab.cpu_percent(), 1).c_str() : "-",
+        "%4u %4u %8d  %-20s %-12s %-8s %6s %8s %7s %7s %6s %5s %9s %3s %4s %4u  %s\n",
+        tab.id(), tab.process_id(), tab.pid(), page.c_str(),
+        tab.state().c_str(), view.c_str(),
+        running && tab.has_cpu_percent() ? Fixed(tab.cpu_percent(), 1).c_str() : "-",
         running && tab.rss_bytes() ? FormatBytes(tab.rss_bytes()).c_str() : "-",
         running ? Fixed(tab.messages_in_per_second(), 0).c_str() : "-",
         running ? Fixed(tab.messages_out_per_second(), 0).c_str() : "-",
         running ? Fixed(tab.frames_per_second(), 1).c_str() : "-",
+        tab.paced() ? std::to_string(tab.begin_frames_missed()).c_str() : "-",
         tab.input_latency_ms() > 0
             ? (Fixed(tab.input_latency_ms(), 1) + " ms").c_str()
             : "-",
+        tab.has_nice() ? std::to_string(tab.nice()).c_str() : "-",
+        tab.has_oom_score_adj() ? std::to_string(tab.oom_score_adj()).c_str() : "-",
         tab.restarts(), tab.cause().empty() ? "-" : tab.cause().c_str());
   }
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "manager/core/fault_injector.h"
+#include "manager/core/process_host.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/tab_session.h"
 
@@ -94,6 +95,11 @@ TaskManager::TabRates TaskManager::RatesOf(int id) const {
   return it == tabs_.end() ? TabRates{} : it->second.rates;
 }
 
+std::string VisibilityOf(const TabHost& host, const TabSession& tab) {
+  if (tab.id() == host.focused_id()) return "focused";
+  return tab.visible() ? "shown" : "hidden";
+}
+
 records::TabInfo TaskManager::Describe(const TabSession& tab) const {
   records::TabInfo info;
   info.set_id(static_cast<uint32_t>(tab.id()));
@@ -111,7 +117,21 @@ records::TabInfo TaskManager::Describe(const TabSession& tab) const {
   info.set_last_input_acked(counters.last_input_acked);
   info.set_width(static_cast<uint32_t>(tab.width()));
   info.set_height(static_cast<uint32_t>(tab.height()));
+  info.set_paced(tab.paced());
+  info.set_begin_frames(counters.begin_frames);
+  info.set_begin_frames_missed(counters.begin_frames_missed);
+  info.set_did_not_produce(counters.did_not_produce);
+  info.set_process_id(static_cast<uint32_t>(tab.process_id()));
+  info.set_pinned(host_.pin_of(tab.id()) != TabHost::Pin::kNone);
   if (tab.running()) {
+    info.set_visibility(VisibilityOf(host_, tab));
+    if (const ProcessHost* process = tab.process()) {
+      info.set_process_tabs(static_cast<uint32_t>(process->views().size()));
+      if (process->priority_known()) {
+        info.set_nice(process->priority().nice);
+        info.set_oom_score_adj(process->priority().oom_score_adj);
+      }
+    }
     TabRates rates = RatesOf(tab.id());
     if (rates.pid == tab.pid()) {
       if (rates.cpu_percent >= 0) info.set_cpu_percent(rates.cpu_percent);

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "common/result.h"
@@ -33,6 +34,10 @@ namespace tabsim {
 
 class TabHost;
 class TabSession;
+
+// "focused", "shown" or "hidden": what the tab is to the user now (focus,
+// the viewers and pins of `host`). For a running tab.
+std::string VisibilityOf(const TabHost& host, const TabSession& tab);
 
 class TaskManager : public TabObserver {
  public:

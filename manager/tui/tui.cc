@@ -76,12 +76,10 @@ uint32_t SampleBlock(const FrameView& frame, double x0, double y0, double x1,
   return ((r / 4) << 16) | ((g / 4) << 8) | (b / 4);
 }
 
-// "focused", "shown", "hidden"; a pin (ctl hide/show) is marked with '*'.
-std::string ViewState(const TabSession& tab, int focused_id, bool pinned) {
-  std::string state = tab.id() == focused_id ? "focused"
-                      : tab.visible()        ? "shown"
-                                             : "hidden";
-  return pinned ? state + "*" : state;
+// VisibilityOf; a pin (ctl hide/show) is marked with '*'.
+std::string ViewState(const TabHost& host, const TabSession& tab) {
+  std::string state = VisibilityOf(host, tab);
+  return host.pin_of(tab.id()) != TabHost::Pin::kNone ? state + "*" : state;
 }
 
 bool IsSadState(const TabSession& tab) {
@@ -531,10 +529,7 @@ void Tui::DrawTaskManager(const std::vector<TabSession*>& tabs, int top,
         line, sizeof(line),
         " %3d %4d %8d  %-18s %-12s %-8s %6s %8s %6s %6s %6s %5s %9s %3s %4s %3d",
         tab->id(), tab->process_id(), int(tab->pid()), page.c_str(),
-        ToString(tab->state()), running ? ViewState(*tab, host_.focused_id(),
-                            host_.pin_of(tab->id()) != TabHost::Pin::kNone)
-                      .c_str()
-                : "-",
+        ToString(tab->state()), running ? ViewState(host_, *tab).c_str() : "-",
         running && rates.cpu_percent >= 0 ? Format("%.1f", rates.cpu_percent).c_str() : "-",
         running && rates.rss_bytes ? FormatBytes(rates.rss_bytes).c_str() : "-",
         running ? Format("%.0f", rates.messages_in_per_second).c_str() : "-",
