@@ -188,7 +188,7 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
   bool ratio_to_floor = false;
   for (const char* scenario :
        {"input", "latency", "frames", "lifecycle", "open", "fairness",
-        "pacing", "hidden", "focus", "transports", "floor"}) {
+        "pacing", "hidden", "focus", "models", "transports", "floor"}) {
     ASSERT_TRUE(scenarios.contains(scenario)) << "scenario " << scenario;
     const boost::json::object& s = scenarios.at(scenario).as_object();
     // No scenario may quietly fail: nothing is reported unavailable.

@@ -243,6 +243,13 @@ void TabHost::RemoveViewer(const void* viewer) {
 Status TabHost::SetFocus(int id) {
   if (id != 0 && Find(id) == nullptr)
     return Error{"no tab " + std::to_string(id), ENOENT};
+  // Like activating a tab in a browser: the user means to see it, so a
+  // `hide` pin on it goes.
+  auto pin = pins_.find(id);
+  if (pin != pins_.end() && pin->second == Pin::kHidden) {
+    pins_.erase(pin);
+    PostGovern();
+  }
   if (focused_id_ != id) {
     focused_id_ = id;
     PostGovern();

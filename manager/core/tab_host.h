@@ -156,6 +156,7 @@ class TabHost : private TabObserver {
   void SetViewerTabs(const void* viewer, std::vector<int> tabs);
   void RemoveViewer(const void* viewer);
   // The tab with the user's focus (0: none); it and its process come first.
+  // Focusing a tab that `hide` pinned removes that pin.
   Status SetFocus(int id);
   int focused_id() const { return focused_id_; }
   FrameScheduler* scheduler() { return scheduler_.get(); }

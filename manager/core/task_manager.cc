@@ -96,8 +96,8 @@ TaskManager::TabRates TaskManager::RatesOf(int id) const {
 }
 
 std::string VisibilityOf(const TabHost& host, const TabSession& tab) {
-  if (tab.id() == host.focused_id()) return "focused";
-  return tab.visible() ? "shown" : "hidden";
+  if (!tab.visible()) return "hidden";  // `ctl hide` works on it too
+  return tab.id() == host.focused_id() ? "focused" : "shown";
 }
 
 records::TabInfo TaskManager::Describe(const TabSession& tab) const {
