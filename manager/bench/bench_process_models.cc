@@ -54,12 +54,7 @@ void RunProcessModelScenario(const BenchOptions& options,
     std::fprintf(stderr, "bench: models: %d tabs over %d sites, %s\n",
                  tabs_count, sites, m.text);
     const std::string prefix = std::string("models.") + m.key;
-    TabHost::Options host_options;
-    host_options.tab_executable = tab_exe;
-    host_options.width = 160;
-    host_options.height = 100;
-    host_options.fps = 30;
-    host_options.handshake_timeout = milliseconds(60000);
+    TabHost::Options host_options = BenchHostOptions(tab_exe, 160, 100, 30);
     host_options.process_model = ProcessModel::Parse(m.text).value();
     BenchTabs tabs(host_options);
     const auto start = Clock::now();
