@@ -238,6 +238,17 @@ Status ProcessHost::Kill(int signal) {
   return child_.Signal(signal);
 }
 
+Status ProcessHost::Discard(std::string cause) {
+  if (!running() || child_.reaped())
+    return Error{"process " + std::to_string(options_.id) + " is not running",
+                 ESRCH};
+  // SIGKILL, as Chromium's fast shutdown of a discarded renderer: there is
+  // nothing to save, and the memory comes back at once.
+  if (Status killed = child_.Signal(SIGKILL); !killed.ok()) return killed;
+  discard_cause_ = std::move(cause);
+  return Status::Ok();
+}
+
 asio::awaitable<void> ProcessHost::Run() {
   Loss loss;
   try {
@@ -369,6 +380,9 @@ void ProcessHost::Finish(const Loss& loss) {
   if (child_.reaped() && child_.exit()->code != CLD_EXITED &&
       child_.exit()->status == SIGSYS && loss.kind != Loss::Kind::kBadMessage)
     cause_ += ": sandbox violation (seccomp)";
+  // Our own SIGKILL for memory; whatever else the process was doing.
+  const bool discarded = !discard_cause_.empty();
+  if (discarded) cause_ = discard_cause_;
   state_ = ProcessState::kGone;
   // Only the numbers stay: the channel (its socket and read buffer) and
   // the exit watch go now, so a manager that has seen thousands of
@@ -385,7 +399,7 @@ void ProcessHost::Finish(const Loss& loss) {
     std::vector<int> others;
     for (TabSession* other : views)
       if (other != view) others.push_back(other->id());
-    view->OnProcessGone(cause_, clean_close, others);
+    view->OnProcessGone(cause_, clean_close, others, discarded);
   }
 }
 
