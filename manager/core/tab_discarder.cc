@@ -49,7 +49,12 @@ std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs
     const DiscardCandidate*& blocker = process_blocker[tab.process_id];
     if (blocker == nullptr || OwnBlock(tab) > OwnBlock(*blocker)) blocker = &tab;
   }
-  std::vector<std::pair<Block, DiscardEntry>> ranked;
+  struct Ranked {
+    Block block;
+    size_t weight;  // discardable ones only; see below
+    DiscardEntry entry;
+  };
+  std::vector<Ranked> ranked;
   for (const DiscardCandidate& tab : tabs) {
     Block block = OwnBlock(tab);
     DiscardEntry entry{tab, false, BlockName(block)};
@@ -65,17 +70,38 @@ std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs
         entry.reason = HiddenFor(now - tab.last_active);
       }
     }
-    ranked.emplace_back(block, std::move(entry));
+    ranked.push_back(Ranked{block, 0, std::move(entry)});
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    if (a.second.tab.last_active != b.second.tab.last_active)
-      return a.second.tab.last_active < b.second.tab.last_active;
-    return a.second.tab.tab_id < b.second.tab.tab_id;
+  // The discardable ones: least recently used first, weighed against
+  // memory: each gets its rank by last use (0: the oldest) plus its rank
+  // by memory (0: the biggest), and the lowest sum goes first (ties: the
+  // older). So a big tab hidden a little later can go before a tiny one,
+  // and tabs loaded together (headless) go biggest first.
+  std::vector<Ranked*> free;
+  for (Ranked& r : ranked)
+    if (r.block == kFree) free.push_back(&r);
+  auto by_age = free;
+  std::stable_sort(by_age.begin(), by_age.end(), [](Ranked* a, Ranked* b) {
+    return a->entry.tab.last_active < b->entry.tab.last_active;
+  });
+  auto by_memory = free;
+  std::stable_sort(by_memory.begin(), by_memory.end(), [](Ranked* a, Ranked* b) {
+    return a->entry.tab.memory_bytes > b->entry.tab.memory_bytes;
+  });
+  for (size_t i = 0; i < free.size(); ++i) {
+    by_age[i]->weight += i;
+    by_memory[i]->weight += i;
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    if (a.block != b.block) return a.block < b.block;
+    if (a.weight != b.weight) return a.weight < b.weight;
+    if (a.entry.tab.last_active != b.entry.tab.last_active)
+      return a.entry.tab.last_active < b.entry.tab.last_active;
+    return a.entry.tab.tab_id < b.entry.tab.tab_id;
   });
   std::vector<DiscardEntry> order;
   order.reserve(ranked.size());
-  for (auto& [block, entry] : ranked) order.push_back(std::move(entry));
+  for (Ranked& r : ranked) order.push_back(std::move(r.entry));
   return order;
 }
 

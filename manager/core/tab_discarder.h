@@ -4,7 +4,8 @@
 //
 // Importance, most important first: the focused tab, visible tabs,
 // protected tabs (`protect ID`), then background tabs by how recently they
-// were used (shown, focused), the least recently used first in line. A
+// were used (shown, focused) weighed against their memory, the least
+// recently used and biggest first in line. A
 // focused, visible or protected tab is never discarded by pressure. Tabs
 // share a process under per-site and limit:N process models; a process's
 // memory can only be given back by ending the process, so a shared process
@@ -58,9 +59,11 @@ struct DiscardEntry {
   std::string reason;
 };
 
-// Every candidate, the first to go first: the discardable ones by
-// last_active (oldest first), then the rest by importance (protected,
-// visible, focused last; gone tabs at the very end).
+// Every candidate, the first to go first: the discardable ones by their
+// rank by last_active (oldest 0) plus their rank by memory (biggest 0),
+// lowest first, ties to the older; then the kept ones by importance
+// (sharing a process with a kept tab, protected, visible, focused; gone
+// tabs at the very end).
 std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs,
                                        DiscardCandidate::Clock::time_point now);
 
