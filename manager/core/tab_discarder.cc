@@ -75,7 +75,7 @@ std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs
   // The discardable ones: least recently used first, weighed against
   // memory: each gets its rank by last use (0: the oldest) plus its rank
   // by memory (0: the biggest), and the lowest sum goes first (ties: the
-  // older). So a big tab hidden a little later can go before a tiny one,
+  // bigger, then the older). So a big tab hidden a little later can go before a tiny one,
   // and tabs loaded together (headless) go biggest first.
   std::vector<Ranked*> free;
   for (Ranked& r : ranked)
@@ -88,13 +88,23 @@ std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs
   std::stable_sort(by_memory.begin(), by_memory.end(), [](Ranked* a, Ranked* b) {
     return a->entry.tab.memory_bytes > b->entry.tab.memory_bytes;
   });
-  for (size_t i = 0; i < free.size(); ++i) {
-    by_age[i]->weight += i;
-    by_memory[i]->weight += i;
+  // Equal values share a rank (the count of those strictly before).
+  for (size_t i = 0, rank = 0; i < by_age.size(); ++i) {
+    if (i > 0 && by_age[i]->entry.tab.last_active != by_age[i - 1]->entry.tab.last_active)
+      rank = i;
+    by_age[i]->weight += rank;
+  }
+  for (size_t i = 0, rank = 0; i < by_memory.size(); ++i) {
+    if (i > 0 && by_memory[i]->entry.tab.memory_bytes !=
+                     by_memory[i - 1]->entry.tab.memory_bytes)
+      rank = i;
+    by_memory[i]->weight += rank;
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
     if (a.block != b.block) return a.block < b.block;
     if (a.weight != b.weight) return a.weight < b.weight;
+    if (a.entry.tab.memory_bytes != b.entry.tab.memory_bytes)
+      return a.entry.tab.memory_bytes > b.entry.tab.memory_bytes;
     if (a.entry.tab.last_active != b.entry.tab.last_active)
       return a.entry.tab.last_active < b.entry.tab.last_active;
     return a.entry.tab.tab_id < b.entry.tab.tab_id;

@@ -61,7 +61,7 @@ struct DiscardEntry {
 
 // Every candidate, the first to go first: the discardable ones by their
 // rank by last_active (oldest 0) plus their rank by memory (biggest 0),
-// lowest first, ties to the older; then the kept ones by importance
+// lowest first, ties to the bigger, then the older; then the kept ones by importance
 // (sharing a process with a kept tab, protected, visible, focused; gone
 // tabs at the very end).
 std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs,

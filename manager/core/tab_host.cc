@@ -381,6 +381,8 @@ void TabHost::TopUpSpares() {
   auto not_before = backoff_until_;
   if (awaiting_first_frame_ != 0)
     not_before = std::max(not_before, awaiting_until_);
+  if (last_pressure_at_ != std::chrono::steady_clock::time_point{})
+    not_before = std::max(not_before, last_pressure_at_ + kSpareResumeAfter);
   if (now < not_before) {
     ArmTopUp(not_before);
     return;
@@ -658,6 +660,7 @@ void TabHost::OnPressure(const PressureVerdict& verdict,
     TABSIM_LOG(kInfo) << "memory pressure " << ToString(verdict.level)
                       << (verdict.reason.empty() ? "" : ": " + verdict.reason);
   if (verdict.level >= PressureLevel::kModerate) {
+    last_pressure_at_ = std::chrono::steady_clock::now();
     DropSpares();
   } else if (before >= PressureLevel::kModerate) {
     PostTopUp();

@@ -123,6 +123,7 @@ class TabHost : private TabObserver {
   // the count.
   void StartSpares();
   static constexpr std::chrono::seconds kSpareMinLifetime{5};
+  static constexpr std::chrono::seconds kSpareResumeAfter{5};
   bool prelaunch_stopped() const { return prelaunch_stopped_; }
   // Spare processes spawned so far (replacements included).
   uint64_t spares_spawned() const { return spares_spawned_; }
@@ -302,6 +303,10 @@ class TabHost : private TabObserver {
   std::map<int, uint64_t> process_memory_;  // by process id, last sample
   std::map<int, std::chrono::steady_clock::time_point> last_focused_;
   uint64_t spares_dropped_ = 0;
+  // The last sample at moderate or worse: spares are made again only
+  // kSpareResumeAfter later, so spares that alone are over the budget are
+  // not dropped and made in a loop.
+  std::chrono::steady_clock::time_point last_pressure_at_{};
 };
 
 }  // namespace tabsim
