@@ -98,6 +98,18 @@ Result<uint64_t> ReadProcessMemory(pid_t pid) {
   return sample->rss_bytes;
 }
 
+Result<uint64_t> ParseVmstatOomKill(const std::string& text) {
+  auto count = FieldKib(text, "oom_kill ");
+  if (!count) return Error{"/proc/vmstat: no oom_kill", EINVAL};
+  return *count;
+}
+
+Result<uint64_t> ReadOomKillCount() {
+  auto text = ReadProcFile("/proc/vmstat");
+  if (!text.ok()) return text.error();
+  return ParseVmstatOomKill(*text);
+}
+
 PressureVerdict ComputePressure(const PressureSample& sample,
                                 const PressureThresholds& thresholds) {
   PressureVerdict worst;

@@ -52,6 +52,11 @@ Result<MemInfo> ParseMemInfo(const std::string& text);
 Result<uint64_t> ParseSmapsRollupPss(const std::string& text);
 // The process's PSS, or its RSS when smaps_rollup cannot be read.
 Result<uint64_t> ReadProcessMemory(pid_t pid);
+// The kernel OOM killer's kill count: "oom_kill N" of /proc/vmstat
+// (Linux 4.13+). A rise while a tab lived, and the tab dead of a SIGKILL
+// nobody in the manager sent, is the evidence for "killed: out of memory".
+Result<uint64_t> ParseVmstatOomKill(const std::string& text);
+Result<uint64_t> ReadOomKillCount();
 
 struct PressureThresholds {
   double psi_moderate = 10;      // percent of the last 10 s stalled

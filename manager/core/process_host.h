@@ -241,6 +241,10 @@ class ProcessHost {
   bool priority_applied_ = false;
   bool priority_error_logged_ = false;
   std::string discard_cause_;  // set by Discard()
+  // Out-of-memory evidence: the OOM killer's count at the spawn (unset if
+  // unreadable), and whether the manager itself sent a SIGKILL (Kill()).
+  std::optional<uint64_t> oom_kills_at_spawn_;
+  bool sent_sigkill_ = false;
   std::vector<int> view_history_;
   // Views closed alone (DestroyView): their messages still in flight are
   // dropped, not judged.
