@@ -79,6 +79,9 @@ CommandResult CommandRunner::Run(const Command& c) {
       {"reload", &CommandRunner::Reload}, {"resize", &CommandRunner::Resize},
       {"hide", &CommandRunner::Hide},     {"show", &CommandRunner::Show},
       {"unpin", &CommandRunner::Unpin},   {"focus", &CommandRunner::Focus},
+      {"discard", &CommandRunner::Discard},
+      {"protect", &CommandRunner::Protect},
+      {"unprotect", &CommandRunner::Unprotect},
       {"click", &CommandRunner::Click},   {"mouse", &CommandRunner::Mouse},
       {"wheel", &CommandRunner::Wheel},   {"key", &CommandRunner::Key},
       {"type", &CommandRunner::Type},     {"fault", &CommandRunner::Fault},
@@ -170,11 +173,41 @@ CommandResult CommandRunner::Unpin(const Command& c) {
 }
 
 CommandResult CommandRunner::Focus(const Command& c) {
-  auto tab = LiveTab(c.tab_id);
+  auto tab = FindTab(c.tab_id);
   if (!tab.ok()) return Failed(tab.error());
+  // A discarded tab comes back when focused (TabHost::SetFocus reloads it).
+  const bool discarded = (*tab)->state() == TabState::kDiscarded;
+  if (!discarded && !(*tab)->live())
+    return Failed(Error{DescribeNotLive(**tab), ESRCH});
   if (Status focused = host_.SetFocus(c.tab_id); !focused.ok())
     return Failed(focused.error());
-  return Done(c.tab_id, Name(c.tab_id) + ": focused");
+  return Done(c.tab_id, Name(c.tab_id) + (discarded ? ": reloaded and focused"
+                                                    : ": focused"));
+}
+
+CommandResult CommandRunner::Discard(const Command& c) {
+  auto tab = FindTab(c.tab_id);
+  if (!tab.ok()) return Failed(tab.error());
+  if (!(*tab)->running()) return Failed(Error{DescribeNotLive(**tab), ESRCH});
+  const pid_t pid = (*tab)->pid();
+  if (Status done = host_.Discard(c.tab_id, "asked (discard " +
+                                                std::to_string(c.tab_id) + ")");
+      !done.ok())
+    return Failed(done.error());
+  return Done(c.tab_id, Name(c.tab_id) + ": discarding (pid " +
+                            std::to_string(pid) + " ends; reload brings it back)");
+}
+
+CommandResult CommandRunner::Protect(const Command& c) {
+  if (Status done = host_.SetProtected(c.tab_id, true); !done.ok())
+    return Failed(done.error());
+  return Done(c.tab_id, Name(c.tab_id) + ": protected from discarding");
+}
+
+CommandResult CommandRunner::Unprotect(const Command& c) {
+  if (Status done = host_.SetProtected(c.tab_id, false); !done.ok())
+    return Failed(done.error());
+  return Done(c.tab_id, Name(c.tab_id) + ": may be discarded again");
 }
 
 CommandResult CommandRunner::Resize(const Command& c) {

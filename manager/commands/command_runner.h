@@ -67,6 +67,9 @@ class CommandRunner {
   CommandResult Unpin(const Command& c);
   CommandResult Pin(const Command& c, TabHost::Pin pin);
   CommandResult Focus(const Command& c);
+  CommandResult Discard(const Command& c);
+  CommandResult Protect(const Command& c);
+  CommandResult Unprotect(const Command& c);
   CommandResult Click(const Command& c);
   CommandResult Mouse(const Command& c);
   CommandResult Wheel(const Command& c);

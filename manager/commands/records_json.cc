@@ -148,6 +148,14 @@ json::object ManagerStatsJson(const records::ManagerStats& s) {
       {"spares_ready", s.spares_ready()},
       {"spare_pids", std::move(spare_pids)},
       {"spares_taken", s.spares_taken()},
+      {"memory_pressure", Text(s.memory_pressure())},
+      {"memory_pressure_reason", TextOrNull(s.memory_pressure_reason())},
+      {"tabs_memory_bytes", s.tabs_memory_bytes()},
+      {"memory_budget_bytes", s.has_memory_budget_bytes()
+                                  ? json::value(s.memory_budget_bytes())
+                                  : json::value(nullptr)},
+      {"discards", s.discards()},
+      {"discarded", s.discarded()},
   };
 }
 
@@ -181,6 +189,26 @@ json::object StatsJson(const records::ManagerStats& stats) {
   for (const records::ChannelStats& c : stats.channels())
     channels.push_back(ChannelStatsJson(c));
   document["channels"] = std::move(channels);
+  return document;
+}
+
+json::object DiscardListJson(const records::DiscardList& list) {
+  json::object document = JsonDocument("discards");
+  document["manager"] = ManagerStatsJson(list.manager());
+  json::array tabs;
+  for (const records::DiscardInfo& d : list.tabs())
+    tabs.push_back(json::object{
+        {"tab_id", d.tab_id()},
+        {"pid", d.pid()},
+        {"process_id", d.process_id()},
+        {"url", Text(d.url())},
+        {"state", Text(d.state())},
+        {"discardable", d.discardable()},
+        {"reason", Text(d.reason())},
+        {"memory_bytes", d.memory_bytes()},
+        {"protected", d.is_protected()},
+    });
+  document["tabs"] = std::move(tabs);
   return document;
 }
 

@@ -120,6 +120,36 @@ void PrintChannel(const records::ChannelStats& c) {
   }
 }
 
+std::string DescribeMemory(const records::ManagerStats& s) {
+  std::string text = "memory pressure: " + s.memory_pressure();
+  if (!s.memory_pressure_reason().empty())
+    text += " (" + s.memory_pressure_reason() + ")";
+  if (s.memory_pressure() != "off") {
+    text += "; tabs " + FormatBytes(s.tabs_memory_bytes());
+    if (s.has_memory_budget_bytes())
+      text += " of a " + FormatBytes(s.memory_budget_bytes()) + " budget";
+  }
+  text += "; " + std::to_string(s.discards()) + " discard" +
+          (s.discards() == 1 ? "" : "s");
+  return text;
+}
+
+void PrintDiscards(const records::DiscardList& list) {
+  std::printf("%s\n", DescribeMemory(list.manager()).c_str());
+  std::printf("%5s %4s %8s %5s  %-20s %-10s %8s  %s\n", "order", "id", "pid",
+              "proc", "page", "state", "memory", "why");
+  int order = 0;
+  for (const records::DiscardInfo& d : list.tabs()) {
+    std::string page = d.url().size() > 20 ? d.url().substr(0, 19) + "~" : d.url();
+    std::printf("%5s %4u %8d %5u  %-20s %-10s %8s  %s%s\n",
+                d.discardable() ? std::to_string(++order).c_str() : "-",
+                d.tab_id(), d.pid(), d.process_id(), page.c_str(),
+                d.state().c_str(),
+                d.memory_bytes() ? FormatBytes(d.memory_bytes()).c_str() : "-",
+                d.discardable() ? "may go: " : "kept: ", d.reason().c_str());
+  }
+}
+
 void PrintStats(const records::ManagerStats& s) {
   std::printf("manager pid %d, up %.1f s, %u threads\n", s.pid(),
               s.uptime_seconds(), s.threads());
@@ -130,6 +160,7 @@ void PrintStats(const records::ManagerStats& s) {
               (unsigned long long)s.frames());
   std::printf("control: %s, %u client%s\n", s.control_path().c_str(),
               s.control_clients(), s.control_clients() == 1 ? "" : "s");
+  std::printf("%s\n", DescribeMemory(s).c_str());
   if (s.spares() > 0 || s.spares_taken() > 0)
     std::printf("spares: %u (%u ready; pids %s), %llu opens took one\n",
                 s.spares(), s.spares_ready(), JoinPids(s.spare_pids()).c_str(),

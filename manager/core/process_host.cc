@@ -21,6 +21,7 @@
 #include "common/check.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "manager/core/memory_pressure.h"
 #include "manager/core/tab_session.h"
 #include "manager/core/trace.h"
 
@@ -129,6 +130,7 @@ Status ProcessHost::Start(TabSession& first) {
   if (!child.ok()) return child.error();
   child_ = std::move(child).value();
   spawned_at_ = Clock::now();
+  if (auto kills = ReadOomKillCount(); kills.ok()) oom_kills_at_spawn_ = *kills;
   theirs.reset();
 
   int watch_fd = ::fcntl(child_.pidfd(), F_DUPFD_CLOEXEC, 0);
@@ -235,7 +237,19 @@ Status ProcessHost::Kill(int signal) {
   if (!running() || child_.reaped())
     return Error{"process " + std::to_string(options_.id) + " is not running",
                  ESRCH};
+  if (signal == SIGKILL) sent_sigkill_ = true;
   return child_.Signal(signal);
+}
+
+Status ProcessHost::Discard(std::string cause) {
+  if (!running() || child_.reaped())
+    return Error{"process " + std::to_string(options_.id) + " is not running",
+                 ESRCH};
+  // SIGKILL, as Chromium's fast shutdown of a discarded renderer: there is
+  // nothing to save, and the memory comes back at once.
+  if (Status killed = child_.Signal(SIGKILL); !killed.ok()) return killed;
+  discard_cause_ = std::move(cause);
+  return Status::Ok();
 }
 
 asio::awaitable<void> ProcessHost::Run() {
@@ -369,6 +383,23 @@ void ProcessHost::Finish(const Loss& loss) {
   if (child_.reaped() && child_.exit()->code != CLD_EXITED &&
       child_.exit()->status == SIGSYS && loss.kind != Loss::Kind::kBadMessage)
     cause_ += ": sandbox violation (seccomp)";
+  // A SIGKILL nobody here sent, while the kernel's OOM killer killed: the
+  // OOM killer's (each tab's oom_score_adj puts the background ones first).
+  if ((loss.kind == Loss::Kind::kChildExited || loss.kind == Loss::Kind::kNone ||
+       loss.kind == Loss::Kind::kEndOfStream) &&
+      !loss.kill && !sent_sigkill_ && discard_cause_.empty() && child_.reaped() &&
+      child_.exit()->code != CLD_EXITED && child_.exit()->status == SIGKILL &&
+      oom_kills_at_spawn_) {
+    auto kills = ReadOomKillCount();
+    if (kills.ok() && *kills > *oom_kills_at_spawn_)
+      cause_ = "killed: out of memory (SIGKILL while the kernel's OOM killer "
+               "killed: oom_kill in /proc/vmstat " +
+               std::to_string(*oom_kills_at_spawn_) + " -> " +
+               std::to_string(*kills) + ")";
+  }
+  // Our own SIGKILL for memory; whatever else the process was doing.
+  const bool discarded = !discard_cause_.empty();
+  if (discarded) cause_ = discard_cause_;
   state_ = ProcessState::kGone;
   // Only the numbers stay: the channel (its socket and read buffer) and
   // the exit watch go now, so a manager that has seen thousands of
@@ -385,7 +416,7 @@ void ProcessHost::Finish(const Loss& loss) {
     std::vector<int> others;
     for (TabSession* other : views)
       if (other != view) others.push_back(other->id());
-    view->OnProcessGone(cause_, clean_close, others);
+    view->OnProcessGone(cause_, clean_close, others, discarded);
   }
 }
 

@@ -119,6 +119,12 @@ class ProcessHost {
   void Close();
   // Sends `signal` as a user would with kill(1).
   Status Kill(int signal);
+  // Ends the process to give its memory back (TabHost's discarding): it is
+  // SIGKILLed and goes down the one lost-process path with `cause`
+  // ("discarded: memory pressure (...)"), every view in it kDiscarded.
+  // Fails when the process is not running.
+  Status Discard(std::string cause);
+  bool discarding() const { return !discard_cause_.empty(); }
 
   // Messages from views. The view id goes into the envelope.
   void SendToView(const TabSession& view, proto::ManagerToTab& message);
@@ -234,6 +240,11 @@ class ProcessHost {
   ProcessPriority priority_;
   bool priority_applied_ = false;
   bool priority_error_logged_ = false;
+  std::string discard_cause_;  // set by Discard()
+  // Out-of-memory evidence: the OOM killer's count at the spawn (unset if
+  // unreadable), and whether the manager itself sent a SIGKILL (Kill()).
+  std::optional<uint64_t> oom_kills_at_spawn_;
+  bool sent_sigkill_ = false;
   std::vector<int> view_history_;
   // Views closed alone (DestroyView): their messages still in flight are
   // dropped, not judged.

@@ -32,9 +32,11 @@
 #include "common/result.h"
 #include "manager/core/command_recorder.h"
 #include "manager/core/frame_scheduler.h"
+#include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
 #include "manager/core/process_priority.h"
 #include "manager/core/process_model.h"
+#include "manager/core/tab_discarder.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/tab_session.h"
 
@@ -76,6 +78,16 @@ class TabHost : private TabObserver {
     // --record); not owned, must outlive the host. A spare gets it when
     // Open() takes it, after the navigation that gives it its page.
     CommandRecorder* recorder = nullptr;
+    // Memory pressure (docs/memory.md): every pressure_interval the host
+    // reads the kernel's signals (unless kernel_pressure is false) and the
+    // tabs' PSS against memory_budget (bytes; 0: none). Moderate drops the
+    // spares; critical discards the least important tab, then waits
+    // discard_settle before it may discard another.
+    bool memory_pressure = false;
+    bool kernel_pressure = true;
+    uint64_t memory_budget = 0;
+    std::chrono::milliseconds pressure_interval{100};
+    std::chrono::milliseconds discard_settle{1000};
   };
   // The page a spare idles on until Open() navigates it.
   static constexpr const char* kSparePage = "sim://blank";
@@ -111,6 +123,7 @@ class TabHost : private TabObserver {
   // the count.
   void StartSpares();
   static constexpr std::chrono::seconds kSpareMinLifetime{5};
+  static constexpr std::chrono::seconds kSpareResumeAfter{5};
   bool prelaunch_stopped() const { return prelaunch_stopped_; }
   // Spare processes spawned so far (replacements included).
   uint64_t spares_spawned() const { return spares_spawned_; }
@@ -163,6 +176,28 @@ class TabHost : private TabObserver {
   // Whether nice values are applied (CanReraisePriority()).
   bool renicing() const { return renice_; }
 
+  // ---- Memory pressure and discarding (docs/memory.md).
+  // Ends tab `id`'s process to give its memory back: the tab becomes
+  // kDiscarded with cause "discarded: <why>" and keeps its last frame;
+  // Reload() (or focusing it) brings it back at the same URL. Tabs sharing
+  // the process are discarded with it. Refused for a tab that is not
+  // running, or protected (or sharing a process with a protected tab).
+  Status Discard(int id, const std::string& why);
+  // A protected tab is never discarded (Chromium's "auto discardable"
+  // off). Not for gone tabs.
+  Status SetProtected(int id, bool on);
+  bool is_protected(int id) const { return discarder_.is_protected(id); }
+  // Every tab in discard order, the first to go first, with why
+  // (about:unloads); each with its process's memory at the last sample.
+  std::vector<DiscardEntry> DiscardOrder() const;
+  const PressureVerdict& pressure() const { return pressure_; }
+  // The tabs' total PSS at the last sample (spares included); 0 when
+  // memory pressure is off.
+  uint64_t tabs_memory_bytes() const { return tabs_memory_; }
+  uint64_t discards() const { return discarder_.discards(); }
+  // Moderate or critical pressure seen so far (samples).
+  uint64_t spares_dropped() const { return spares_dropped_; }
+
  private:
   // TabObserver, fanned out.
   void OnTabSpawned(const TabSession& tab) override;
@@ -181,6 +216,17 @@ class TabHost : private TabObserver {
   std::unique_ptr<TabSession> MakeSession(int id, const std::string& url,
                                           int restarts);
   bool ComputeVisible(int id) const;
+  // Shown by a viewer or a pin: on a screen. Headless (no viewer), every
+  // tab is visible for pacing but none is on a screen, so visibility
+  // protects none from discarding.
+  bool OnScreen(int id) const;
+  std::vector<DiscardCandidate> DiscardCandidates() const;
+  // The monitor's listener.
+  void OnPressure(const PressureVerdict& verdict, const PressureSample& sample);
+  // Sums the PSS of every running process; remembers each one's.
+  uint64_t SampleTabsMemory();
+  void DropSpares();
+  std::shared_ptr<ProcessHost> ProcessOf(const TabSession& tab) const;
   // Visibility and priorities are recomputed on a later turn of the loop,
   // once for any number of changes in this one.
   void PostGovern();
@@ -250,6 +296,18 @@ class TabHost : private TabObserver {
   // Expires with the host, so a timer handler still queued after we are
   // gone does nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Memory pressure.
+  TabDiscarder discarder_;
+  std::unique_ptr<MemoryPressureMonitor> pressure_monitor_;  // null: off
+  PressureVerdict pressure_;
+  uint64_t tabs_memory_ = 0;
+  std::map<int, uint64_t> process_memory_;  // by process id, last sample
+  std::map<int, std::chrono::steady_clock::time_point> last_focused_;
+  uint64_t spares_dropped_ = 0;
+  // The last sample at moderate or worse: spares are made again only
+  // kSpareResumeAfter later, so spares that alone are over the budget are
+  // not dropped and made in a loop.
+  std::chrono::steady_clock::time_point last_pressure_at_{};
 };
 
 }  // namespace tabsim

@@ -157,11 +157,12 @@ records::ManagerStats TaskManager::ManagerStats() const {
   stats.set_pid(::getpid());
   stats.set_uptime_seconds(
       std::chrono::duration<double>(Clock::now() - started_).count());
-  uint32_t tabs = 0, running = 0, crashed = 0;
+  uint32_t tabs = 0, running = 0, crashed = 0, discarded = 0;
   for (TabSession* tab : host_.tabs()) {
     ++tabs;
     if (tab->running()) ++running;
     if (tab->state() == TabState::kCrashed) ++crashed;
+    if (tab->state() == TabState::kDiscarded) ++discarded;
   }
   stats.set_tabs(tabs);
   stats.set_running(running);
@@ -177,7 +178,36 @@ records::ManagerStats TaskManager::ManagerStats() const {
   stats.set_spares_ready(uint32_t(host_.ready_spare_count()));
   for (pid_t pid : host_.spare_pids()) stats.add_spare_pids(pid);
   stats.set_spares_taken(host_.spares_taken());
+  const TabHost::Options& options = host_.options();
+  stats.set_memory_pressure(options.memory_pressure
+                                ? ToString(host_.pressure().level)
+                                : "off");
+  stats.set_memory_pressure_reason(host_.pressure().reason);
+  stats.set_tabs_memory_bytes(host_.tabs_memory_bytes());
+  if (options.memory_budget > 0)
+    stats.set_memory_budget_bytes(options.memory_budget);
+  stats.set_discards(host_.discards());
+  stats.set_discarded(discarded);
   return stats;
+}
+
+records::DiscardList TaskManager::Discards() const {
+  records::DiscardList list;
+  for (const DiscardEntry& entry : host_.DiscardOrder()) {
+    records::DiscardInfo* info = list.add_tabs();
+    info->set_tab_id(uint32_t(entry.tab.tab_id));
+    info->set_pid(entry.tab.pid);
+    info->set_process_id(uint32_t(entry.tab.process_id));
+    info->set_url(entry.tab.url);
+    if (TabSession* tab = host_.Find(entry.tab.tab_id))
+      info->set_state(ToString(tab->state()));
+    info->set_discardable(entry.discardable);
+    info->set_reason(entry.reason);
+    info->set_memory_bytes(entry.tab.memory_bytes);
+    info->set_is_protected(entry.tab.is_protected);
+  }
+  *list.mutable_manager() = ManagerStats();
+  return list;
 }
 
 namespace {

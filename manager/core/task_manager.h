@@ -73,6 +73,9 @@ class TaskManager : public TabObserver {
   // The manager's own numbers; control_clients and control_path are left
   // to the control socket.
   records::ManagerStats ManagerStats() const;
+  // The host's discard order with each tab's memory and why
+  // (`tabsim ctl discards`), and ManagerStats().
+  records::DiscardList Discards() const;
   // The IPC inspector's view of one tab's channel (its current process).
   records::ChannelStats DescribeChannel(const TabSession& tab) const;
   // Bumped by every Sample(), so a UI can tell the numbers changed.

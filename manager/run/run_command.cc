@@ -181,6 +181,10 @@ int RunCommand(const std::vector<std::string>& args) {
   host_options.prelaunch = options.prelaunch;
   host_options.process_model = options.process_model;
   host_options.fps = options.fps;
+  host_options.memory_pressure = !options.no_memory_pressure;
+  host_options.memory_budget = options.memory_budget;
+  host_options.discard_settle =
+      std::chrono::milliseconds(options.discard_settle_ms);
   host_options.recorder = recorder.get();
   TabHost host(io, host_options);
   TaskManager tasks(host);

@@ -134,6 +134,21 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                   .help = "the last N tabs start hidden (pinned; `tabsim ctl "
                           "show ID` shows one)"},
                  &options->hidden, 0, kMaxTabs);
+  cli.AddMemorySize({.name = "--memory-budget",
+                     .value_name = "SIZE",
+                     .help = "a budget for the tabs' total memory (PSS): over "
+                             "85% of it is moderate pressure (spares are "
+                             "dropped), over it critical (the least important "
+                             "tab is discarded; docs/memory.md)",
+                     .default_text = "none; only the kernel's signals"},
+                    &options->memory_budget);
+  cli.AddInteger({.name = "--discard-settle",
+                  .value_name = "MS",
+                  .help = "after a discard, wait this long before the next"},
+                 &options->discard_settle_ms, 0, 3600 * 1000);
+  cli.AddFlag({.name = "--no-memory-pressure",
+               .help = "do not watch memory pressure (no discards)"},
+              &options->no_memory_pressure);
   cli.AddInteger({.name = "--unresponsive-after",
                   .value_name = "MS",
                   .help = "no pong for this long marks a tab unresponsive"},

@@ -50,6 +50,12 @@ struct RunOptions {
   double fps = 60;
   // --hidden N: the last N of the initial tabs start hidden (pinned).
   int hidden = 0;
+  // Memory pressure (docs/memory.md): --memory-budget SIZE for the tabs'
+  // total PSS (0: none), --discard-settle MS between two discards, and
+  // --no-memory-pressure to turn the monitor off.
+  uint64_t memory_budget = 0;
+  int discard_settle_ms = 1000;
+  bool no_memory_pressure = false;
   // Arguments for every tab process (--no-sandbox, --memory-limit N), in
   // the form TabHost::Options::extra_tab_args wants.
   std::vector<std::string> ExtraTabArgs() const;

@@ -354,6 +354,15 @@ void Tui::DrawHeader(const std::vector<TabSession*>& tabs) {
                      std::to_string(::getpid()) + "  cpu " +
                      Format("%.1f", stats.cpu_percent()) + "%  mem " +
                      FormatBytes(stats.rss_bytes());
+  // Memory pressure, as ctl stats says it (docs/memory.md).
+  if (stats.memory_pressure() != "off") {
+    text += "  pressure " + stats.memory_pressure();
+    if (stats.has_memory_budget_bytes())
+      text += " (tabs " + FormatBytes(stats.tabs_memory_bytes()) + "/" +
+              FormatBytes(stats.memory_budget_bytes()) + ")";
+    if (stats.discards() > 0)
+      text += " " + std::to_string(stats.discards()) + " discarded";
+  }
   const FrameScheduler* scheduler = host_.scheduler();
   text += scheduler ? "  " + Format("%.0f", scheduler->fps()) + " Hz paced"
                     : std::string("  unpaced");
@@ -494,7 +503,11 @@ void Tui::DrawPanel(TabSession& tab, Panel& panel) {
   }
   if (starting) centered(inner_h / 2, " starting... ", kSadFg, 0x202020, true);
   if (closing) centered(inner_h / 2, " closing... ", kSadFg, 0x202020, true);
-  if (troubled) {
+  if (tab.state() == TabState::kDiscarded) {
+    // Not a crash: its last frame, dimmed, until it is reloaded.
+    centered(inner_h / 2, " discarded ", 0xffffff, 0x305080, true);
+    centered(inner_h / 2 + 1, " r or Enter reloads it ", kSadFg, 0x202020, false);
+  } else if (troubled) {
     centered(inner_h / 2, std::string(" ") + ToString(tab.state()) + " ",
              0xffffff, 0xb03030, true);
     centered(inner_h / 2 + 1, " k kills it ", kSadFg, 0x202020, false);
