@@ -49,6 +49,10 @@ void TaskManager::Sample(Clock::time_point now) {
     t.messages_in = c.messages_in;
     t.messages_out = c.messages_out;
   }
+  // Records the host dropped (TabHost::Forget, max_finished_records).
+  std::erase_if(tabs_, [this](const auto& entry) {
+    return host_.Find(entry.first) == nullptr;
+  });
   auto own = ReadProcessSample(::getpid());
   if (own.ok()) {
     own_sample_ = *own;

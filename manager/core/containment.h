@@ -1,0 +1,61 @@
+// How the manager contains its tab processes (docs/security.md,
+// "Containment"), decided once per manager process:
+//   - namespaces (common/namespaces.h) where the kernel allows them: each
+//     tab process is PID 1 of its own PID namespace (and has its own user,
+//     network and IPC namespaces), so whatever it forks dies with it;
+//   - otherwise the fallback: this process becomes a child subreaper, each
+//     tab's process group is SIGKILLed when the tab is reaped, and an
+//     OrphanWatch kills and reaps whatever a tab left behind that was
+//     reparented to us (common/orphan_reaper.h). The fallback is announced
+//     once, loudly (a warning naming the reason), when it is decided.
+// TABSIM_NO_NAMESPACES=1 forces the fallback (for tests, and for users
+// whose kernel logs each namespace it creates).
+#ifndef TABSIM_MANAGER_CORE_CONTAINMENT_H_
+#define TABSIM_MANAGER_CORE_CONTAINMENT_H_
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace tabsim {
+
+struct Containment {
+  bool namespaces = false;
+  std::string fallback_reason;  // why not namespaces; empty with them
+};
+
+// Thread-safe; the first call probes (and may log and prctl).
+const Containment& DecideContainment();
+
+// The fallback's orphan pass every `interval` on the loop, and on demand.
+// Owned by the TabHost; stops with it.
+class OrphanWatch {
+ public:
+  static constexpr std::chrono::milliseconds kInterval{250};
+  explicit OrphanWatch(boost::asio::any_io_executor executor,
+                       std::chrono::milliseconds interval = kInterval);
+  OrphanWatch(const OrphanWatch&) = delete;
+  OrphanWatch& operator=(const OrphanWatch&) = delete;
+  ~OrphanWatch();
+
+  void Start();
+  // One pass now (a tab process just ended: its orphans are ours now).
+  void PassNow();
+  uint64_t killed() const { return killed_; }
+
+ private:
+  void Arm();
+
+  boost::asio::steady_timer timer_;
+  std::chrono::milliseconds interval_;
+  uint64_t killed_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_CORE_CONTAINMENT_H_
