@@ -27,7 +27,8 @@ const std::vector<std::string> kTabKeys = {
     "id", "pid", "url", "title", "state", "cause", "cpu_percent", "rss_bytes",
     "frames", "frames_per_second", "messages_in", "messages_out",
     "messages_in_per_second", "messages_out_per_second", "input_latency_ms",
-    "restarts", "width", "height", "inputs_sent", "last_input_acked"};
+    "restarts", "width", "height", "inputs_sent", "last_input_acked",
+    "containment"};
 
 records::TabInfo LiveTab() {
   records::TabInfo tab;
@@ -50,6 +51,7 @@ records::TabInfo LiveTab() {
   tab.set_height(320);
   tab.set_inputs_sent(7);
   tab.set_last_input_acked(6);
+  tab.set_containment("userns+pidns+netns+ipcns, seccomp, rlimits");
   return tab;
 }
 
@@ -96,6 +98,8 @@ TEST(RecordsJson, TabRecordHasTheSchemaKeysInOrderWithTheirTypes) {
   EXPECT_EQ(tab.at("input_latency_ms").as_double(), 4.568);  // 3 decimals
   EXPECT_EQ(tab.at("rss_bytes").to_number<uint64_t>(), uint64_t(12) << 20);
   EXPECT_EQ(tab.at("last_input_acked").to_number<int>(), 6);
+  EXPECT_EQ(tab.at("containment").as_string(),
+            "userns+pidns+netns+ipcns, seccomp, rlimits");
 }
 
 TEST(RecordsJson, UnknownValuesAreNull) {

@@ -105,6 +105,7 @@ json::object TabRecordJson(const records::TabInfo& tab) {
       {"height", tab.height()},
       {"inputs_sent", tab.inputs_sent()},
       {"last_input_acked", tab.last_input_acked()},
+      {"containment", Text(tab.containment())},
   };
 }
 

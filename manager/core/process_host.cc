@@ -761,6 +761,7 @@ std::optional<ProcessHost::Loss> ProcessHost::HandlePong(const proto::Pong& pong
   }
   ping_outstanding_ = false;
   ++pongs_received_;
+  RefreshLayers();  // a tab sandboxes itself after its handshake
   if (state_ == ProcessState::kUnresponsive) SetState(ProcessState::kLive);
   return std::nullopt;
 }

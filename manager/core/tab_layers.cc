@@ -82,10 +82,11 @@ uint64_t HexMask(const std::string& text) {
 std::string TabLayers::Summary() const {
   std::string text;
   auto add = [&](const char* layer) {
-    text += text.empty() ? layer : std::string("+") + layer;
+    if (!text.empty()) text += ", ";
+    text += layer;
   };
-  if (namespaces) add("namespaces");
-  if (group_fallback) add("pgroup");
+  if (namespaces) add("userns+pidns+netns+ipcns");
+  if (group_fallback) add("pgroup+subreaper");
   if (seccomp()) add("seccomp");
   if (rlimits) add("rlimits");
   return text.empty() ? "none" : text;

@@ -37,8 +37,8 @@ struct TabLayers {
   bool rlimits = false;
 
   bool seccomp() const { return seccomp_mode != 0; }
-  // "namespaces+seccomp+rlimits", "pgroup+rlimits", "none": the task
-  // manager's column.
+  // "userns+pidns+netns+ipcns, seccomp, rlimits", "pgroup+subreaper,
+  // rlimits", "none": TabInfo.containment (proto/records.proto).
   std::string Summary() const;
 };
 

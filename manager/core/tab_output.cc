@@ -11,74 +11,13 @@
 
 #include <variant>
 
+#include "manager/base/text.h"
+
 namespace tabsim {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-namespace {
-
-// The length of the UTF-8 sequence at `text[i]` and its code point, or 0
-// for an invalid (overlong, surrogate, out of range, truncated) one.
-size_t DecodeUtf8(std::string_view text, size_t i, uint32_t* code_point) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  size_t length;
-  uint32_t value;
-  uint32_t minimum;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2, value = lead & 0x1F, minimum = 0x80;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3, value = lead & 0x0F, minimum = 0x800;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4, value = lead & 0x07, minimum = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    value = (value << 6) | (byte(i + k) & 0x3F);
-  }
-  if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
-    return 0;
-  *code_point = value;
-  return length;
-}
-
-bool IsBidiOverride(uint32_t code_point) {
-  return (code_point >= 0x202A && code_point <= 0x202E) ||
-         (code_point >= 0x2066 && code_point <= 0x2069);
-}
-
-}  // namespace
-
-std::string CleanOutputText(std::string_view text) {
-  std::string clean;
-  clean.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      clean += c < 0x20 || c == 0x7F ? '?' : char(c);
-      ++i;
-      continue;
-    }
-    uint32_t code_point = 0;
-    const size_t length = DecodeUtf8(text, i, &code_point);
-    if (length == 0) {
-      clean += "\xEF\xBF\xBD";  // U+FFFD for the one bad byte
-      ++i;
-    } else if (code_point <= 0x9F || IsBidiOverride(code_point)) {
-      clean += '?';  // C1 controls (0x80-0x9F) and bidi overrides
-      i += length;
-    } else {
-      clean.append(text.substr(i, length));
-      i += length;
-    }
-  }
-  return clean;
-}
 
 TabOutput::TabOutput(asio::any_io_executor executor, UniqueFd read_end,
                      Sink sink)
@@ -152,7 +91,7 @@ void TabOutput::Consume(std::string_view bytes, Clock::time_point now) {
     } else if (!skipping_) {
       partial_ += c;
       if (partial_.size() >= kMaxLineBytes) {
-        Line(std::move(partial_) + " [cut]", now);
+        Line(std::move(partial_), now, /*cut=*/true);
         partial_.clear();
         skipping_ = true;
       }
@@ -160,7 +99,7 @@ void TabOutput::Consume(std::string_view bytes, Clock::time_point now) {
   }
 }
 
-void TabOutput::Line(std::string line, Clock::time_point now) {
+void TabOutput::Line(std::string line, Clock::time_point now, bool cut) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (now - window_start_ >= std::chrono::seconds(1)) {
     FlushDropped();
@@ -174,7 +113,10 @@ void TabOutput::Line(std::string line, Clock::time_point now) {
   }
   ++window_lines_;
   ++delivered_;
-  Deliver(CleanOutputText(line));
+  // The marker is ours, after the cleaning, so it survives the cut.
+  static constexpr std::string_view kCut = " [cut]";
+  if (!cut) return Deliver(CleanTabText(line, kMaxLineBytes));
+  Deliver(CleanTabText(line, kMaxLineBytes - kCut.size()) + std::string(kCut));
 }
 
 void TabOutput::FlushDropped() {

@@ -12,8 +12,9 @@
 //   - at most kLinesPerSecond lines a second are delivered; the rest are
 //     counted and reported as one line ("... 1234 lines dropped") when the
 //     second is over (or when the process ends);
-//   - each line is made valid UTF-8 and stripped of C0 and C1 controls, DEL
-//     and bidi overrides (CleanOutputText) before anyone sees it;
+//   - each line goes through CleanTabText (manager/base/text.h: valid
+//     UTF-8, no C0 or C1 controls, DEL or bidi controls) before anyone
+//     sees it;
 //   - the last kRecentLines delivered lines are kept for `logs`;
 //   - after the process ends Drain() reads what is left, at most
 //     kDrainBytes, without waiting: a descendant that kept the pipe open
@@ -76,7 +77,8 @@ class TabOutput {
   void FlushDropped();
 
  private:
-  void Line(std::string line, Clock::time_point now);
+  // `cut`: the line was longer than kMaxLineBytes (it ends in " [cut]").
+  void Line(std::string line, Clock::time_point now, bool cut = false);
   void Deliver(std::string line);
 
   std::optional<boost::asio::posix::stream_descriptor> pipe_;
@@ -91,12 +93,6 @@ class TabOutput {
   uint64_t dropped_total_ = 0;
   uint64_t bytes_read_ = 0;
 };
-
-// Valid UTF-8 (each bad byte becomes U+FFFD) with every C0 control, DEL,
-// C1 control (U+0080-U+009F) and bidi override (U+202A-U+202E,
-// U+2066-U+2069) replaced by '?'. A minimal stand-in until the manager's
-// one text cleaner (manager/base/text.h, CleanTabText) exists in this tree.
-std::string CleanOutputText(std::string_view text);
 
 }  // namespace tabsim
 

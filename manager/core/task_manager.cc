@@ -115,6 +115,8 @@ records::TabInfo TaskManager::Describe(const TabSession& tab) const {
   info.set_last_input_acked(counters.last_input_acked);
   info.set_width(static_cast<uint32_t>(tab.width()));
   info.set_height(static_cast<uint32_t>(tab.height()));
+  if (const ProcessHost* process = tab.process())
+    info.set_containment(process->layers().Summary());
   if (tab.running()) {
     TabRates rates = RatesOf(tab.id());
     if (rates.pid == tab.pid()) {
