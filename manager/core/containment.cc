@@ -29,30 +29,39 @@ const Containment& DecideContainment() {
 }
 
 OrphanWatch::OrphanWatch(boost::asio::any_io_executor executor,
+                         std::function<bool()> busy,
                          std::chrono::milliseconds interval)
-    : timer_(executor), interval_(interval) {}
+    : timer_(executor), busy_(std::move(busy)), interval_(interval) {}
 
-OrphanWatch::~OrphanWatch() { alive_.reset(); }
+OrphanWatch::~OrphanWatch() {
+  alive_.reset();
+  PassNow();
+}
 
-void OrphanWatch::Start() { Arm(); }
+void OrphanWatch::Start() {
+  if (!armed_) Arm();
+}
 
 void OrphanWatch::Arm() {
+  armed_ = true;
   timer_.expires_after(interval_);
   timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
                         boost::system::error_code error) {
     if (error || alive.expired()) return;
-    PassNow();
-    Arm();
+    armed_ = false;
+    const bool found = PassNow();
+    if (found || (busy_ && busy_())) Arm();
   });
 }
 
-void OrphanWatch::PassNow() {
+bool OrphanWatch::PassNow() {
   OrphanPass pass = KillOrphans();
   for (pid_t pid : pass.killed) {
     ++killed_;
     TABSIM_LOG(kInfo) << "killed pid " << pid
                       << ", left behind by a tab (containment fallback)";
   }
+  return !pass.killed.empty() || !pass.reaped.empty();
 }
 
 }  // namespace tabsim

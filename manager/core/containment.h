@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,27 +32,35 @@ struct Containment {
 // Thread-safe; the first call probes (and may log and prctl).
 const Containment& DecideContainment();
 
-// The fallback's orphan pass every `interval` on the loop, and on demand.
-// Owned by the TabHost; stops with it.
+// The fallback's orphan pass every `interval` on the loop while `busy()`
+// (the host runs processes) or the last pass found something (an orphan
+// killed is reaped by the next pass), and on demand. When neither holds it
+// stops arming its timer, so a loop with nothing else to do can end; Start()
+// arms it again. Owned by the TabHost; its destructor makes one last pass
+// (what it kills then is reaped by init once we exit).
 class OrphanWatch {
  public:
   static constexpr std::chrono::milliseconds kInterval{250};
-  explicit OrphanWatch(boost::asio::any_io_executor executor,
-                       std::chrono::milliseconds interval = kInterval);
+  OrphanWatch(boost::asio::any_io_executor executor, std::function<bool()> busy,
+              std::chrono::milliseconds interval = kInterval);
   OrphanWatch(const OrphanWatch&) = delete;
   OrphanWatch& operator=(const OrphanWatch&) = delete;
   ~OrphanWatch();
 
+  // Arms the timer unless it is armed.
   void Start();
   // One pass now (a tab process just ended: its orphans are ours now).
-  void PassNow();
+  // True when it killed or reaped anything.
+  bool PassNow();
   uint64_t killed() const { return killed_; }
 
  private:
   void Arm();
 
   boost::asio::steady_timer timer_;
+  std::function<bool()> busy_;
   std::chrono::milliseconds interval_;
+  bool armed_ = false;
   uint64_t killed_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

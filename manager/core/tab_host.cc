@@ -27,8 +27,8 @@ TabHost::TabHost(asio::io_context& io, Options options)
       !options_.manual_pacing)
     scheduler_ = std::make_unique<FrameScheduler>(io_.get_executor(), options_.fps);
   if (!DecideContainment().namespaces) {
-    orphans_ = std::make_unique<OrphanWatch>(io_.get_executor());
-    orphans_->Start();
+    orphans_ = std::make_unique<OrphanWatch>(io_.get_executor(),
+                                             [this] { return running_ > 0; });
   }
   if (options_.apply_priorities) {
     renice_ = CanReraisePriority();
@@ -179,6 +179,7 @@ Status TabHost::StartTab(TabSession* tab, ProcessHost* shared) {
 
 void TabHost::RunProcess(std::shared_ptr<ProcessHost> process) {
   ++running_;
+  if (orphans_) orphans_->Start();
   processes_.push_back(process);
   ProcessHost* raw = process.get();
   asio::co_spawn(io_, raw->Run(),
@@ -211,8 +212,12 @@ void TabHost::OnProcessFinished(ProcessHost* process) {
     asio::post(io_, [retired = std::move(*it)]() {});
     processes_.erase(it);
   }
-  // Its descendants are ours now, in the fallback: kill them at once.
-  if (orphans_) orphans_->PassNow();
+  // Its descendants are ours now, in the fallback: kill them at once, and
+  // keep looking until nothing is left (the watch stops by itself).
+  if (orphans_) {
+    orphans_->PassNow();
+    orphans_->Start();
+  }
   if (running_ == 0) all_finished_.cancel();
 }
 
