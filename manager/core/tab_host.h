@@ -76,7 +76,7 @@ class TabHost : private TabObserver {
     // Finished tab records kept (closed, crashed, killed: what summaries
     // and `ctl list` show of them); past this the oldest finished ones are
     // dropped, as `ctl forget` drops them. Running tabs are never dropped.
-    size_t max_finished_records = 1000;
+    size_t max_finished_records = 256;
     // Hears every user tab's inputs, navigations and resizes (tabsim run
     // --record); not owned, must outlive the host. A spare gets it when
     // Open() takes it, after the navigation that gives it its page.
