@@ -28,7 +28,11 @@ Status WriteProcFile(pid_t pid, const char* name, const std::string& text) {
   return Status::Ok();
 }
 
+bool g_namespaces_requested = false;
+
 NamespaceProbe Probe() {
+  if (!NamespaceWanted())
+    return {false, "not requested (tabsim run --tab-namespaces)"};
   const char* forced = std::getenv("TABSIM_NO_NAMESPACES");
   if (forced != nullptr && *forced != '\0' && std::strcmp(forced, "0") != 0)
     return {false, "TABSIM_NO_NAMESPACES=" + std::string(forced)};
@@ -70,6 +74,14 @@ NamespaceProbe Probe() {
 }
 
 }  // namespace
+
+void RequestTabNamespaces() { g_namespaces_requested = true; }
+
+bool NamespaceWanted() {
+  const char* wanted = std::getenv("TABSIM_TAB_NAMESPACES");
+  return g_namespaces_requested ||
+         (wanted != nullptr && *wanted != '\0' && std::strcmp(wanted, "0") != 0);
+}
 
 const NamespaceProbe& NamespaceSupport() {
   static const NamespaceProbe probe = Probe();

@@ -14,8 +14,16 @@
 // Whether the kernel allows it (unprivileged user namespaces may be turned
 // off, or a container may refuse them) is probed once per process by
 // NamespaceSupport(): a child is really cloned with the flags, mapped and
-// reaped. TABSIM_NO_NAMESPACES=1 in the environment makes the probe say no,
-// so the fallback (common/orphan_reaper.h) can be exercised anywhere.
+// reaped.
+//
+// Opt-in (RequestTabNamespaces, `tabsim run --tab-namespaces`, or
+// TABSIM_TAB_NAMESPACES=1): the tab is PID 1 of its namespace, and the
+// kernel does not deliver to a PID 1 the signals it sends itself without a
+// handler, so abort() and `kill -9 $$` inside a tab do not end it as they
+// would elsewhere (sim://abort dies of SIGSEGV instead). Chromium puts a
+// small init (CreateInitProcessReaper) in front of the real process for
+// this; tabsim has not got one yet, so namespaces are not the default.
+// TABSIM_NO_NAMESPACES=1 forces the fallback even when requested.
 //
 // Nothing here logs: callers say what the result means to the user.
 #ifndef TABSIM_COMMON_NAMESPACES_H_
@@ -43,6 +51,12 @@ struct NamespaceProbe {
 // Probed on the first call (a clone, a map, a reap: about a millisecond),
 // then remembered. Thread-safe.
 const NamespaceProbe& NamespaceSupport();
+
+// Asks for namespaces; call before the first NamespaceSupport().
+void RequestTabNamespaces();
+// Whether they were asked for (RequestTabNamespaces or
+// TABSIM_TAB_NAMESPACES=1).
+bool NamespaceWanted();
 
 // fork() with extra clone flags, like Chromium's base::ForkWithFlags: 0 in
 // the child, its pid in the parent, -1 with errno. glibc's fork handlers

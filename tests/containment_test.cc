@@ -107,6 +107,7 @@ class Manager {
                                      "--control", path("control"), "--tab-exe",
                                      path("tab.sh"), "--json", path("summary.json")};
     args.insert(args.end(), extra.begin(), extra.end());
+    if (!fallback) args.push_back("--tab-namespaces");
     pid_ = ::fork();
     if (pid_ == 0) {
       int out = ::open(path("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -226,6 +227,7 @@ class Manager {
 class Containment : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
+    RequestTabNamespaces();  // before the first probe
     if (!fallback() && !NamespaceSupport().available)
       GTEST_SKIP() << "the kernel refuses namespaces here: "
                    << NamespaceSupport().reason;

@@ -14,6 +14,13 @@ const Containment& DecideContainment() {
     if (probe.available) return decided;
     decided.fallback_reason = probe.reason;
     Status subreaper = BecomeSubreaper();
+    if (!NamespaceWanted()) {
+      // The default: nothing was asked for that could not be had.
+      TABSIM_LOG(kInfo) << "containment: process groups and a subreaper ("
+                        << probe.reason << ")"
+                        << (subreaper.ok() ? "" : "; " + subreaper.error().message);
+      return decided;
+    }
     TABSIM_LOG(kWarning)
         << "CONTAINMENT FALLBACK: tabs run WITHOUT namespaces ("
         << probe.reason

@@ -8,8 +8,9 @@
 //     OrphanWatch kills and reaps whatever a tab left behind that was
 //     reparented to us (common/orphan_reaper.h). The fallback is announced
 //     once, loudly (a warning naming the reason), when it is decided.
-// TABSIM_NO_NAMESPACES=1 forces the fallback (for tests, and for users
-// whose kernel logs each namespace it creates).
+// Namespaces are opt-in (`tabsim run --tab-namespaces`; common/namespaces.h
+// says why); the fallback is loud only when they were asked for and could
+// not be had. TABSIM_NO_NAMESPACES=1 forces the fallback (for tests).
 #ifndef TABSIM_MANAGER_CORE_CONTAINMENT_H_
 #define TABSIM_MANAGER_CORE_CONTAINMENT_H_
 
