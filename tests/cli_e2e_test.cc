@@ -102,7 +102,7 @@ TEST_F(CliE2eTest, EveryHelpIsOnStdoutAndListsEveryOption) {
       {"run",
        {"--help", "--tabs", "--page", "--size", "--duration", "--ui",
         "--listen", "--json", "--tab-exe", "--control", "--no-sandbox",
-        "--tab-memory-limit", "--record", "--prelaunch", "--unresponsive-after",
+        "--tab-memory-limit", "--tab-namespaces", "--record", "--prelaunch", "--unresponsive-after",
         "--process-model", "--fps", "--hidden", "--memory-budget",
         "--discard-settle", "--no-memory-pressure",
         "--kill-unresponsive-after"},

@@ -30,7 +30,7 @@ const std::vector<std::string> kTabKeys = {
     "restarts", "width", "height", "inputs_sent", "last_input_acked",
     "process_id", "process_tabs", "visibility", "pinned", "paced",
     "begin_frames", "begin_frames_missed", "did_not_produce", "nice",
-    "oom_score_adj"};
+    "oom_score_adj", "containment"};
 
 records::TabInfo LiveTab() {
   records::TabInfo tab;
@@ -53,6 +53,7 @@ records::TabInfo LiveTab() {
   tab.set_height(320);
   tab.set_inputs_sent(7);
   tab.set_last_input_acked(6);
+  tab.set_containment("userns+pidns+netns+ipcns, seccomp, rlimits");
   return tab;
 }
 
@@ -99,6 +100,8 @@ TEST(RecordsJson, TabRecordHasTheSchemaKeysInOrderWithTheirTypes) {
   EXPECT_EQ(tab.at("input_latency_ms").as_double(), 4.568);  // 3 decimals
   EXPECT_EQ(tab.at("rss_bytes").to_number<uint64_t>(), uint64_t(12) << 20);
   EXPECT_EQ(tab.at("last_input_acked").to_number<int>(), 6);
+  EXPECT_EQ(tab.at("containment").as_string(),
+            "userns+pidns+netns+ipcns, seccomp, rlimits");
 }
 
 TEST(RecordsJson, UnknownValuesAreNull) {

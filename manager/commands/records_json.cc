@@ -116,6 +116,7 @@ json::object TabRecordJson(const records::TabInfo& tab) {
       {"nice", tab.has_nice() ? json::value(tab.nice()) : json::value(nullptr)},
       {"oom_score_adj", tab.has_oom_score_adj() ? json::value(tab.oom_score_adj())
                                                 : json::value(nullptr)},
+      {"containment", Text(tab.containment())},
   };
 }
 

@@ -27,6 +27,10 @@ TabHost::TabHost(asio::io_context& io, Options options)
   if (options_.fps > 0 && !options_.frames_over_socket &&
       !options_.manual_pacing)
     scheduler_ = std::make_unique<FrameScheduler>(io_.get_executor(), options_.fps);
+  if (!DecideContainment().namespaces) {
+    orphans_ = std::make_unique<OrphanWatch>(io_.get_executor(),
+                                             [this] { return running_ > 0; });
+  }
   if (options_.apply_priorities) {
     renice_ = CanReraisePriority();
     if (!renice_)
@@ -114,6 +118,8 @@ std::shared_ptr<ProcessHost> TabHost::MakeProcess() {
   process_options.unresponsive_after = options_.unresponsive_after;
   process_options.kill_after = options_.kill_after;
   process_options.frames_over_socket = options_.frames_over_socket;
+  process_options.namespaces = DecideContainment().namespaces;
+  process_options.kill_group_on_exit = !process_options.namespaces;
   return std::make_shared<ProcessHost>(io_.get_executor(),
                                        std::move(process_options));
 }
@@ -155,6 +161,8 @@ Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
   if (!started.ok()) {
     const int error_number = started.error().error_number;
     spawn_fd_log_.Failed(error_number);
+    finished_order_.push_back(id);  // a crashed record from the start
+    TrimFinished();
     return Error{"tab " + std::to_string(id) + ": " + started.error().message +
                      DescribeFdExhaustion(error_number),
                  error_number};
@@ -184,6 +192,7 @@ Status TabHost::StartTab(TabSession* tab, ProcessHost* shared) {
 
 void TabHost::RunProcess(std::shared_ptr<ProcessHost> process) {
   ++running_;
+  if (orphans_) orphans_->Start();
   processes_.push_back(process);
   ProcessHost* raw = process.get();
   asio::co_spawn(io_, raw->Run(),
@@ -216,7 +225,53 @@ void TabHost::OnProcessFinished(ProcessHost* process) {
     asio::post(io_, [retired = std::move(*it)]() {});
     processes_.erase(it);
   }
+  // Its descendants are ours now, in the fallback: kill them at once, and
+  // keep looking until nothing is left (the watch stops by itself).
+  if (orphans_) {
+    orphans_->PassNow();
+    orphans_->Start();
+  }
   if (running_ == 0) all_finished_.cancel();
+}
+
+Result<size_t> TabHost::Forget(int id) {
+  if (id != 0) {
+    TabSession* tab = Find(id);
+    if (tab == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
+    if (!tab->finished())
+      return Error{"tab " + std::to_string(id) + " is still " +
+                       ToString(tab->state()) + "; only a gone tab is forgotten",
+                   EBUSY};
+    DropRecord(id);
+    return size_t{1};
+  }
+  std::vector<int> gone;
+  for (const auto& [tab_id, session] : sessions_)
+    if (session->finished()) gone.push_back(tab_id);
+  for (int tab_id : gone) DropRecord(tab_id);
+  return gone.size();
+}
+
+void TabHost::DropRecord(int id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  asio::post(io_, [retired = std::move(it->second)]() {});
+  sessions_.erase(it);
+  pins_.erase(id);
+  finished_order_.erase(
+      std::remove(finished_order_.begin(), finished_order_.end(), id),
+      finished_order_.end());
+}
+
+void TabHost::TrimFinished() {
+  while (finished_order_.size() > options_.max_finished_records) {
+    const int oldest = finished_order_.front();
+    finished_order_.pop_front();
+    TabSession* tab = Find(oldest);
+    // Reloaded since, and running again: not a finished record any more.
+    if (tab == nullptr || !tab->finished()) continue;
+    DropRecord(oldest);
+  }
 }
 
 bool TabHost::ComputeVisible(int id) const {
@@ -527,6 +582,13 @@ void TabHost::OnInputAcked(const TabSession& tab, uint64_t sequence) {
 void TabHost::OnTabLost(const TabSession& tab) {
   if (tab.id() == focused_id_) focused_id_ = 0;
   PostGovern();
+  if (!FindSpare(tab) && Find(tab.id()) == &tab) {
+    finished_order_.push_back(tab.id());
+    // After the observers heard of it (they may look it up).
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) TrimFinished();
+    });
+  }
   if (FindSpare(tab)) {
     // Closed when asked: dropped under memory pressure, not a failure.
     if (prelaunch_stopped_ || shutting_down_ || tab.state() == TabState::kClosed)

@@ -31,6 +31,7 @@
 #include "common/fd_limit.h"
 #include "common/result.h"
 #include "manager/core/command_recorder.h"
+#include "manager/core/containment.h"
 #include "manager/core/frame_scheduler.h"
 #include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
@@ -74,6 +75,10 @@ class TabHost : private TabObserver {
     bool manual_pacing = false;
     // Tell the kernel each process's importance (nice, oom_score_adj).
     bool apply_priorities = true;
+    // Finished tab records kept (closed, crashed, killed: what summaries
+    // and `ctl list` show of them); past this the oldest finished ones are
+    // dropped, as `ctl forget` drops them. Running tabs are never dropped.
+    size_t max_finished_records = 256;
     // Hears every user tab's inputs, navigations and resizes (tabsim run
     // --record); not owned, must outlive the host. A spare gets it when
     // Open() takes it, after the navigation that gives it its page.
@@ -138,6 +143,10 @@ class TabHost : private TabObserver {
   // process is gone, like reloading Chrome's sad tab. The old record is
   // replaced; restarts() of the new session counts the reloads.
   Result<TabSession*> Reload(int id);
+  // Drops the record of finished tab `id` (not a running one), or of every
+  // finished tab (id 0). Returns how many were dropped; an error names a
+  // tab that does not exist or still runs.
+  Result<size_t> Forget(int id);
   // nullptr when there is no such tab.
   TabSession* Find(int id);
   std::vector<TabSession*> tabs();
@@ -244,6 +253,11 @@ class TabHost : private TabObserver {
   // Starts Run() of a process that Start()ed; counts it in running_.
   void RunProcess(std::shared_ptr<ProcessHost> process);
   void OnProcessFinished(ProcessHost* process);
+  // Drops the record `id` on a later turn of the loop (we may be inside
+  // one of its callbacks).
+  void DropRecord(int id);
+  // Keeps at most options_.max_finished_records finished records.
+  void TrimFinished();
   // Takes a live spare, navigates it to `url` and makes it a user tab;
   // nullptr when none is ready.
   TabSession* TakeSpare(const std::string& url);
@@ -274,6 +288,11 @@ class TabHost : private TabObserver {
   bool renice_ = false;
   bool govern_posted_ = false;
   std::vector<TabObserver*> observers_;
+  // Finished tabs in the order they finished (ids; a reloaded one leaves).
+  std::deque<int> finished_order_;
+  // The fallback containment's orphan pass (manager/core/containment.h);
+  // null with namespaces.
+  std::unique_ptr<OrphanWatch> orphans_;
   int next_id_ = 1;
   size_t running_ = 0;  // processes whose Run() is going, spares included
   bool shutting_down_ = false;

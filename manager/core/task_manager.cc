@@ -50,6 +50,10 @@ void TaskManager::Sample(Clock::time_point now) {
     t.messages_in = c.messages_in;
     t.messages_out = c.messages_out;
   }
+  // Records the host dropped (TabHost::Forget, max_finished_records).
+  std::erase_if(tabs_, [this](const auto& entry) {
+    return host_.Find(entry.first) == nullptr;
+  });
   auto own = ReadProcessSample(::getpid());
   if (own.ok()) {
     own_sample_ = *own;
@@ -123,6 +127,8 @@ records::TabInfo TaskManager::Describe(const TabSession& tab) const {
   info.set_did_not_produce(counters.did_not_produce);
   info.set_process_id(static_cast<uint32_t>(tab.process_id()));
   info.set_pinned(host_.pin_of(tab.id()) != TabHost::Pin::kNone);
+  if (const ProcessHost* process = tab.process())
+    info.set_containment(process->layers().Summary());
   if (tab.running()) {
     info.set_visibility(VisibilityOf(host_, tab));
     if (const ProcessHost* process = tab.process()) {

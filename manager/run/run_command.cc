@@ -22,6 +22,7 @@
 
 #include "common/check.h"
 #include "common/fd_limit.h"
+#include "common/namespaces.h"
 #include "manager/base/cli.h"
 #include "manager/control/control_path.h"
 #include "manager/control/control_server.h"
@@ -147,6 +148,7 @@ int RunCommand(const std::vector<std::string>& args) {
                  tab_exe.error().message.c_str());
     return 1;
   }
+  if (options.tab_namespaces) RequestTabNamespaces();
   if (options.no_sandbox)
     std::fprintf(stderr,
                  "tabsim run: WARNING: --no-sandbox: tabs run WITHOUT their "
