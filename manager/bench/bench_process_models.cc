@@ -5,11 +5,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "manager/bench/bench_tabs.h"
+#include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
 #include "manager/core/process_model.h"
 
@@ -19,20 +18,11 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// Proportional set size from /proc/PID/smaps_rollup, in KiB: pages shared
-// by N processes count 1/N to each, so the sum over processes is what
-// they cost together. 0 when unreadable (the process is gone).
+// PSS (shared pages counted 1/N to each of N sharers, so a sum over
+// processes is what they cost together) in KiB; 0 for a process gone.
 uint64_t PssKib(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/smaps_rollup");
-  std::string line;
-  while (std::getline(file, line)) {
-    if (line.rfind("Pss:", 0) != 0) continue;
-    std::istringstream fields(line.substr(4));
-    uint64_t kib = 0;
-    fields >> kib;
-    return kib;
-  }
-  return 0;
+  auto bytes = ReadProcessMemory(pid);
+  return bytes.ok() ? *bytes / 1024 : 0;
 }
 
 const char* const kSites[] = {"sim://clock", "sim://bounce", "sim://paint",
