@@ -7,7 +7,10 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <sstream>
+#include <string>
+#include <vector>
 #include <utility>
 
 #include "manager/control/control_client.h"
@@ -165,6 +168,47 @@ TEST_F(CtlTest, HideAndShowAreInListWithTheirPriority) {
   EXPECT_NE(table.out.find("hidden*"), std::string::npos) << table.out;
   ASSERT_EQ(Ctl({"show", "1"}).exit_code, 0);
   ASSERT_TRUE(Eventually([&] { return TabJson(1).at("visibility") != "hidden"; }, 5s));
+}
+
+TEST_F(CtlTest, TabsSharingAProcessAreListedTogether) {
+  // A second manager, per site: tabs 1 and 3 (sim://clock) share a process.
+  manager_.reset();
+  manager_ = std::make_unique<testing::ManagerProcess>(
+      control_,
+      std::vector<std::string>{"--process-model", "per-site", "--tabs", "3",
+                               "--page", "sim://clock", "--page", "sim://bounce",
+                               "--page", "sim://clock"},
+      dir_ + "/manager.log");
+  ASSERT_TRUE(manager_->ready()) << testing::ReadFile(dir_ + "/manager.log");
+  ASSERT_TRUE(Eventually([&] {
+    return StateOf(1) == "live" && StateOf(2) == "live" && StateOf(3) == "live";
+  }, 5s));
+  auto one = TabJson(1), two = TabJson(2), three = TabJson(3);
+  EXPECT_EQ(one.at("process_id"), three.at("process_id"));
+  EXPECT_NE(one.at("process_id"), two.at("process_id"));
+  EXPECT_EQ(one.at("process_tabs"), 2);
+  EXPECT_EQ(two.at("process_tabs"), 1);
+  EXPECT_EQ(one.at("pid"), three.at("pid"));
+  // The table: 1, then 3 under it (its process figures a ditto mark), then 2.
+  auto table = Ctl({"list"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(table.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    rows.emplace_back(std::istream_iterator<std::string>(words),
+                      std::istream_iterator<std::string>());
+  }
+  ASSERT_EQ(rows.size(), 4u) << table.out;
+  ASSERT_GE(rows[2].size(), 16u) << table.out;
+  EXPECT_EQ(rows[1][0], "1") << table.out;
+  EXPECT_EQ(rows[2][0], "3") << table.out;
+  EXPECT_EQ(rows[3][0], "2") << table.out;
+  // id proc pid page state view cpu% memory ...: cpu% and memory are the
+  // process's, said once.
+  EXPECT_EQ(rows[2][6], "\"") << table.out;
+  EXPECT_EQ(rows[2][7], "\"") << table.out;
+  EXPECT_NE(rows[1][7], "\"") << table.out;
 }
 
 TEST_F(CtlTest, ErrorsAreOneLineWithANonZeroExit) {

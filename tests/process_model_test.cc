@@ -14,6 +14,7 @@
 #include <set>
 
 #include "manager/core/tab_host.h"
+#include "manager/core/task_manager.h"
 #include "tests/host_util.h"
 #include "tests/test_util.h"
 
@@ -38,6 +39,16 @@ TEST(ProcessModel, ParsesTheModelsAndSaysWhatIsWrong) {
   EXPECT_EQ(ProcessModel::Parse("shared").error().message,
             "'shared' is not a process model (per-tab, per-site or limit:N "
             "with N from 1 to 4096)");
+}
+
+TEST(ProcessModel, TheTaskManagerListsTheTabsOfAProcessTogether) {
+  // Rows 0..5 in processes 1 2 1 3 2 0: each process's rows follow its
+  // first; a row without a process (0) stays where it is.
+  EXPECT_EQ(GroupedByProcess({1, 2, 1, 3, 2, 0}),
+            (std::vector<size_t>{0, 2, 1, 4, 3, 5}));
+  EXPECT_EQ(GroupedByProcess({0, 0, 5}), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(GroupedByProcess({4, 3, 2, 1}), (std::vector<size_t>{0, 1, 2, 3}));
+  EXPECT_TRUE(GroupedByProcess({}).empty());
 }
 
 TEST(ProcessModel, ASiteIsTheSchemeAndHost) {

@@ -1,8 +1,11 @@
 #include "manager/control/ctl_output.h"
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "manager/base/units.h"
+#include "manager/core/task_manager.h"
 
 namespace tabsim {
 namespace {
@@ -44,18 +47,34 @@ void PrintTable(const records::TabList& list) {
               "id", "proc", "pid", "page", "state", "view", "cpu%", "memory",
               "in/s", "out/s", "fps", "miss", "latency", "ni", "oom", "rst",
               "cause");
-  for (const records::TabInfo& tab : list.tabs()) {
+  // Tabs sharing a process are listed together; after the first, the
+  // process's own figures (CPU, memory, nice, oom) are a ditto mark.
+  std::vector<int> processes;
+  for (const records::TabInfo& tab : list.tabs())
+    processes.push_back(int(tab.process_id()));
+  int previous_process = 0;
+  for (size_t row : GroupedByProcess(processes)) {
+    const records::TabInfo& tab = list.tabs(int(row));
+    const bool same_process =
+        tab.process_id() != 0 && int(tab.process_id()) == previous_process;
+    previous_process = int(tab.process_id());
     bool running = tab.cause().empty();
     std::string page = tab.url().size() > 20 ? tab.url().substr(0, 19) + "~"
                                              : tab.url();
     std::string view = tab.visibility().empty() ? "-" : tab.visibility();
     if (tab.pinned() && running) view += "*";
+    auto process_figure = [&](bool known, const std::string& text) {
+      if (same_process && running) return std::string("\"");
+      return known ? text : std::string("-");
+    };
     std::printf(
         "%4u %4u %8d  %-20s %-12s %-8s %6s %8s %7s %7s %6s %5s %9s %3s %4s %4u  %s\n",
         tab.id(), tab.process_id(), tab.pid(), page.c_str(),
         tab.state().c_str(), view.c_str(),
-        running && tab.has_cpu_percent() ? Fixed(tab.cpu_percent(), 1).c_str() : "-",
-        running && tab.rss_bytes() ? FormatBytes(tab.rss_bytes()).c_str() : "-",
+        process_figure(running && tab.has_cpu_percent(),
+                       Fixed(tab.cpu_percent(), 1)).c_str(),
+        process_figure(running && tab.rss_bytes(),
+                       FormatBytes(tab.rss_bytes())).c_str(),
         running ? Fixed(tab.messages_in_per_second(), 0).c_str() : "-",
         running ? Fixed(tab.messages_out_per_second(), 0).c_str() : "-",
         running ? Fixed(tab.frames_per_second(), 1).c_str() : "-",
@@ -63,8 +82,9 @@ void PrintTable(const records::TabList& list) {
         tab.input_latency_ms() > 0
             ? (Fixed(tab.input_latency_ms(), 1) + " ms").c_str()
             : "-",
-        tab.has_nice() ? std::to_string(tab.nice()).c_str() : "-",
-        tab.has_oom_score_adj() ? std::to_string(tab.oom_score_adj()).c_str() : "-",
+        process_figure(tab.has_nice(), std::to_string(tab.nice())).c_str(),
+        process_figure(tab.has_oom_score_adj(),
+                       std::to_string(tab.oom_score_adj())).c_str(),
         tab.restarts(), tab.cause().empty() ? "-" : tab.cause().c_str());
   }
 }

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "manager/core/fault_injector.h"
 #include "manager/core/process_host.h"
 #include "manager/core/tab_host.h"
@@ -102,6 +104,22 @@ TaskManager::TabRates TaskManager::RatesOf(int id) const {
 std::string VisibilityOf(const TabHost& host, const TabSession& tab) {
   if (!tab.visible()) return "hidden";  // `ctl hide` works on it too
   return tab.id() == host.focused_id() ? "focused" : "shown";
+}
+
+std::vector<size_t> GroupedByProcess(const std::vector<int>& process_ids) {
+  // Each row sorts under the position of its process's first row.
+  std::map<int, size_t> first;
+  std::vector<std::pair<size_t, size_t>> keyed;  // (group position, row)
+  for (size_t i = 0; i < process_ids.size(); ++i) {
+    const int process = process_ids[i];
+    size_t group = i;
+    if (process != 0) group = first.emplace(process, i).first->second;
+    keyed.emplace_back(group, i);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<size_t> order;
+  for (const auto& [group, row] : keyed) order.push_back(row);
+  return order;
 }
 
 records::TabInfo TaskManager::Describe(const TabSession& tab) const {

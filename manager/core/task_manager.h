@@ -23,6 +23,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "manager/base/process_stats.h"
@@ -38,6 +39,13 @@ class TabSession;
 // "focused", "shown" or "hidden": what the tab is to the user now (focus,
 // the viewers and pins of `host`). For a running tab.
 std::string VisibilityOf(const TabHost& host, const TabSession& tab);
+
+// The order in which a task manager lists tabs, as Chrome's groups the tabs
+// that share a renderer: as given, except that every tab of a process
+// follows that process's first tab. `process_ids[i]` is row i's process
+// (records::TabInfo::process_id; 0: none, never grouped). Returns indices
+// into `process_ids`. Under per-tab nothing moves.
+std::vector<size_t> GroupedByProcess(const std::vector<int>& process_ids);
 
 class TaskManager : public TabObserver {
  public:

@@ -527,10 +527,20 @@ void Tui::DrawTaskManager(const std::vector<TabSession*>& tabs, int top,
                 "in/s", "out/s", "fps", "miss", "latency", "ni", "oom", "rst");
   screen_.Text(0, top + 1, line, kDim, kDefaultColor, true, columns);
   int row = top + 2;
-  for (TabSession* tab : tabs) {
+  // Tabs sharing a process are listed together (like Chrome's task
+  // manager); after the first, the process's own figures are a ditto mark.
+  std::vector<int> processes;
+  for (TabSession* tab : tabs) processes.push_back(tab->process_id());
+  int previous_process = 0;
+  for (size_t index : GroupedByProcess(processes)) {
+    TabSession* tab = tabs[index];
     if (row >= top + height) break;
+    const bool same_process =
+        tab->process_id() != 0 && tab->process_id() == previous_process;
+    previous_process = tab->process_id();
     TaskManager::TabRates rates = tasks_.RatesOf(tab->id());
     bool running = tab->running() && rates.pid == tab->pid();
+    const bool ditto = same_process && running;
     std::string page = tab->url().size() > 18 ? tab->url().substr(0, 17) + "~"
                                               : tab->url();
     std::string latency = rates.input_latency_ms > 0 && running
@@ -543,15 +553,15 @@ void Tui::DrawTaskManager(const std::vector<TabSession*>& tabs, int top,
         " %3d %4d %8d  %-18s %-12s %-8s %6s %8s %6s %6s %6s %5s %9s %3s %4s %3d",
         tab->id(), tab->process_id(), int(tab->pid()), page.c_str(),
         ToString(tab->state()), running ? ViewState(host_, *tab).c_str() : "-",
-        running && rates.cpu_percent >= 0 ? Format("%.1f", rates.cpu_percent).c_str() : "-",
-        running && rates.rss_bytes ? FormatBytes(rates.rss_bytes).c_str() : "-",
+        ditto ? "\"" : running && rates.cpu_percent >= 0 ? Format("%.1f", rates.cpu_percent).c_str() : "-",
+        ditto ? "\"" : running && rates.rss_bytes ? FormatBytes(rates.rss_bytes).c_str() : "-",
         running ? Format("%.0f", rates.messages_in_per_second).c_str() : "-",
         running ? Format("%.0f", rates.messages_out_per_second).c_str() : "-",
         running ? Format("%.1f", rates.frames_per_second).c_str() : "-",
         tab->paced() ? std::to_string(tab->counters().begin_frames_missed).c_str() : "-",
         latency.c_str(),
-        prioritised ? std::to_string(process->priority().nice).c_str() : "-",
-        prioritised ? std::to_string(process->priority().oom_score_adj).c_str() : "-",
+        ditto ? "\"" : prioritised ? std::to_string(process->priority().nice).c_str() : "-",
+        ditto ? "\"" : prioritised ? std::to_string(process->priority().oom_score_adj).c_str() : "-",
         tab->restarts());
     bool selected = tab->id() == selected_id_;
     uint32_t bg = selected ? kRowSelectedBg : kDefaultColor;
