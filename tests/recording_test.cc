@@ -178,6 +178,15 @@ TEST_F(RecordingTest, RejectsEveryMalformedFileWithFileAndLine) {
   record::Entry far_future = Click(kMaxRecordMicros + 1, 1);
   // Fits a line, but not a message to a tab (replay would hit the framing
   // limit).
+  record::Entry begin_frame;
+  begin_frame.mutable_begin_frame()->set_sequence(4);
+  begin_frame.mutable_begin_frame()->set_interval_us(16666);
+  record::Entry no_interval = begin_frame;
+  no_interval.mutable_begin_frame()->set_interval_us(0);
+  record::Entry answering_five = Frame(0, 0, 1);
+  answering_five.mutable_frame()->set_begin_frame_sequence(5);
+  record::Entry answering_four = Frame(0, 0, 1);
+  answering_four.mutable_frame()->set_begin_frame_sequence(4);
   record::Entry huge_key = Click(1, 1);
   huge_key.mutable_input()->mutable_key()->set_text(std::string(20000, 'k'));
 
@@ -222,6 +231,14 @@ TEST_F(RecordingTest, RejectsEveryMalformedFileWithFileAndLine) {
            " out of range"},
       {Lines({Header(), end, Click(1, 1)}), file + "3: input after the end"},
       {Lines({Header()}) + "\n", file + "2: no entry"},
+      {Lines({Header(), begin_frame, begin_frame}),
+       file + "3: BeginFrame sequence 4 after 4"},
+      {Lines({Header(), no_interval}),
+       file + "2: BeginFrame interval 0 us out of range"},
+      {Lines({Header(), begin_frame, answering_five}),
+       file + "3: a frame answering BeginFrame 5, not one sent and unanswered"},
+      {Lines({Header(), begin_frame, answering_four, answering_four}),
+       file + "4: a frame answering BeginFrame 4, not one sent and unanswered"},
       {Lines({Header(), Frame(1, 1, 7)}),
        file + "2: a frame ahead of the commands before it"},
       {Lines({Header(), Click(1, 1), Click(2, 2), Frame(3, 2, 7), Frame(4, 1, 7)}),

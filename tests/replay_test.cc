@@ -251,6 +251,47 @@ TEST_F(ReplayTest, TimeDrivenPageReplaysWithDifferences) {
   EXPECT_NE(replayed.out.find("replay: DIFFERENT"), std::string::npos);
 }
 
+TEST_F(ReplayTest, APacedAnimationReplaysFrameForFrame) {
+  // sim://bounce animates from the BeginFrames' frame times (paced, 60 Hz):
+  // the replay sends the recorded BeginFrames and each answer must be the
+  // very frame recorded for the same BeginFrame.
+  auto recorded = RunTabsim({"run", "--ui", "none", "--page", "sim://bounce",
+                             "--tabs", "1", "--size", "160x100", "--duration",
+                             "1.5", "--control", "none", "--tab-exe",
+                             testing::TabExecutable(), "--record", rec_},
+                            dir_);
+  ASSERT_EQ(recorded.exit_code, 0) << recorded.out << recorded.err;
+  const std::string path = rec_ + "/tab-1.rec";
+  std::string text = testing::ReadFile(path);
+  ASSERT_NE(text.find("begin_frame {"), std::string::npos) << text.substr(0, 400);
+  const std::string json = dir_ + "/replay.json";
+  auto replayed = Replay({rec_, "--speed", "0", "--json", json});
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+  auto tab = boost::json::parse(testing::ReadFile(json))
+                 .as_object().at("tabs").as_array().at(0).as_object();
+  const int compared = tab.at("paced_compared").to_number<int>();
+  // Some 90 frames at 60 Hz in 1.5 s; fewer on a loaded machine.
+  EXPECT_GE(compared, 10) << tab;
+  EXPECT_EQ(tab.at("paced_identical").to_number<int>(), compared) << tab;
+  EXPECT_EQ(tab.at("final_identical"), true) << tab;
+
+  // Forge the hash of a frame in the middle: that frame, and only it, differs.
+  size_t frame = text.find(" frame {", text.size() / 2);
+  ASSERT_NE(frame, std::string::npos);
+  size_t hash = text.find("hash: ", frame) + 6;
+  size_t end = text.find_first_not_of("0123456789", hash);
+  const std::string forged = text.substr(hash, end - hash) == "12345" ? "54321" : "12345";
+  text.replace(hash, end - hash, forged);
+  std::ofstream(path, std::ios::trunc) << text;
+  auto tampered = Replay({rec_, "--speed", "0", "--json", json});
+  EXPECT_EQ(tampered.exit_code, 1) << tampered.out << tampered.err;
+  tab = boost::json::parse(testing::ReadFile(json))
+            .as_object().at("tabs").as_array().at(0).as_object();
+  EXPECT_EQ(tab.at("paced_compared").to_number<int>(), compared) << tab;
+  EXPECT_EQ(tab.at("paced_identical").to_number<int>(), compared - 1) << tab;
+  EXPECT_EQ(tab.at("passed"), false) << tab;
+}
+
 TEST_F(ReplayTest, BadArgumentsAndDirectoriesExitTwoWithOneLine) {
   auto no_dir = Replay({});
   EXPECT_EQ(no_dir.exit_code, 2);

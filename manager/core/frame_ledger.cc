@@ -87,6 +87,7 @@ std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
   view.last_input_sequence = frame.last_input_sequence();
   view.navigation_id = frame.navigation_id();
   view.region_generation = frame.region_generation();
+  view.begin_frame_sequence = frame.begin_frame_sequence();
   view.damage_x = static_cast<int>(damage.x());
   view.damage_y = static_cast<int>(damage.y());
   view.damage_width = static_cast<int>(damage.width());

@@ -19,6 +19,7 @@ struct FrameView {
   uint64_t last_input_sequence = 0;
   uint64_t navigation_id = 0;  // last Navigate applied; 0: the first page
   uint32_t region_generation = 0;  // 1 until the first resize
+  uint64_t begin_frame_sequence = 0;  // the BeginFrame it answers; 0: unpaced
   int damage_x = 0;
   int damage_y = 0;
   int damage_width = 0;

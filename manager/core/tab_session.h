@@ -202,6 +202,8 @@ class TabSession final : private BeginFrameClient {
   Status BeginFrame(Clock::time_point frame_time, Clock::duration interval);
   // A BeginFrame is sent and not answered yet.
   bool begin_frame_outstanding() const { return outstanding_begin_ != 0; }
+  // The sequence of the last BeginFrame sent (0: none yet).
+  uint64_t last_begin_frame_sequence() const { return begin_frame_sequence_; }
   // The current page's time origin (Hello, CreateView or Navigate): pages
   // animate from it, BeginFrame times are read against it.
   Clock::time_point time_origin() const { return time_origin_; }

@@ -139,6 +139,21 @@ void Recorder::OnCommand(const TabSession& tab,
     case proto::ManagerToTab::kResize:
       *entry_.mutable_resize() = message.resize();
       break;
+    case proto::ManagerToTab::kBeginFrame: {
+      // As the tab sees it: both times in whole microseconds.
+      const int64_t origin_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              tab.time_origin().time_since_epoch())
+              .count();
+      record::BeginFrame* begin = entry_.mutable_begin_frame();
+      begin->set_sequence(message.begin_frame().sequence());
+      begin->set_frame_offset_us(
+          int64_t(message.begin_frame().frame_time_us()) - origin_us);
+      begin->set_interval_us(message.begin_frame().interval_us());
+      if (file->first_begin_frame == 0) file->first_begin_frame = begin->sequence();
+      file->last_begin_frame = begin->sequence();
+      break;
+    }
     default:
       return;  // plumbing, not a command
   }
@@ -159,6 +174,12 @@ void Recorder::OnFrame(const TabSession& tab, const FrameView& frame) {
   out->set_width(uint32_t(frame.width));
   out->set_height(uint32_t(frame.height));
   out->set_hash(FrameHash(frame));
+  const uint64_t begin = frame.begin_frame_sequence;
+  if (begin != 0 && begin >= file->first_begin_frame &&
+      begin <= file->last_begin_frame && begin > file->last_answered_begin_frame) {
+    out->set_begin_frame_sequence(begin);
+    file->last_answered_begin_frame = begin;
+  }
   Write(Key(tab.id(), tab.restarts()), *file);
 }
 

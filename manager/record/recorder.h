@@ -68,6 +68,12 @@ class Recorder : public TabObserver, public CommandRecorder {
     Clock::time_point live_at{};
     Clock::time_point flushed_at{};
     uint64_t navigation_base = 0;
+    // BeginFrames written to this file, the last one, and the last a
+    // written frame answered: a frame is tied to its BeginFrame only when
+    // that BeginFrame is in the file (see record.proto's Frame).
+    uint64_t first_begin_frame = 0;
+    uint64_t last_begin_frame = 0;
+    uint64_t last_answered_begin_frame = 0;
   };
   using Key = std::pair<int, int>;  // tab id, restarts
 

@@ -147,8 +147,30 @@ class Checker {
         ++next_generation_;
         break;
       }
+      case record::Entry::kBeginFrame: {
+        const record::BeginFrame& begin = entry.begin_frame();
+        if (begin.sequence() <= last_begin_frame_)
+          return "BeginFrame sequence " + std::to_string(begin.sequence()) +
+                 " after " + std::to_string(last_begin_frame_);
+        if (begin.interval_us() == 0 || begin.interval_us() > 1'000'000)
+          return "BeginFrame interval " + std::to_string(begin.interval_us()) +
+                 " us out of range";
+        if (begin.frame_offset_us() > int64_t(kMaxRecordMicros) ||
+            begin.frame_offset_us() < -int64_t(kMaxRecordMicros))
+          return "BeginFrame offset out of range";
+        last_begin_frame_ = begin.sequence();
+        break;
+      }
       case record::Entry::kFrame: {
         const record::Frame& frame = entry.frame();
+        if (frame.begin_frame_sequence() != 0 &&
+            (frame.begin_frame_sequence() > last_begin_frame_ ||
+             frame.begin_frame_sequence() <= last_answered_begin_frame_))
+          return "a frame answering BeginFrame " +
+                 std::to_string(frame.begin_frame_sequence()) +
+                 ", not one sent and unanswered";
+        if (frame.begin_frame_sequence() != 0)
+          last_answered_begin_frame_ = frame.begin_frame_sequence();
         const uint64_t navigations =
             next_navigation_ - 1 - recording_.header.navigation_base();
         if (frame.region_generation() == 0)
@@ -206,6 +228,8 @@ class Checker {
   bool have_header_ = false;
   uint64_t last_t_us_ = 0;
   uint64_t next_navigation_ = 1;
+  uint64_t last_begin_frame_ = 0;           // the last BeginFrame sent
+  uint64_t last_answered_begin_frame_ = 0;  // the last one a frame answered
   uint32_t next_generation_ = 2;
 };
 

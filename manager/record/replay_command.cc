@@ -55,6 +55,11 @@ void PrintResult(const TabReplayResult& r, std::FILE* out) {
                Label(r).c_str(), static_cast<unsigned long long>(r.compared),
                static_cast<unsigned long long>(r.identical),
                static_cast<unsigned long long>(r.different));
+  if (r.paced_compared > 0)
+    std::fprintf(out, "%llu of %llu paced frames identical to the frame "
+                      "recorded for the same BeginFrame; ",
+                 static_cast<unsigned long long>(r.paced_identical),
+                 static_cast<unsigned long long>(r.paced_compared));
   if (!r.has_final) {
     std::fprintf(out, "no frame in the recording\n");
   } else if (!r.final_reached) {

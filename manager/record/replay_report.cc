@@ -39,6 +39,8 @@ json::object TabJson(const TabReplayResult& r) {
       {"identical", r.identical},
       {"different", r.different},
       {"unmatched", r.unmatched},
+      {"paced_compared", r.paced_compared},
+      {"paced_identical", r.paced_identical},
       {"without_redraw", r.without_redraw},
       {"final_reached", r.final_reached},
       {"final_identical", r.final_identical},

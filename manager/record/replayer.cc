@@ -50,6 +50,12 @@ struct Replayer::Tab {
   bool has_latest = false;
   FrameKey latest_key;
   uint64_t latest_hash = 0;
+  // Paced recordings: the hash recorded for the frame answering each
+  // recorded BeginFrame, and the recorded sequence of each one replayed.
+  bool paced = false;
+  uint64_t final_begin_frame = 0;  // the one the last recorded frame answers
+  std::map<uint64_t, std::pair<FrameKey, uint64_t>> frame_by_begin_frame;
+  std::map<uint64_t, uint64_t> recorded_begin_frame;
   asio::steady_timer wake;
 };
 
@@ -61,7 +67,8 @@ std::string ToString(const FrameKey& key) {
 
 bool TabReplayResult::Passed() const {
   return failure.empty() && (lost_cause.empty() || recorded_crash) &&
-         compared > 0 && different == 0 && final_reached && final_identical;
+         compared > 0 && different == 0 && paced_identical == paced_compared &&
+         final_reached && final_identical;
 }
 
 Replayer::Replayer(asio::io_context& io, ReplaySettings settings,
@@ -74,13 +81,17 @@ Replayer::Replayer(asio::io_context& io, ReplaySettings settings,
   for (size_t i = 0; i < recordings_.size(); ++i) {
     const TabRecording& recording = recordings_[i];
     const record::Header& header = recording.header;
-    auto size = std::make_pair(int(header.width()), int(header.height()));
-    std::unique_ptr<TabHost>& host = hosts_[size];
+    const bool paced = std::any_of(
+        recording.commands.begin(), recording.commands.end(),
+        [](const RecordedCommand& c) { return c.entry.has_begin_frame(); });
+    std::unique_ptr<TabHost>& host =
+        hosts_[{int(header.width()), int(header.height()), paced}];
     if (!host) {
       TabHost::Options options;
       options.tab_executable = settings_.tab_executable;
-      options.width = size.first;
-      options.height = size.second;
+      options.width = int(header.width());
+      options.height = int(header.height());
+      options.manual_pacing = paced;
       // Every recorded event must reach the tab as it was recorded.
       options.coalesce_above_bytes = SIZE_MAX;
       host = std::make_unique<TabHost>(io_, options);
@@ -100,13 +111,20 @@ Replayer::Replayer(asio::io_context& io, ReplaySettings settings,
       result.recorded_crash = recording.end->state() != "closed";
     }
     auto tab = std::make_unique<Tab>(io_, recording, result, *host);
+    tab->paced = paced;
     for (const RecordedFrame& f : recording.frames) {
+      if (f.frame.begin_frame_sequence() != 0)
+        tab->frame_by_begin_frame[f.frame.begin_frame_sequence()] = {
+            FrameKey{f.frame.navigation(), f.frame.region_generation(),
+                     f.frame.last_input_sequence()},
+            f.frame.hash()};
       FrameKey key{f.frame.navigation(), f.frame.region_generation(),
                    f.frame.last_input_sequence()};
       tab->recorded[key].push_back(f.frame.hash());
       result.has_final = true;
       result.final_key = key;
       result.final_hash = f.frame.hash();
+      tab->final_begin_frame = f.frame.begin_frame_sequence();
     }
     tabs_.push_back(std::move(tab));
   }
@@ -269,6 +287,12 @@ asio::awaitable<void> Replayer::SendAll(Tab& tab) {
     co_await AwaitKey(tab, keys[next_key]);
     if (tab.lost || !tab.result.failure.empty()) co_return;
   }
+  // Paced: the answer to the last BeginFrame (DidNotProduceFrame is heard
+  // of by no observer: poll).
+  const Clock::time_point give_up = Clock::now() + settings_.timeout;
+  while (tab.paced && tab.session->begin_frame_outstanding() && !tab.lost &&
+         Clock::now() < give_up)
+    co_await WaitFor(tab, [&] { return tab.lost; }, Clock::now() + kRetryAfter);
   // At a real pace, the tab lives as long as the recorded one did (time-
   // driven pages go on drawing, and are compared).
   if (settings_.speed > 0 && tab.recording.end)
@@ -323,10 +347,39 @@ void Replayer::Compare(Tab& tab, const FrameKey& key, uint64_t hash) {
         result.differences.push_back({key, hashes.back(), hash});
     }
   }
-  if (result.has_final && key == result.final_key && !result.final_reached) {
+  // Paced, the final frame is the one answering the last BeginFrame
+  // (CompareAnswer): an animation shows many frames at one key.
+  if (result.has_final && key == result.final_key && !result.final_reached &&
+      tab.final_begin_frame == 0) {
     result.final_reached = true;
     result.final_replayed_hash = hash;
     result.final_identical = hash == result.final_hash;
+  }
+}
+
+void Replayer::CompareAnswer(Tab& tab, const FrameKey& key,
+                             uint64_t begin_frame, uint64_t hash) {
+  // Frame for frame: the frame answering a replayed BeginFrame against the
+  // one recorded for the same BeginFrame, when both show the same inputs,
+  // navigation and size (the tab may batch input differently this time).
+  TabReplayResult& result = tab.result;
+  auto recorded = tab.recorded_begin_frame.find(begin_frame);
+  if (recorded == tab.recorded_begin_frame.end()) return;
+  if (recorded->second == tab.final_begin_frame && !result.final_reached) {
+    result.final_reached = true;
+    result.final_replayed_hash = hash;
+    result.final_identical = hash == result.final_hash;
+  }
+  auto expected = tab.frame_by_begin_frame.find(recorded->second);
+  // Recorded without a frame (DidNotProduceFrame), or at other inputs.
+  if (expected == tab.frame_by_begin_frame.end()) return;
+  const auto& [recorded_key, recorded_hash] = expected->second;
+  if (recorded_key != key) return;
+  ++result.paced_compared;
+  if (recorded_hash == hash) {
+    ++result.paced_identical;
+  } else if (result.differences.size() < kMaxReportedDifferences) {
+    result.differences.push_back({key, recorded_hash, hash});
   }
 }
 
@@ -369,6 +422,24 @@ asio::awaitable<Status> Replayer::Send(Tab& tab,
     co_return session.Resize(int(entry.resize().width()),
                              int(entry.resize().height()));
   }
+  if (entry.has_begin_frame()) {
+    // One outstanding at a time, as the display clock does: wait for the
+    // tab to answer the last one (a frame, or DidNotProduceFrame, which
+    // no observer hears of: poll).
+    const Clock::time_point give_up = Clock::now() + settings_.timeout;
+    while (session.begin_frame_outstanding() && !tab.lost &&
+           Clock::now() < give_up)
+      co_await WaitFor(tab, [&] { return tab.lost; }, Clock::now() + kRetryAfter);
+    if (tab.lost) co_return Error{"lost", EPIPE};
+    const record::BeginFrame& begin = entry.begin_frame();
+    Status sent = session.BeginFrame(
+        session.time_origin() + std::chrono::microseconds(begin.frame_offset_us()),
+        std::chrono::microseconds(begin.interval_us()));
+    if (sent.ok())
+      tab.recorded_begin_frame[session.last_begin_frame_sequence()] =
+          begin.sequence();
+    co_return sent;
+  }
   co_return Error{"not a command", EINVAL};  // the reader lets none through
 }
 
@@ -388,6 +459,7 @@ void Replayer::OnFrame(const TabSession& session, const FrameView& frame) {
   tab->latest_key = key;
   tab->latest_hash = hash;
   Compare(*tab, key, hash);
+  if (tab->paced) CompareAnswer(*tab, key, frame.begin_frame_sequence, hash);
   tab->wake.cancel();
 }
 

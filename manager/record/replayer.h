@@ -45,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -92,6 +93,11 @@ struct TabReplayResult {
   uint64_t identical = 0;
   uint64_t different = 0;
   uint64_t unmatched = 0;  // replayed frames whose key the recording lacks
+  // Paced recordings, frame for frame: replayed frames compared with the
+  // frame recorded for the same BeginFrame (same frame time, same inputs),
+  // and how many of those were identical.
+  uint64_t paced_compared = 0;
+  uint64_t paced_identical = 0;
   // Recorded keys the tab applied everything for but drew no frame at
   // (nothing changed): its previous frame was compared in its place.
   uint64_t without_redraw = 0;
@@ -144,6 +150,10 @@ class Replayer : private TabObserver {
   boost::asio::awaitable<void> AwaitKey(Tab& tab, const FrameKey& key);
   // Judges a replayed frame's hash at `key` against the recording.
   void Compare(Tab& tab, const FrameKey& key, uint64_t hash);
+  // Paced: the frame answering replayed BeginFrame `begin_frame` against
+  // the one recorded for the same recorded BeginFrame.
+  void CompareAnswer(Tab& tab, const FrameKey& key, uint64_t begin_frame,
+                     uint64_t hash);
   boost::asio::awaitable<Status> Send(Tab& tab, const RecordedCommand& command);
   // Waits until `done()` or `deadline`; false on the deadline. Woken by
   // the tab's events (live, frame, lost).
@@ -164,7 +174,9 @@ class Replayer : private TabObserver {
   std::vector<TabRecording> recordings_;
   std::vector<TabReplayResult> results_;
   std::vector<std::unique_ptr<Tab>> tabs_;
-  std::map<std::pair<int, int>, std::unique_ptr<TabHost>> hosts_;  // by size
+  // By size and pacing (a paced recording is replayed with manual pacing:
+  // the replayer sends the recorded BeginFrames itself).
+  std::map<std::tuple<int, int, bool>, std::unique_ptr<TabHost>> hosts_;
   std::map<const TabSession*, Tab*> by_session_;
   std::chrono::steady_clock::time_point started_at_{};
   size_t running_ = 0;
