@@ -87,6 +87,9 @@ TEST(BenchOptions, RejectsBadOptionsWithOneLine) {
        "--lifecycle-samples: '1' is not a whole number from 2 to 10000"},
       {{"--plot", "out.png"}, "--plot: 'out.png' is not a file name ending in .svg"},
       {{"--json", ""}, "--json: empty file name"},
+      {{"--only", "hidden,nope"},
+       "--only: unknown scenario 'nope' (one of: input,latency,fairness,"
+       "frames,lifecycle,open,pacing,hidden,focus,models,transports)"},
       {{"stray"}, "unexpected argument 'stray' (see tabsim bench --help)"}};
   for (const auto& [args, message] : cases) {
     auto options = ParseBenchOptions(args);
@@ -99,6 +102,13 @@ TEST(BenchOptions, ParsesTabList) {
   auto options = ParseBenchOptions({"--tabs", "16,1,4,4"});
   ASSERT_TRUE(options.ok());
   EXPECT_EQ(options->tab_counts, (std::vector<int>{1, 4, 16}));
+}
+
+TEST(BenchOptions, OnlyNamesScenarios) {
+  auto options = ParseBenchOptions({"--only", "hidden,focus,hidden"});
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  EXPECT_EQ(options->only, (std::set<std::string>{"focus", "hidden"}));
+  EXPECT_TRUE(ParseBenchOptions({})->only.empty());
 }
 
 TEST(BenchOptions, HelpIsTheTextToPrint) {

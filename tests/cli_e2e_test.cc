@@ -112,7 +112,7 @@ TEST_F(CliE2eTest, EveryHelpIsOnStdoutAndListsEveryOption) {
         "from 0 to 16", "tui|none|web", "sim://bad-message?kind="}},
       {"bench",
        {"--help", "--quick", "--tabs", "--seconds", "--latency-samples",
-        "--lifecycle-samples", "--frames-page", "--json", "--plot",
+        "--lifecycle-samples", "--frames-page", "--json", "--plot", "--only",
         "--tab-exe"},
        {"usage: tabsim bench [options] ", "default: 1,4,16,64,256",
         "1,4,16,64 with --quick", "from 0.05 to 600", "default: sim://stamp"}},

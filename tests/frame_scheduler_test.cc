@@ -3,6 +3,7 @@
 // ones are skipped, not delivered in a burst.
 #include "manager/core/frame_scheduler.h"
 
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -90,6 +91,53 @@ TEST(FrameScheduler, AClientMayLeaveOrJoinInsideATick) {
   ASSERT_TRUE(testing::RunUntil(io, [&] { return second.ticks.size() >= 2; },
                                 milliseconds(2000)));
   EXPECT_EQ(first.ticks.size(), 1u);
+}
+
+TEST(FrameScheduler, AClientJoiningMidFrameGetsTheCurrentFrameAtOnce) {
+  boost::asio::io_context io(1);
+  FrameScheduler scheduler(io.get_executor(), 10);  // 100 ms: room to join
+  Recorder first, late;
+  // Right after the first tick (well within its 100 ms), a second client.
+  first.on_tick = [&] {
+    if (first.ticks.size() == 1)
+      boost::asio::post(io, [&] { scheduler.Add(&late); });
+  };
+  scheduler.Add(&first);  // the clock was idle: the first tick comes now
+  ASSERT_TRUE(testing::RunUntil(io, [&] { return !late.ticks.empty(); },
+                                milliseconds(2000)));
+  // At once (synchronously in Add), the current frame's args, marked missed.
+  EXPECT_EQ(first.ticks.size(), 1u) << "came before the next tick";
+  EXPECT_TRUE(late.ticks[0].missed);
+  EXPECT_EQ(late.ticks[0].tick, first.ticks[0].tick);
+  EXPECT_EQ(late.ticks[0].frame_time, first.ticks[0].frame_time);
+  // Then the regular ticks, not missed.
+  ASSERT_TRUE(testing::RunUntil(io, [&] { return late.ticks.size() >= 2; },
+                                milliseconds(2000)));
+  EXPECT_FALSE(late.ticks[1].missed);
+  EXPECT_EQ(late.ticks[1].tick, late.ticks[0].tick + 1);
+  // After the clock stopped (nobody subscribed), a client added gets the
+  // frame of now at once: a grid point not yet ticked, a new number.
+  scheduler.Remove(&first);
+  scheduler.Remove(&late);
+  testing::RunUntil(io, [] { return false; }, milliseconds(250));
+  const uint64_t ticks = scheduler.ticks();
+  const size_t seen = late.ticks.size();
+  const auto added_at = std::chrono::steady_clock::now();
+  scheduler.Add(&late);
+  ASSERT_EQ(late.ticks.size(), seen + 1);
+  const BeginFrameArgs& now = late.ticks.back();
+  EXPECT_TRUE(now.missed);
+  EXPECT_EQ(now.tick, ticks + 1);
+  EXPECT_LE(now.frame_time, added_at + milliseconds(1));
+  EXPECT_GT(now.frame_time, added_at - scheduler.interval() - milliseconds(1));
+  EXPECT_EQ((now.frame_time - first.ticks[0].frame_time) % scheduler.interval(),
+            std::chrono::nanoseconds(0))
+      << "on the grid";
+  // And a second client in the same frame gets the same args.
+  Recorder same;
+  scheduler.Add(&same);
+  ASSERT_EQ(same.ticks.size(), 1u);
+  EXPECT_EQ(same.ticks[0].tick, now.tick);
 }
 
 }  // namespace

@@ -104,18 +104,23 @@ int BenchCommand(const std::vector<std::string>& args) {
   auto start = BenchClock::now();
   std::fprintf(stderr, "bench: floors\n");
   RunFloors(options, frame_sizes, &report);
-  RunInputScenario(options, *tab_exe, &report);
-  RunLatencyScenario(options, *tab_exe, &report);
-  RunFairnessScenario(options, *tab_exe, &report);
-  RunFramesScenario(options, *tab_exe, frame_sizes, &report);
-  RunLifecycleScenario(options, *tab_exe, &report);
-  RunOpenScenario(options, *tab_exe, &report);
-  RunPacingDemoScenario(options, *tab_exe, &report);
-  RunPacingIntervalScenario(options, *tab_exe, &report);
-  RunHiddenScenario(options, *tab_exe, &report);
-  RunFocusLatencyScenario(options, *tab_exe, &report);
-  RunProcessModelScenario(options, *tab_exe, &report);
-  RunTransports(options, &report);
+  auto want = [&](const char* name) {
+    return options.only.empty() || options.only.count(name) > 0;
+  };
+  if (want("input")) RunInputScenario(options, *tab_exe, &report);
+  if (want("latency")) RunLatencyScenario(options, *tab_exe, &report);
+  if (want("fairness")) RunFairnessScenario(options, *tab_exe, &report);
+  if (want("frames")) RunFramesScenario(options, *tab_exe, frame_sizes, &report);
+  if (want("lifecycle")) RunLifecycleScenario(options, *tab_exe, &report);
+  if (want("open")) RunOpenScenario(options, *tab_exe, &report);
+  if (want("pacing")) {
+    RunPacingDemoScenario(options, *tab_exe, &report);
+    RunPacingIntervalScenario(options, *tab_exe, &report);
+  }
+  if (want("hidden")) RunHiddenScenario(options, *tab_exe, &report);
+  if (want("focus")) RunFocusLatencyScenario(options, *tab_exe, &report);
+  if (want("models")) RunProcessModelScenario(options, *tab_exe, &report);
+  if (want("transports")) RunTransports(options, &report);
   AddTargets(options, &report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));
 

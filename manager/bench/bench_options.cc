@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
+#include <string_view>
 
 #include "manager/base/cli.h"
 #include "manager/base/units.h"
@@ -126,6 +128,30 @@ void AddOutputOptions(CommandLine& cli, BenchOptions* options) {
             Error{"--plot: '" + path + "' is not a file name ending in .svg",
                   EINVAL});
       });
+  std::string names;
+  for (const char* name : kBenchScenarios)
+    names += (names.empty() ? "" : ",") + std::string(name);
+  cli.AddValue({.name = "--only",
+                .value_name = "LIST",
+                .help = "run only these scenarios (and the floors), "
+                        "separated by commas: " + names},
+               [options, names](const std::string& text) {
+                 size_t start = 0;
+                 while (true) {
+                   const size_t comma = text.find(',', start);
+                   const std::string name = text.substr(start, comma - start);
+                   if (std::find(std::begin(kBenchScenarios),
+                                 std::end(kBenchScenarios),
+                                 std::string_view(name)) == std::end(kBenchScenarios))
+                     return Status(Error{"--only: unknown scenario '" + name +
+                                             "' (one of: " + names + ")",
+                                         EINVAL});
+                   options->only.insert(name);
+                   if (comma == std::string::npos) break;
+                   start = comma + 1;
+                 }
+                 return Status::Ok();
+               });
   AddTabExecutableOption(cli, &options->tab_executable);
 }
 

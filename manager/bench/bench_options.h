@@ -5,6 +5,7 @@
 #ifndef TABSIM_MANAGER_BENCH_BENCH_OPTIONS_H_
 #define TABSIM_MANAGER_BENCH_BENCH_OPTIONS_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,17 @@ struct BenchOptions {
   std::string json_path;
   std::string plot_path;           // .svg
   std::string tab_executable;      // empty: next to this binary
+  // --only: the scenarios to run (names of kBenchScenarios); empty: all.
+  // The floors always run: the ratios are against them.
+  std::set<std::string> only;
   // Not empty when --help was given: the text to print instead of running.
   std::string help;
 };
+
+// The scenarios, as --only names them, in the order they run.
+inline constexpr const char* kBenchScenarios[] = {
+    "input",  "latency", "fairness", "frames", "lifecycle", "open",
+    "pacing", "hidden",  "focus",    "models", "transports"};
 
 // As the user types it; the start of every error line.
 inline constexpr char kBenchCommand[] = "tabsim bench";

@@ -17,8 +17,29 @@ FrameScheduler::~FrameScheduler() = default;
 
 void FrameScheduler::Add(BeginFrameClient* client) {
   if (Has(client)) return;
+  const bool was_idle = !armed_ && !ticking_;
   clients_.push_back(client);
   Arm();
+  if (ticking_) return;  // this tick's loop reaches it
+  // The display's grid runs on while nobody listens: the frame now is the
+  // last grid point at or before now.
+  const uint64_t current = uint64_t((Clock::now() - origin_) / interval_);
+  BeginFrameArgs args;
+  if (last_args_.tick != 0 && last_index_ == current) {
+    args = last_args_;  // ticked this frame already: the same args
+  } else if (was_idle) {
+    // Idle until now: the current frame never ticked. It gets a number of
+    // its own; the timer Arm() set waits for the grid point after it.
+    args.tick = ++ticks_;
+    args.frame_time = origin_ + current * interval_;
+    args.interval = interval_;
+    last_args_ = args;
+    last_index_ = current;
+  } else {
+    return;  // the timer is late for this frame and about to deliver it
+  }
+  args.missed = true;
+  client->OnBeginFrame(args);
 }
 
 void FrameScheduler::Remove(BeginFrameClient* client) {
@@ -65,10 +86,14 @@ void FrameScheduler::OnTimer() {
   args.frame_time = origin_ + next_index_ * interval_;
   args.interval = interval_;
   ++next_index_;
+  last_args_ = args;
+  last_index_ = next_index_ - 1;
   // By index: a client may Remove() (nulling its slot) or Add() (growing
   // the vector) from inside the call.
+  ticking_ = true;
   for (size_t i = 0; i < clients_.size(); ++i)
     if (clients_[i] != nullptr) clients_[i]->OnBeginFrame(args);
+  ticking_ = false;
   clients_.erase(std::remove(clients_.begin(), clients_.end(), nullptr),
                  clients_.end());
   if (clients_.empty()) return;

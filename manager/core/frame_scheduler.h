@@ -6,6 +6,15 @@
 // wants frames (NeedsBeginFrames), so an idle or hidden tab costs nothing
 // per tick, and with no subscriber the timer does not run at all.
 //
+// A client that subscribes between ticks gets the current frame's args at
+// once, marked `missed` (viz's BeginFrameArgs::MISSED, which
+// DelayBasedBeginFrameSource::AddObserver sends a new observer): a tab
+// shown mid-frame draws now, not up to an interval later. The current frame
+// is the last grid point at or before now, whether or not the clock was
+// running (with nobody subscribed it was not): its args are the last
+// tick's if that tick was this frame, else new ones. A client that already
+// had a tick's args ignores them again (tick numbers only grow).
+//
 // Ticks are on a fixed grid (origin + n * interval), not "interval after
 // the last one", so frame times never drift; a tick that fires late still
 // carries its nominal frame_time, and ticks missed entirely (the loop was
@@ -30,6 +39,8 @@ struct BeginFrameArgs {
   uint64_t tick = 0;  // the scheduler's tick number, from 1
   std::chrono::steady_clock::time_point frame_time{};
   std::chrono::nanoseconds interval{};
+  // The current frame's args, sent late to a client that just subscribed.
+  bool missed = false;
 };
 
 class BeginFrameClient {
@@ -51,6 +62,9 @@ class FrameScheduler {
   ~FrameScheduler();
 
   // Subscribes `client` to the ticks from the next one on; idempotent.
+  // Outside a tick (whose loop reaches the client anyway), the client also
+  // gets the current frame's args now, `missed`, synchronously, unless the
+  // timer is already late for that frame and about to deliver it.
   void Add(BeginFrameClient* client);
   // Unsubscribes; idempotent. Safe from inside OnBeginFrame.
   void Remove(BeginFrameClient* client);
@@ -72,6 +86,9 @@ class FrameScheduler {
   std::chrono::nanoseconds interval_;
   std::vector<BeginFrameClient*> clients_;
   bool armed_ = false;
+  bool ticking_ = false;  // inside OnTimer's delivery loop
+  BeginFrameArgs last_args_;  // the last tick's (tick 0: none yet)
+  uint64_t last_index_ = 0;   // its grid point
   Clock::time_point origin_{};
   uint64_t next_index_ = 0;  // the grid point the timer waits for
   uint64_t ticks_ = 0;

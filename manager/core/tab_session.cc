@@ -138,6 +138,9 @@ void TabSession::UpdateBeginFrameSubscription() {
 
 void TabSession::OnBeginFrame(const BeginFrameArgs& args) {
   if (!live() || !visible_) return;
+  if (args.tick <= last_tick_) return;  // had this frame's args already
+  if (args.missed && outstanding_begin_ != 0) return;  // not a dropped frame
+  last_tick_ = args.tick;
   if (outstanding_begin_ != 0) {
     // Still drawing the last one: this tick is a dropped frame.
     ++counters_.begin_frames_missed;

@@ -306,6 +306,7 @@ class TabSession final : private BeginFrameClient {
   Clock::time_point time_origin_{};
   uint64_t begin_frame_sequence_ = 0;  // the last one sent
   uint64_t outstanding_begin_ = 0;     // sent, not answered; 0: none
+  uint64_t last_tick_ = 0;  // the display clock's last tick it was offered
   proto::ManagerToTab outgoing_;
 };
 
