@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -75,12 +76,14 @@ class Recorder : public TabObserver {
 
 class SharedProcessTest : public ::testing::Test {
  protected:
-  TabHost& Host(const std::string& model) {
+  TabHost& Host(const std::string& model,
+               const std::function<void(TabHost::Options&)>& tweak = {}) {
     testing::DisableCoreDumps();
     TabHost::Options options;
     options.tab_executable = testing::TabExecutable();
     options.width = 96;
     options.height = 64;
+    if (tweak) tweak(options);
     auto parsed = ProcessModel::Parse(model);
     EXPECT_TRUE(parsed.ok());
     options.process_model = *parsed;
@@ -226,6 +229,28 @@ TEST_F(SharedProcessTest, AFrameForAViewTheProcessNeverHadIsABadMessage) {
   ASSERT_TRUE(host_->Open("sim://bad-message?kind=foreign-view").ok());
   ASSERT_TRUE(RunUntil([&] { return recorder_.lost.size() == 1; }));
   EXPECT_EQ(recorder_.causes[1], "killed: bad message (UNKNOWN_VIEW)");
+}
+
+TEST_F(SharedProcessTest, AHungProcessMakesEveryOneOfItsTabsUnresponsive) {
+  Host("limit:2", [](TabHost::Options& options) {
+    options.ping_interval = std::chrono::milliseconds(50);
+    options.unresponsive_after = std::chrono::milliseconds(300);
+    options.kill_after = seconds(60);  // watched, not killed, in this test
+  });
+  // Tabs 1 and 3 share a process (limit 2, site sim://clock is taken);
+  // tab 3's page hangs that process after 200 ms; tab 2 has its own.
+  auto tabs = Open({"sim://clock", "sim://bounce"});
+  auto hung = host_->Open("sim://hang?after=200");
+  ASSERT_TRUE(hung.ok());
+  ASSERT_EQ((*hung)->pid(), tabs[0]->pid()) << "joined the first process";
+  ASSERT_TRUE(RunUntil([&] {
+    return tabs[0]->state() == TabState::kUnresponsive &&
+           (*hung)->state() == TabState::kUnresponsive;
+  })) << ToString(tabs[0]->state()) << " " << ToString((*hung)->state());
+  // The other process still answers and draws.
+  const int frames = recorder_.frames[tabs[1]->id()];
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames[tabs[1]->id()] > frames + 5; }));
+  EXPECT_EQ(tabs[1]->state(), TabState::kLive);
 }
 
 TEST_F(SharedProcessTest, EachViewKeepsItsOwnInputSequence) {
