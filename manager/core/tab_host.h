@@ -37,6 +37,7 @@
 #include "manager/core/process_model.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/tab_session.h"
+#include "manager/core/timeline_sink.h"
 
 namespace tabsim {
 
@@ -87,6 +88,12 @@ class TabHost : private TabObserver {
 
   void AddObserver(TabObserver* observer);
   void RemoveObserver(TabObserver* observer);
+  // The timeline's hook (manager/core/timeline_sink.h) in every running
+  // process and every later one, spares included; nullptr turns it off.
+  // Not owned: clear it before `sink` goes. Safe to call from inside a
+  // sink or observer call.
+  void SetTimeline(TimelineSink* sink);
+  TimelineSink* timeline() const { return timeline_; }
 
   // Spawns a tab showing `url` and starts serving it. On a spawn or exec
   // failure the error says why; the failed tab stays in the table as
@@ -225,6 +232,7 @@ class TabHost : private TabObserver {
   bool renice_ = false;
   bool govern_posted_ = false;
   std::vector<TabObserver*> observers_;
+  TimelineSink* timeline_ = nullptr;
   int next_id_ = 1;
   size_t running_ = 0;  // processes whose Run() is going, spares included
   bool shutting_down_ = false;
