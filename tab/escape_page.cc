@@ -156,7 +156,7 @@ void EscapePage::Tick(Clock::time_point /*now*/) {
     Record("raise RLIMIT_AS", rc, errno);
   }
   SetTitle("Escape: " + std::to_string(blocked_) + "/" +
-           std::to_string(attempts_) + " blocked");
+           std::to_string(attempts_) + " blocked" + std::string(kTitleAttack));
 }
 
 }  // namespace tabsim

@@ -15,6 +15,7 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -164,13 +165,16 @@ class CommandFrontendsTest : public ::testing::Test {
         }
         std::string message = beast::buffers_to_string(buffer.data());
         buffer.consume(buffer.size());
-        // {"type":"reply","ok":false,"text":"..."}: the text, unescaped
-        // enough for these messages (no quotes or backslashes in them).
-        const std::string key = "\"type\":\"reply\"";
-        if (!ws.got_text() || message.find(key) == std::string::npos) continue;
-        const std::string text_key = "\"text\":\"";
-        size_t start = message.find(text_key) + text_key.size();
-        answer = message.substr(start, message.rfind('"') - start);
+        // {"schema":1,"kind":"reply","ok":false,"text":"..."}
+        if (!ws.got_text()) continue;
+        boost::system::error_code parse_error;
+        boost::json::value parsed = boost::json::parse(message, parse_error);
+        if (parse_error || !parsed.is_object()) continue;
+        const boost::json::object& document = parsed.as_object();
+        if (document.if_contains("kind") == nullptr ||
+            document.at("kind") != "reply")
+          continue;
+        answer = std::string(document.at("text").as_string());
         break;
       }
       error_code ignored;

@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <utility>
 
 #include "manager/control/control_client.h"
 #include "manager/base/png_writer.h"
@@ -53,6 +55,35 @@ class CtlTest : public ::testing::Test {
     return "none";
   }
 
+  // `ctl list --json` parsed: its tabs ({"schema": 1, "kind": "list",
+  // "tabs": [...]}, TabListJson in manager/commands/records_json.h).
+  boost::json::array ListJson() {
+    auto list = Ctl({"list", "--json"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    boost::json::object parsed = boost::json::parse(list.out).as_object();
+    EXPECT_EQ(parsed.at("kind"), "list");
+    EXPECT_EQ(parsed.at("schema"), 1);
+    return parsed.at("tabs").as_array();
+  }
+  boost::json::object TabJson(int id) {
+    for (const boost::json::value& tab : ListJson())
+      if (tab.at("id").to_number<int>() == id) return tab.as_object();
+    ADD_FAILURE() << "no tab " << id << " in list --json";
+    return {};
+  }
+  // `ctl stats [ID] --json` parsed: the manager's numbers and the
+  // channels ({"schema": 1, "kind": "stats", "manager": ..., "channels": ...}).
+  std::pair<boost::json::object, boost::json::array> StatsJson(
+      std::vector<std::string> args = {}) {
+    args.insert(args.begin(), "stats");
+    args.push_back("--json");
+    auto stats = Ctl(args);
+    EXPECT_EQ(stats.exit_code, 0) << stats.err;
+    boost::json::object parsed = boost::json::parse(stats.out).as_object();
+    EXPECT_EQ(parsed.at("kind"), "stats");
+    return {parsed.at("manager").as_object(), parsed.at("channels").as_array()};
+  }
+
   std::string dir_;
   std::string control_;
   std::unique_ptr<testing::ManagerProcess> manager_;
@@ -97,10 +128,9 @@ TEST_F(CtlTest, KillShowsTheCauseInListAndReloadBringsItBack) {
   ASSERT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find("killed by signal 9 (SIGKILL)"), std::string::npos)
       << list.out;
-  auto json = Ctl({"list", "--json"});
-  EXPECT_NE(json.out.find("\"cause\": \"killed by signal 9 (SIGKILL)\""),
-            std::string::npos)
-      << json.out;
+  const boost::json::object tab = TabJson(1);
+  EXPECT_EQ(tab.at("cause"), "killed by signal 9 (SIGKILL)");
+  EXPECT_EQ(tab.at("state"), "crashed");
 
   auto dead = Ctl({"click", "1", "5", "5"});
   EXPECT_EQ(dead.exit_code, 1);
@@ -173,16 +203,23 @@ TEST_F(CtlTest, StatsWatchAndTheManagerStaysSingleThreaded) {
 TEST_F(CtlTest, StatsJsonCarriesEachChannelPerDirection) {
   ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
   std::this_thread::sleep_for(1200ms);  // one sample of the rates
-  auto stats = Ctl({"stats", "1", "--json"});
-  ASSERT_EQ(stats.exit_code, 0) << stats.err;
-  for (const char* key :
-       {"\"channels\": [", "\"tab_id\": 1", "\"to_tab\": {", "\"from_tab\": {",
-        "\"frame_ready\": ", "\"frame_release\": ", "\"socket_bytes\": ",
-        "\"queued_bytes\": ", "\"input_to_frame\": {", "\"coalesced_moves\": ",
-        "\"frames_released\": "})
-    EXPECT_NE(stats.out.find(key), std::string::npos) << key << "\n" << stats.out;
-  EXPECT_EQ(stats.out.find("\"messages_per_second\": 0.00"), std::string::npos)
-      << "sim://clock's channel is busy: " << stats.out;
+  const auto [manager, channels] = StatsJson({"1"});
+  EXPECT_GT(manager.at("pid").to_number<int>(), 0);
+  ASSERT_EQ(channels.size(), 1u);
+  const boost::json::object& channel = channels[0].as_object();
+  EXPECT_EQ(channel.at("tab_id").to_number<int>(), 1);
+  for (const char* direction : {"to_tab", "from_tab"}) {
+    const boost::json::object& d = channel.at(direction).as_object();
+    for (const char* key : {"socket_bytes", "queued_bytes", "messages", "bytes"})
+      EXPECT_TRUE(d.at(key).is_number()) << direction << "." << key;
+    EXPECT_GT(d.at("messages_per_second").to_number<double>(), 0)
+        << "sim://clock's channel is busy: " << direction;
+  }
+  EXPECT_GT(channel.at("from_tab").at("types").at("frame_ready").to_number<int>(), 0);
+  EXPECT_GT(channel.at("to_tab").at("types").at("frame_release").to_number<int>(), 0);
+  EXPECT_TRUE(channel.at("input_to_frame").is_object());
+  EXPECT_TRUE(channel.at("coalesced_moves").is_number());
+  EXPECT_GT(channel.at("frames_released").to_number<int>(), 0);
   auto text = Ctl({"stats"});
   EXPECT_NE(text.out.find("tab 1 channel (live)"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("input->frame latency"), std::string::npos);
@@ -224,9 +261,7 @@ TEST_F(CtlTest, FaultsAreCountedAndACorruptMessageKillsOnlyThatTab) {
   // A trace of tab 2 sees the corrupted message and ends with the verdict.
   ASSERT_EQ(Ctl({"fault", "2", "corrupt"}).exit_code, 0);
   ASSERT_TRUE(Eventually([&] { return StateOf(2) == "crashed"; }, 5s));
-  auto json = Ctl({"list", "--json"});
-  EXPECT_NE(json.out.find("killed: bad message (UNPARSABLE_MESSAGE)"),
-            std::string::npos) << json.out;
+  EXPECT_EQ(TabJson(2).at("cause"), "killed: bad message (UNPARSABLE_MESSAGE)");
   EXPECT_EQ(StateOf(1), "live") << "the other tab is unharmed";
 
   for (std::vector<std::string> usage :
@@ -308,14 +343,12 @@ TEST_F(CtlTest, PrelaunchedSparesShowInStatsAndServeOpen) {
                                "--prelaunch", "2"},
       dir_ + "/manager.log");
   ASSERT_TRUE(manager_->ready()) << testing::ReadFile(dir_ + "/manager.log");
-  auto spares = [&] {
-    auto stats = Ctl({"stats", "--json"});
-    return stats.out;
+  auto spares_ready = [&] {
+    return StatsJson().first.at("spares_ready").to_number<int>();
   };
-  ASSERT_TRUE(Eventually(
-      [&] { return spares().find("\"spares_ready\": 2") != std::string::npos; },
-      10s))
-      << spares();
+  ASSERT_TRUE(Eventually([&] { return spares_ready() == 2; }, 10s))
+      << spares_ready();
+  EXPECT_EQ(StatsJson().first.at("spare_pids").as_array().size(), 2u);
   // Spares are not tabs: list shows only tab 1.
   auto list = Ctl({"list"});
   ASSERT_EQ(list.exit_code, 0);

@@ -53,7 +53,10 @@ const Case kCases[] = {
      "Bad message: blocked: EPERM"},
     {"GrowMemfd", "sim://bad-message?kind=grow-memfd", nullptr, nullptr,
      "Bad message: blocked: EPERM"},
-    {"Escape", "sim://escape", nullptr, nullptr, "Escape: 12/12 blocked"},
+    // The title's attack (EscapePage::kTitleAttack) arrives cleaned.
+    {"Escape", "sim://escape", nullptr, nullptr,
+     "Escape: 12/12 blocked | ESC<]0;owned[2J> CSI<31m> RLO<> LRI<> DEL<> "
+     "bad<\xef\xbf\xbd\xef\xbf\xbd>"},
     {"ForkBomb", "sim://fork-bomb", nullptr, nullptr, "Fork bomb: blocked"},
 #if defined(__SANITIZE_ADDRESS__)
     // Sanitizer builds cannot apply RLIMIT_AS; the page stops at its cap.

@@ -2,9 +2,11 @@
 // an #include may point only down the layers (or within its own folder),
 // never up and never sideways between front ends. common/ is below
 // everything and includes neither tab/ nor manager/; tab/ never includes
-// manager/.
+// manager/. The control socket's protocol (proto/control.pb.h) belongs to
+// the front ends: manager/core and below speak records (proto/records.pb.h).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -48,6 +50,7 @@ struct Violation {
   std::string file;
   int line;
   std::string include;
+  std::string why = "which is not below it (manager/CMakeLists.txt)";
 };
 
 std::vector<Violation> Check(const fs::path& root) {
@@ -71,6 +74,13 @@ std::vector<Violation> Check(const fs::path& root) {
         std::smatch match;
         if (!std::regex_search(text, match, include_re)) continue;
         const std::string included = match[1];
+        if (included == "proto/control.pb.h" &&
+            Ranks().at(from) < Ranks().at("manager/commands")) {
+          violations.push_back({file, number, included,
+                                "the control socket's protocol, a front end's "
+                                "(core and below use proto/records.pb.h)"});
+          continue;
+        }
         if (included.rfind("proto/", 0) == 0) continue;  // generated, below all
         const std::string to = FolderOf(included);
         if (to.empty()) continue;  // not one of ours
@@ -87,7 +97,7 @@ TEST(Layering, IncludesPointOnlyDown) {
   const std::vector<Violation> violations = Check(TABSIM_SOURCE_DIR);
   for (const Violation& v : violations)
     ADD_FAILURE() << v.file << ":" << v.line << " includes " << v.include
-                  << ", which is not below it (manager/CMakeLists.txt)";
+                  << ", " << v.why;
 }
 
 TEST(Layering, TheCheckSeesAViolation) {
@@ -104,6 +114,28 @@ TEST(Layering, TheCheckSeesAViolation) {
   ASSERT_EQ(violations.size(), 1u);
   EXPECT_EQ(violations[0].file, "manager/core/host.h");
   EXPECT_EQ(violations[0].include, "manager/tui/tui.h");
+}
+
+TEST(Layering, CoreMayNotIncludeTheControlProtocol) {
+  const fs::path root = fs::temp_directory_path() / "tabsim-layering-proto-test";
+  fs::remove_all(root);
+  for (const char* dir : {"common", "tab", "manager/base", "manager/core",
+                          "manager/commands", "manager/control"})
+    fs::create_directories(root / dir);
+  std::ofstream(root / "manager/core/task_manager.h")
+      << "#include \"proto/records.pb.h\"\n#include \"proto/control.pb.h\"\n";
+  std::ofstream(root / "manager/base/helper.h") << "#include \"proto/control.pb.h\"\n";
+  std::ofstream(root / "manager/commands/verbs.h") << "#include \"proto/control.pb.h\"\n";
+  std::ofstream(root / "manager/control/server.h") << "#include \"proto/control.pb.h\"\n";
+  std::vector<Violation> violations = Check(root);
+  fs::remove_all(root);
+  std::sort(violations.begin(), violations.end(),
+            [](const Violation& a, const Violation& b) { return a.file < b.file; });
+  ASSERT_EQ(violations.size(), 2u);
+  EXPECT_EQ(violations[0].file, "manager/base/helper.h");
+  EXPECT_EQ(violations[1].file, "manager/core/task_manager.h");
+  EXPECT_EQ(violations[1].line, 2);
+  EXPECT_EQ(violations[1].include, "proto/control.pb.h");
 }
 
 }  // namespace

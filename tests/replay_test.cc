@@ -1,6 +1,8 @@
 // End to end with the real binaries: `tabsim run --record`, driven by
 // `tabsim ctl`, then `tabsim replay` of what it wrote, untouched, tampered
 // with, broken, and of a page that depends on the time.
+#include <boost/json/parse.hpp>
+#include <boost/json/value_to.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -43,7 +45,7 @@ class ReplayTest : public ::testing::Test {
     return RunTabsim(args, dir_);
   }
   // Tab `id` as `list` reports it; a default TabInfo if none.
-  control::TabInfo Info(int id) {
+  records::TabInfo Info(int id) {
     auto client = ControlClient::Connect(control_);
     if (!client.ok()) return {};
     control::ControlRequest request;
@@ -141,9 +143,24 @@ TEST_F(ReplayTest, RecordedPaintSessionReplaysIdentically) {
   for (size_t at = 0; (at = out.find("final frame identical", at)) != std::string::npos; ++at)
     ++identical;
   EXPECT_EQ(identical, 2u) << out;
-  std::string figures = testing::ReadFile(json);
-  EXPECT_NE(figures.find("\"passed\": true"), std::string::npos) << figures;
-  EXPECT_NE(figures.find("\"file\": \"tab-2.rec\""), std::string::npos) << figures;
+  const std::string text = testing::ReadFile(json);
+  const boost::json::object figures = boost::json::parse(text).as_object();
+  EXPECT_EQ(figures.at("schema").to_number<int>(), 1);
+  EXPECT_EQ(figures.at("kind"), "replay");
+  EXPECT_EQ(figures.at("passed"), true) << text;
+  EXPECT_EQ(figures.at("speed").to_number<double>(), 0.0);
+  const boost::json::array& tabs = figures.at("tabs").as_array();
+  ASSERT_EQ(tabs.size(), 2u) << text;
+  bool saw_tab_2 = false;
+  for (const boost::json::value& tab : tabs) {
+    saw_tab_2 |= tab.at("file") == "tab-2.rec";
+    EXPECT_EQ(tab.at("passed"), true) << tab;
+    EXPECT_EQ(tab.at("different").to_number<int>(), 0) << tab;
+    EXPECT_GE(tab.at("compared").to_number<int>(), 2) << tab;
+    EXPECT_TRUE(tab.at("failure").is_null()) << tab;
+    EXPECT_TRUE(tab.at("differences").as_array().empty()) << tab;
+  }
+  EXPECT_TRUE(saw_tab_2) << text;
 
   // At the recorded pace too (the session lasted a second or two).
   auto paced = Replay({rec_, "--speed", "4"});
@@ -166,8 +183,30 @@ TEST_F(ReplayTest, TamperedHashIsReportedAndGarbageIsRefusedWithItsLine) {
   text.replace(hash, end - hash, forged);
   std::ofstream(path, std::ios::trunc) << text;
 
-  auto tampered = Replay({rec_, "--speed", "0"});
+  const std::string json = dir_ + "/tampered.json";
+  auto tampered = Replay({rec_, "--speed", "0", "--json", json});
   EXPECT_EQ(tampered.exit_code, 1) << tampered.out << tampered.err;
+  const boost::json::object report =
+      boost::json::parse(testing::ReadFile(json)).as_object();
+  EXPECT_EQ(report.at("passed"), false);
+  for (const boost::json::value& tab : report.at("tabs").as_array()) {
+    if (tab.at("file") != "tab-2.rec") {
+      EXPECT_EQ(tab.at("passed"), true) << tab;
+      continue;
+    }
+    EXPECT_EQ(tab.at("passed"), false) << tab;
+    EXPECT_EQ(tab.at("final_identical"), false) << tab;
+    // The forged hash is the recorded one of the difference (a string:
+    // 64-bit hashes do not fit a double).
+    bool forged_seen = false;
+    for (const boost::json::value& d : tab.at("differences").as_array()) {
+      forged_seen |= boost::json::value_to<std::string>(d.at("recorded")) == forged;
+      const std::string replayed(d.at("replayed").as_string());
+      EXPECT_EQ(replayed.find_first_not_of("0123456789"), std::string::npos) << d;
+      EXPECT_NE(replayed, forged) << d;
+    }
+    EXPECT_TRUE(forged_seen) << tab;
+  }
   EXPECT_NE(tampered.out.find("tab 2 (sim://paint): "), std::string::npos);
   EXPECT_NE(tampered.out.find("final frame DIFFERENT"), std::string::npos)
       << tampered.out;

@@ -19,6 +19,7 @@
 #include "common/protocol.h"
 #include "common/shared_memory.h"
 #include "proto/tabsim.pb.h"
+#include "tab/escape_page.h"
 #include "tab/stamp_page.h"
 #include "tests/test_util.h"
 
@@ -160,7 +161,7 @@ TEST_F(TabProcessTest, HandshakeFrameAndOrderlyShutdown) {
 TEST_F(TabProcessTest, SandboxedEscapeReportsEveryAttemptBlocked) {
   manager_.Start("sim://escape");
   ASSERT_TRUE(manager_.NextWhere([](const proto::TabToManager& m) {
-    return IsTitle(m, "Escape: 12/12 blocked");
+    return IsTitle(m, "Escape: 12/12 blocked" + std::string(EscapePage::kTitleAttack));
   }));
   ASSERT_EQ(manager_.logs_.size(), 12u);
   for (const std::string& line : manager_.logs_)

@@ -37,14 +37,5 @@ TEST(DashboardMessage, RejectsControlBytesBadUtf8AndOversizedMessages) {
   ExpectRejected(std::string(kMaxWebCommandBytes + 1, 'k'));
 }
 
-TEST(Utf8, AcceptsWellFormedText) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong
-  EXPECT_FALSE(IsValidUtf8("\x80"));
-}
-
 }  // namespace
 }  // namespace tabsim

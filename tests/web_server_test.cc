@@ -14,6 +14,7 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 #include <list>
@@ -286,7 +287,10 @@ TEST_F(WebServerTest, BrowsersGetStateAndFramesAndABadOneIsDroppedAlone) {
   ASSERT_TRUE(RunUntil([&] { return good.frames[1] >= 10 && good.frames[2] >= 1 &&
                                     good.total_frames() > before + 10; }));
   ASSERT_GE(good.texts, 1);
-  EXPECT_EQ(good.text_messages[0].rfind("{\"type\":\"state\"", 0), 0u);
+  const boost::json::value first = boost::json::parse(good.text_messages[0]);
+  EXPECT_EQ(first.at("schema").to_number<int>(), 1);
+  EXPECT_EQ(first.at("kind").as_string(), "state");
+  EXPECT_EQ(first.at("tabs").as_array().size(), 2u);
   EXPECT_TRUE(RunUntil([&] { return server_->client_count() == 1; }));
   EXPECT_FALSE(good.done);
 }
@@ -297,13 +301,27 @@ TEST_F(WebServerTest, CommandsDriveTabsAndAreAnswered) {
   browser.send = "kill 1";
   Start(browser);
   ASSERT_TRUE(RunUntil([&] { return host_->Find(1)->finished(); }));
-  auto saw = [&](const std::string& text) {
+  // Every text message is a JSON document; did one of them match?
+  auto saw = [&](const std::function<bool(const boost::json::object&)>& match) {
     for (const std::string& message : browser.text_messages)
-      if (message.find(text) != std::string::npos) return true;
+      if (match(boost::json::parse(message).as_object())) return true;
     return false;
   };
-  ASSERT_TRUE(RunUntil([&] { return saw("\"ok\":true,\"text\":\"tab 1: sent SIGKILL to pid "); }));
-  ASSERT_TRUE(RunUntil([&] { return saw("killed by signal 9 (SIGKILL)"); }));
+  ASSERT_TRUE(RunUntil([&] {
+    return saw([](const boost::json::object& m) {
+      return m.at("kind") == "reply" && m.at("ok") == true &&
+             m.at("text").as_string().starts_with("tab 1: sent SIGKILL to pid ");
+    });
+  }));
+  ASSERT_TRUE(RunUntil([&] {
+    return saw([](const boost::json::object& m) {
+      if (m.at("kind") != "state") return false;
+      const boost::json::value& tab = m.at("tabs").at(0);
+      return tab.at("state") == "crashed" &&
+             tab.at("cause") == "killed by signal 9 (SIGKILL)" &&
+             tab.at("cpu_percent").is_null();
+    });
+  }));
   EXPECT_EQ(host_->Find(1)->state(), TabState::kCrashed);
 }
 

@@ -19,6 +19,7 @@
 #include "manager/bench/bench_options.h"
 #include "manager/bench/bench_plot_svg.h"
 #include "manager/bench/bench_report.h"
+#include "manager/bench/bench_governance.h"
 #include "manager/bench/bench_scenarios.h"
 #include "manager/bench/bench_stats.h"
 #include "manager/bench/bench_transports.h"
@@ -108,6 +109,10 @@ int BenchCommand(const std::vector<std::string>& args) {
   RunFramesScenario(options, *tab_exe, frame_sizes, &report);
   RunLifecycleScenario(options, *tab_exe, &report);
   RunOpenScenario(options, *tab_exe, &report);
+  RunPacingDemoScenario(options, *tab_exe, &report);
+  RunPacingIntervalScenario(options, *tab_exe, &report);
+  RunHiddenScenario(options, *tab_exe, &report);
+  RunFocusLatencyScenario(options, *tab_exe, &report);
   RunTransports(options, &report);
   AddTargets(options, &report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));

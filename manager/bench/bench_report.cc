@@ -3,42 +3,24 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "common/check.h"
+#include "manager/base/json.h"
 
 namespace tabsim {
 namespace {
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string JsonNumber(double value) {
-  if (!std::isfinite(value)) return "null";
-  char buffer[64];
+// Six significant digits, as measured figures deserve (the shortest
+// round-trip form of a computed double often has seventeen); null when not
+// finite.
+boost::json::value Figure(double value) {
+  if (!std::isfinite(value)) return nullptr;
+  char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.6g", value);
-  return buffer;
+  return JsonNumber(std::strtod(buffer, nullptr));
 }
 
 // Three significant digits, SI-ish suffix for large rates.
@@ -160,89 +142,67 @@ void BenchReport::PrintTable(std::FILE* out) const {
     std::fprintf(out, "  note: %s\n", note.c_str());
 }
 
-Status BenchReport::WriteJson(const std::string& path) const {
-  std::ostringstream json;
-  json << "{\n  \"machine\": {\"cores\": " << ::sysconf(_SC_NPROCESSORS_ONLN)
-       << ", \"cpu_model\": " << JsonString(CpuModel())
-       << ", \"kernel\": " << JsonString(KernelRelease()) << "},\n";
-  json << "  \"settings\": {";
-  bool first = true;
-  for (const auto& [key, value] : settings_) {
-    json << (first ? "" : ", ") << JsonString(key) << ": "
-         << JsonString(value);
-    first = false;
+boost::json::object BenchReport::Json() const {
+  namespace json = boost::json;
+  json::object document = JsonDocument("bench");
+  document["machine"] = json::object{
+      {"cores", ::sysconf(_SC_NPROCESSORS_ONLN)},
+      {"cpu_model", CpuModel()},
+      {"kernel", KernelRelease()},
+  };
+  json::object settings;
+  for (const auto& [key, value] : settings_) settings[key] = value;
+  document["settings"] = std::move(settings);
+  // Scenarios in first-appearance order, each with its figures and what
+  // could not be measured.
+  json::object scenarios;
+  const auto scenario = [&](const std::string& name) -> json::object& {
+    json::value& entry = scenarios[name];
+    if (entry.is_null())
+      entry = json::object{{"figures", json::array()},
+                           {"unavailable", json::array()}};
+    return entry.as_object();
+  };
+  for (const BenchFigure& f : figures_) {
+    json::object figure{{"key", f.key},
+                        {"label", f.label},
+                        {"value", Figure(f.value)},
+                        {"unit", f.unit}};
+    if (!f.floor_key.empty()) {
+      figure["floor"] = f.floor_key;
+      const BenchFigure* floor = Find(f.floor_key);
+      if (floor && floor->value > 0)
+        figure["ratio_to_floor"] = Figure(f.value / floor->value);
+    }
+    scenario(f.scenario)["figures"].as_array().push_back(std::move(figure));
   }
-  json << "},\n  \"scenarios\": {";
-  // Scenarios in first-appearance order, each a list of figures.
-  std::vector<std::string> order;
-  for (const BenchFigure& f : figures_)
-    if (std::find(order.begin(), order.end(), f.scenario) == order.end())
-      order.push_back(f.scenario);
   for (const BenchUnavailable& u : unavailable_)
-    if (std::find(order.begin(), order.end(), u.scenario) == order.end())
-      order.push_back(u.scenario);
-  for (size_t s = 0; s < order.size(); ++s) {
-    json << (s ? ",\n" : "\n") << "    " << JsonString(order[s])
-         << ": {\"figures\": [";
-    bool first_figure = true;
-    for (const BenchFigure& f : figures_) {
-      if (f.scenario != order[s]) continue;
-      json << (first_figure ? "\n" : ",\n") << "      {\"key\": "
-           << JsonString(f.key) << ", \"label\": " << JsonString(f.label)
-           << ", \"value\": " << JsonNumber(f.value)
-           << ", \"unit\": " << JsonString(f.unit);
-      if (!f.floor_key.empty()) {
-        const BenchFigure* floor = Find(f.floor_key);
-        json << ", \"floor\": " << JsonString(f.floor_key);
-        if (floor && floor->value > 0)
-          json << ", \"ratio_to_floor\": "
-               << JsonNumber(f.value / floor->value);
-      }
-      json << "}";
-      first_figure = false;
-    }
-    json << "], \"unavailable\": [";
-    bool first_unavailable = true;
-    for (const BenchUnavailable& u : unavailable_) {
-      if (u.scenario != order[s]) continue;
-      json << (first_unavailable ? "" : ", ") << "{\"key\": "
-           << JsonString(u.key) << ", \"reason\": " << JsonString(u.reason)
-           << "}";
-      first_unavailable = false;
-    }
-    json << "]}";
-  }
-  json << "\n  },\n  \"ratios\": [";
-  for (size_t i = 0; i < ratios_.size(); ++i) {
-    const BenchRatio& r = ratios_[i];
-    json << (i ? ",\n" : "\n") << "    {\"name\": " << JsonString(r.name)
-         << ", \"numerator\": " << JsonString(r.numerator)
-         << ", \"denominator\": " << JsonString(r.denominator);
-    if (r.ratio) {
-      json << ", \"ratio\": " << JsonNumber(*r.ratio);
-    } else {
-      json << ", \"ratio\": null, \"unavailable\": "
-           << JsonString(r.unavailable_reason);
-    }
+    scenario(u.scenario)["unavailable"].as_array().push_back(
+        json::object{{"key", u.key}, {"reason", u.reason}});
+  document["scenarios"] = std::move(scenarios);
+  json::array ratios;
+  for (const BenchRatio& r : ratios_) {
+    json::object ratio{{"name", r.name},
+                       {"numerator", r.numerator},
+                       {"denominator", r.denominator}};
+    ratio["ratio"] = r.ratio ? Figure(*r.ratio) : json::value(nullptr);
+    if (!r.ratio) ratio["unavailable"] = r.unavailable_reason;
     if (r.target) {
-      json << ", \"target\": " << JsonNumber(*r.target)
-           << ", \"higher_is_better\": "
-           << (r.higher_is_better ? "true" : "false")
-           << ", \"met\": " << (r.met() ? "true" : "false");
+      ratio["target"] = Figure(*r.target);
+      ratio["higher_is_better"] = r.higher_is_better;
+      ratio["met"] = r.met();
     }
-    json << "}";
+    ratios.push_back(std::move(ratio));
   }
-  json << "\n  ],\n  \"notes\": [";
-  for (size_t i = 0; i < notes_.size(); ++i)
-    json << (i ? ", " : "") << JsonString(notes_[i]);
-  json << "]\n}\n";
+  document["ratios"] = std::move(ratios);
+  json::array notes;
+  for (const std::string& note : notes_) notes.push_back(json::string(note));
+  document["notes"] = std::move(notes);
+  return document;
+}
 
-  std::ofstream file(path, std::ios::trunc);
-  if (!file) return Error::FromErrno("open " + path);
-  file << json.str();
-  file.close();
-  if (!file) return Error::FromErrno("write " + path);
-  return Status::Ok();
+Status BenchReport::WriteJson(const std::string& path) const {
+  return WriteJsonFile(path, Json());
 }
 
 std::string CpuModel() {

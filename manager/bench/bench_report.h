@@ -10,6 +10,8 @@
 #ifndef TABSIM_MANAGER_BENCH_BENCH_REPORT_H_
 #define TABSIM_MANAGER_BENCH_BENCH_REPORT_H_
 
+#include <boost/json/object.hpp>
+
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -89,6 +91,10 @@ class BenchReport {
   }
 
   void PrintTable(std::FILE* out) const;
+  // {"schema": 1, "kind": "bench", "machine", "settings", "scenarios",
+  // "ratios", "notes"} (docs/json.md). A value that is not finite is null.
+  boost::json::object Json() const;
+  // Json() into `path`, atomically (WriteJsonFile).
   Status WriteJson(const std::string& path) const;
 
  private:

@@ -40,6 +40,7 @@ class BenchTabs final : public TabObserver {
   void Shutdown();
 
   TabHost& host() { return host_; }
+  boost::asio::io_context& io() { return io_; }
   TabSession* Find(int id) { return host_.Find(id); }
 
   std::function<void(TabSession&, uint64_t)> on_ack;

@@ -1,28 +1,27 @@
 // The end-of-run record of every tab: a table for people, JSON for
-// scripts. Both read the TabHost's sessions; neither changes them.
+// scripts (docs/json.md, kind "summary"). Both read the task manager's
+// records (TaskManager::List()), nothing else of the sessions.
 #ifndef TABSIM_MANAGER_COMMANDS_SUMMARY_H_
 #define TABSIM_MANAGER_COMMANDS_SUMMARY_H_
 
+#include <boost/json/object.hpp>
+
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include "common/result.h"
+#include "proto/records.pb.h"
 
 namespace tabsim {
 
-class TabSession;
-
-void PrintSummaryTable(const std::vector<TabSession*>& tabs, std::FILE* out);
-std::string SummaryJson(const std::vector<TabSession*>& tabs,
-                        double run_seconds);
+void PrintSummaryTable(const records::TabList& tabs, std::FILE* out);
+// {"schema": 1, "kind": "summary", "run_seconds": S, "tabs": [tab, ...]},
+// each tab a TabRecordJson (manager/commands/records_json.h).
+boost::json::object SummaryJson(const records::TabList& tabs,
+                                double run_seconds);
 // Writes SummaryJson to `path` (atomically: a temp file renamed over it).
-Status WriteSummaryJson(const std::string& path,
-                        const std::vector<TabSession*>& tabs,
+Status WriteSummaryJson(const std::string& path, const records::TabList& tabs,
                         double run_seconds);
-
-// JSON string escaping for the hand-written JSON here and elsewhere.
-std::string JsonEscape(const std::string& text);
 
 }  // namespace tabsim
 

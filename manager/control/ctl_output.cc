@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "manager/base/units.h"
-#include "manager/commands/summary.h"
 
 namespace tabsim {
 namespace {
@@ -19,7 +18,7 @@ std::string Rate(double per_second, bool bytes) {
   return FormatBytes(uint64_t(per_second)) + "/s";
 }
 
-void PrintDirection(const char* name, const control::DirectionStats& d) {
+void PrintDirection(const char* name, const records::DirectionStats& d) {
   std::printf("  %-8s %8s msg/s %10s  total %llu msgs, %s  queued %s, socket %s\n",
               name, Rate(d.messages_per_second(), false).c_str(),
               Rate(d.bytes_per_second(), true).c_str(),
@@ -27,73 +26,9 @@ void PrintDirection(const char* name, const control::DirectionStats& d) {
               FormatBytes(d.queued_bytes()).c_str(),
               FormatBytes(d.socket_bytes()).c_str());
   std::string types;
-  for (const control::TypeCount& t : d.types())
+  for (const records::TypeCount& t : d.types())
     types += (types.empty() ? "" : " ") + t.type() + "=" + std::to_string(t.count());
   if (!types.empty()) std::printf("           %s\n", types.c_str());
-}
-
-std::string TabJson(const control::TabInfo& tab) {
-  return "{\"id\": " + std::to_string(tab.id()) +
-         ", \"pid\": " + std::to_string(tab.pid()) +
-         ", \"url\": " + JsonEscape(tab.url()) +
-         ", \"title\": " + JsonEscape(tab.title()) +
-         ", \"state\": " + JsonEscape(tab.state()) +
-         ", \"cause\": " + JsonEscape(tab.cause()) +
-         ", \"cpu_percent\": " + Fixed(tab.cpu_percent(), 2) +
-         ", \"rss_bytes\": " + std::to_string(tab.rss_bytes()) +
-         ", \"messages_in_per_second\": " + Fixed(tab.messages_in_per_second(), 2) +
-         ", \"messages_out_per_second\": " + Fixed(tab.messages_out_per_second(), 2) +
-         ", \"frames_per_second\": " + Fixed(tab.frames_per_second(), 2) +
-         ", \"input_latency_ms\": " + Fixed(tab.input_latency_ms(), 3) +
-         ", \"restarts\": " + std::to_string(tab.restarts()) +
-         ", \"frames\": " + std::to_string(tab.frames()) +
-         ", \"width\": " + std::to_string(tab.width()) +
-         ", \"height\": " + std::to_string(tab.height()) + "}";
-}
-
-std::string DirectionJson(const control::DirectionStats& d) {
-  std::string types;
-  for (const control::TypeCount& t : d.types())
-    types += (types.empty() ? "" : ", ") + JsonEscape(t.type()) + ": " +
-             std::to_string(t.count());
-  return "{\"messages\": " + std::to_string(d.messages()) +
-         ", \"bytes\": " + std::to_string(d.bytes()) +
-         ", \"messages_per_second\": " + Fixed(d.messages_per_second(), 2) +
-         ", \"bytes_per_second\": " + Fixed(d.bytes_per_second(), 1) +
-         ", \"queued_bytes\": " + std::to_string(d.queued_bytes()) +
-         ", \"socket_bytes\": " + std::to_string(d.socket_bytes()) +
-         ", \"types\": {" + types + "}}";
-}
-
-std::string ChannelJson(const control::ChannelStats& c) {
-  const control::LatencyHistogram& h = c.input_to_frame();
-  std::string buckets;
-  for (int i = 0; i < h.counts_size(); ++i)
-    buckets += std::string(i ? ", " : "") + "{\"upper_ms\": " +
-               (h.upper_ms(i) > 0 ? Fixed(h.upper_ms(i), 0) : "null") +
-               ", \"count\": " + std::to_string(h.counts(i)) + "}";
-  std::string faults;
-  for (const control::Fault& f : c.faults())
-    faults += std::string(faults.empty() ? "" : ", ") + "{\"kind\": " +
-              JsonEscape(f.kind()) + ", \"direction\": " +
-              JsonEscape(f.direction()) + ", \"rate\": " + Fixed(f.rate(), 3) +
-              ", \"delay_ms\": " + std::to_string(f.delay_ms()) +
-              ", \"active\": " + (f.active() ? "true" : "false") +
-              ", \"injected\": " + std::to_string(f.injected()) + "}";
-  return "{\"tab_id\": " + std::to_string(c.tab_id()) +
-         ", \"state\": " + JsonEscape(c.state()) +
-         ", \"to_tab\": " + DirectionJson(c.to_tab()) +
-         ", \"from_tab\": " + DirectionJson(c.from_tab()) +
-         ", \"input_to_frame\": {\"count\": " + std::to_string(h.count()) +
-         ", \"p50_ms\": " + Fixed(h.p50_ms(), 3) +
-         ", \"p99_ms\": " + Fixed(h.p99_ms(), 3) +
-         ", \"max_ms\": " + Fixed(h.max_ms(), 3) + ", \"buckets\": [" +
-         buckets + "]}" +
-         ", \"frames_accepted\": " + std::to_string(c.frames_accepted()) +
-         ", \"frames_released\": " + std::to_string(c.frames_released()) +
-         ", \"buffers_withheld\": " + std::to_string(c.buffers_withheld()) +
-         ", \"coalesced_moves\": " + std::to_string(c.coalesced_moves()) +
-         ", \"faults\": [" + faults + "]}";
 }
 
 std::string JoinPids(const google::protobuf::RepeatedField<int32_t>& pids) {
@@ -104,41 +39,11 @@ std::string JoinPids(const google::protobuf::RepeatedField<int32_t>& pids) {
 
 }  // namespace
 
-std::string StatsJson(const control::ManagerStats& s) {
-  std::string channels;
-  for (const control::ChannelStats& c : s.channels())
-    channels += std::string(channels.empty() ? "\n  " : ",\n  ") + ChannelJson(c);
-  return "{\"pid\": " + std::to_string(s.pid()) +
-         ", \"uptime_seconds\": " + Fixed(s.uptime_seconds(), 3) +
-         ", \"tabs\": " + std::to_string(s.tabs()) +
-         ", \"running\": " + std::to_string(s.running()) +
-         ", \"crashed\": " + std::to_string(s.crashed()) +
-         ", \"cpu_percent\": " + Fixed(s.cpu_percent(), 2) +
-         ", \"rss_bytes\": " + std::to_string(s.rss_bytes()) +
-         ", \"threads\": " + std::to_string(s.threads()) +
-         ", \"frames\": " + std::to_string(s.frames()) +
-         ", \"control_clients\": " + std::to_string(s.control_clients()) +
-         ", \"spares\": " + std::to_string(s.spares()) +
-         ", \"spares_ready\": " + std::to_string(s.spares_ready()) +
-         ", \"spare_pids\": [" + JoinPids(s.spare_pids()) + "]" +
-         ", \"spares_taken\": " + std::to_string(s.spares_taken()) +
-         ", \"control_path\": " + JsonEscape(s.control_path()) +
-         ",\n \"channels\": [" + channels + "]}";
-}
-
-
-std::string TabListJson(const control::TabList& list) {
-  std::string out = "[";
-  for (int i = 0; i < list.tabs_size(); ++i)
-    out += std::string(i ? ",\n " : "\n ") + TabJson(list.tabs(i));
-  return out + "\n]";
-}
-
-void PrintTable(const control::TabList& list) {
+void PrintTable(const records::TabList& list) {
   std::printf("%4s %8s  %-20s %-12s %6s %8s %7s %7s %6s %9s %4s  %s\n", "id",
               "pid", "page", "state", "cpu%", "memory", "in/s", "out/s",
               "fps", "latency", "rst", "cause");
-  for (const control::TabInfo& tab : list.tabs()) {
+  for (const records::TabInfo& tab : list.tabs()) {
     bool running = tab.cause().empty();
     std::string page = tab.url().size() > 20 ? tab.url().substr(0, 19) + "~"
                                              : tab.url();
@@ -157,12 +62,12 @@ void PrintTable(const control::TabList& list) {
   }
 }
 
-void PrintFaults(const control::ChannelStats& c) {
+void PrintFaults(const records::ChannelStats& c) {
   if (c.faults_size() == 0) {
     std::printf("tab %u: no faults\n", c.tab_id());
     return;
   }
-  for (const control::Fault& f : c.faults()) {
+  for (const records::Fault& f : c.faults()) {
     std::printf("tab %u: fault %s%s%s%s%s, %s, injected %llu\n", c.tab_id(),
                 f.kind().c_str(), f.direction().empty() ? "" : " ",
                 f.direction().c_str(),
@@ -174,7 +79,7 @@ void PrintFaults(const control::ChannelStats& c) {
   }
 }
 
-void PrintChannel(const control::ChannelStats& c) {
+void PrintChannel(const records::ChannelStats& c) {
   std::printf("\ntab %u channel (%s)\n", c.tab_id(), c.state().c_str());
   PrintDirection("to-tab", c.to_tab());
   PrintDirection("from-tab", c.from_tab());
@@ -182,7 +87,7 @@ void PrintChannel(const control::ChannelStats& c) {
               (unsigned long long)c.frames_accepted(),
               (unsigned long long)c.frames_released(), c.buffers_withheld(),
               (unsigned long long)c.coalesced_moves());
-  const control::LatencyHistogram& h = c.input_to_frame();
+  const records::LatencyHistogram& h = c.input_to_frame();
   if (h.count() == 0) {
     std::printf("  input->frame latency: no input shown yet\n");
   } else {
@@ -200,7 +105,7 @@ void PrintChannel(const control::ChannelStats& c) {
     }
     std::printf("           %s\n", buckets.c_str());
   }
-  for (const control::Fault& f : c.faults()) {
+  for (const records::Fault& f : c.faults()) {
     std::printf("  fault    %s%s%s, %s, injected %llu\n", f.kind().c_str(),
                 f.direction().empty() ? "" : " ", f.direction().c_str(),
                 f.active() ? "active" : "cleared",
@@ -208,7 +113,7 @@ void PrintChannel(const control::ChannelStats& c) {
   }
 }
 
-void PrintStats(const control::ManagerStats& s) {
+void PrintStats(const records::ManagerStats& s) {
   std::printf("manager pid %d, up %.1f s, %u threads\n", s.pid(),
               s.uptime_seconds(), s.threads());
   std::printf("tabs: %u (%u running, %u crashed)\n", s.tabs(), s.running(),
@@ -222,7 +127,7 @@ void PrintStats(const control::ManagerStats& s) {
     std::printf("spares: %u (%u ready; pids %s), %llu opens took one\n",
                 s.spares(), s.spares_ready(), JoinPids(s.spare_pids()).c_str(),
                 (unsigned long long)s.spares_taken());
-  for (const control::ChannelStats& channel : s.channels())
+  for (const records::ChannelStats& channel : s.channels())
     PrintChannel(channel);
 }
 

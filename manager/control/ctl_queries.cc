@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "manager/base/png_writer.h"
+#include "manager/base/json.h"
+#include "manager/commands/records_json.h"
 #include "manager/control/ctl_output.h"
 #include "manager/core/trace.h"
 
@@ -167,7 +169,7 @@ int RunList(const std::string& path, const std::vector<std::string>& args) {
   auto reply = Call(path, request);
   if (!reply) return kCtlFailed;
   if (json) {
-    std::printf("%s\n", TabListJson(reply->list()).c_str());
+    std::printf("%s\n", ToJson(TabListJson(reply->list())).c_str());
   } else {
     PrintTable(reply->list());
   }
@@ -193,7 +195,7 @@ int RunStats(const std::string& path, const std::vector<std::string>& args) {
   auto reply = Call(path, request);
   if (!reply) return kCtlFailed;
   if (json) {
-    std::printf("%s\n", StatsJson(reply->stats()).c_str());
+    std::printf("%s\n", ToJson(StatsJson(reply->stats())).c_str());
   } else {
     PrintStats(reply->stats());
   }

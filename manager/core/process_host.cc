@@ -297,8 +297,11 @@ asio::awaitable<void> ProcessHost::EndProcess(Loss& loss) {
     // or a bad message among them is the better verdict.
     if (auto late = DrainAfterExit()) loss = std::move(*late);
   }
-  const bool truncated =
-      loss.kind == Loss::Kind::kEndOfStream && !loss.detail.empty();
+  // Told to shut down, a tab may exit with half a message still in its
+  // outbox (a frame sent over the socket): that is not a bad message.
+  const bool truncated = loss.kind == Loss::Kind::kEndOfStream &&
+                         !loss.detail.empty() &&
+                         state_ != ProcessState::kClosing;
   if (truncated && !child_.TryReap()) {
     // Half a message, then a hang-up. A crash mid-write looks the same for
     // a moment, so give the process a short while to die before judging,

@@ -220,12 +220,14 @@ class TabHost : private TabObserver {
 
   boost::asio::io_context& io_;
   Options options_;
+  // Before the sessions: each paced session removes itself from it when
+  // destroyed.
+  std::unique_ptr<FrameScheduler> scheduler_;  // null when unpaced
   std::map<int, std::unique_ptr<TabSession>> sessions_;
   std::vector<std::shared_ptr<ProcessHost>> processes_;  // Run() going
   // The sites each running process was chosen for (per-site, limit:N).
   std::map<const ProcessHost*, std::vector<std::string>> process_sites_;
   int next_process_id_ = 1;
-  std::unique_ptr<FrameScheduler> scheduler_;  // null when unpaced
   std::map<int, Pin> pins_;
   std::map<const void*, std::vector<int>> viewers_;
   int focused_id_ = 0;

@@ -24,6 +24,7 @@ class TabObserver {
   virtual void OnTitleChanged(const TabSession& /*tab*/) {}
   // live <-> unresponsive (the hang monitor), and live -> closing.
   virtual void OnTabStateChanged(const TabSession& /*tab*/) {}
+  // `line`, like tab.title(), is already cleaned (CleanTabText).
   virtual void OnTabLog(const TabSession& /*tab*/, const std::string& /*line*/) {}
   virtual void OnInputAcked(const TabSession& /*tab*/, uint64_t /*sequence*/) {}
   // The tab is gone; tab.cause() says why. Called once per process.

@@ -6,6 +6,7 @@
 #include "common/check.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "manager/base/text.h"
 #include "manager/core/command_recorder.h"
 #include "manager/core/input_builder.h"
 #include "manager/core/tab_observer.h"
@@ -13,13 +14,11 @@
 namespace tabsim {
 namespace {
 
-// Tab text shown in terminals: short and printable.
-std::string CleanTitle(const std::string& text) {
-  std::string title = text.substr(0, 200);
-  for (char& c : title)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return title;
-}
+// Tab text is cleaned where it arrives (CleanTabText: valid UTF-8, no
+// controls, no bidi overrides) and kept this short, so that no front end
+// has to clean it again.
+constexpr size_t kMaxTitleBytes = 200;
+constexpr size_t kMaxLogLineBytes = 300;
 
 // "tabs 3 and 5", "tab 4".
 std::string TabList(const std::vector<int>& ids) {
@@ -227,7 +226,7 @@ void TabSession::OnViewDestroyed() {
 }
 
 void TabSession::OnProcessLog(const std::string& text) {
-  if (observer_) observer_->OnTabLog(*this, text);
+  if (observer_) observer_->OnTabLog(*this, CleanTabText(text, kMaxLogLineBytes));
 }
 
 std::optional<BadMessageReason> TabSession::OnMessage(
@@ -244,12 +243,19 @@ std::optional<BadMessageReason> TabSession::OnMessage(
       return std::nullopt;
     }
     case proto::TabToManager::kTitleChanged:
-      title_ = CleanTitle(message.title_changed().title());
+      title_ = CleanTabText(message.title_changed().title(), kMaxTitleBytes);
       if (observer_) observer_->OnTitleChanged(*this);
       return std::nullopt;
-    case proto::TabToManager::kLogLine:
-      if (observer_) observer_->OnTabLog(*this, message.log_line().text());
+    case proto::TabToManager::kLogLine: {
+      if (!observer_) return std::nullopt;
+      // Most lines are clean already: those go on without a copy.
+      const std::string& line = message.log_line().text();
+      if (IsCleanTabText(line, kMaxLogLineBytes))
+        observer_->OnTabLog(*this, line);
+      else
+        observer_->OnTabLog(*this, CleanTabText(line, kMaxLogLineBytes));
       return std::nullopt;
+    }
     case proto::TabToManager::kFramePixels:
       // Only legitimate from a tab started with --frames-over-socket.
       if (!options_.frames_over_socket)

@@ -94,8 +94,8 @@ TaskManager::TabRates TaskManager::RatesOf(int id) const {
   return it == tabs_.end() ? TabRates{} : it->second.rates;
 }
 
-control::TabInfo TaskManager::Describe(const TabSession& tab) const {
-  control::TabInfo info;
+records::TabInfo TaskManager::Describe(const TabSession& tab) const {
+  records::TabInfo info;
   info.set_id(static_cast<uint32_t>(tab.id()));
   info.set_pid(tab.pid());
   info.set_url(tab.url());
@@ -103,25 +103,37 @@ control::TabInfo TaskManager::Describe(const TabSession& tab) const {
   info.set_state(ToString(tab.state()));
   info.set_cause(tab.cause());
   info.set_restarts(static_cast<uint32_t>(tab.restarts()));
-  info.set_frames(tab.counters().frames);
+  const TabCounters& counters = tab.counters();
+  info.set_frames(counters.frames);
+  info.set_messages_in(counters.messages_in);
+  info.set_messages_out(counters.messages_out);
+  info.set_inputs_sent(counters.inputs_sent);
+  info.set_last_input_acked(counters.last_input_acked);
   info.set_width(static_cast<uint32_t>(tab.width()));
   info.set_height(static_cast<uint32_t>(tab.height()));
   if (tab.running()) {
     TabRates rates = RatesOf(tab.id());
     if (rates.pid == tab.pid()) {
-      info.set_cpu_percent(rates.cpu_percent < 0 ? 0 : rates.cpu_percent);
+      if (rates.cpu_percent >= 0) info.set_cpu_percent(rates.cpu_percent);
       info.set_rss_bytes(rates.rss_bytes);
       info.set_messages_in_per_second(rates.messages_in_per_second);
       info.set_messages_out_per_second(rates.messages_out_per_second);
       info.set_frames_per_second(rates.frames_per_second);
-      info.set_input_latency_ms(rates.input_latency_ms);
+      if (rates.input_latency_ms > 0)
+        info.set_input_latency_ms(rates.input_latency_ms);
     }
   }
   return info;
 }
 
-control::ManagerStats TaskManager::ManagerStats() const {
-  control::ManagerStats stats;
+records::TabList TaskManager::List() const {
+  records::TabList list;
+  for (TabSession* tab : host_.tabs()) *list.add_tabs() = Describe(*tab);
+  return list;
+}
+
+records::ManagerStats TaskManager::ManagerStats() const {
+  records::ManagerStats stats;
   stats.set_pid(::getpid());
   stats.set_uptime_seconds(
       std::chrono::duration<double>(Clock::now() - started_).count());
@@ -151,7 +163,7 @@ control::ManagerStats TaskManager::ManagerStats() const {
 namespace {
 
 void FillDirection(const TabSession& tab, Direction direction,
-                   control::DirectionStats* out) {
+                   records::DirectionStats* out) {
   const ChannelStats::PerDirection& d = tab.stats().of(direction);
   out->set_messages(d.messages);
   out->set_bytes(d.bytes);
@@ -173,8 +185,8 @@ void FillDirection(const TabSession& tab, Direction direction,
 
 }  // namespace
 
-control::ChannelStats TaskManager::DescribeChannel(const TabSession& tab) const {
-  control::ChannelStats stats;
+records::ChannelStats TaskManager::DescribeChannel(const TabSession& tab) const {
+  records::ChannelStats stats;
   stats.set_tab_id(uint32_t(tab.id()));
   stats.set_state(ToString(tab.state()));
   FillDirection(tab, Direction::kToTab, stats.mutable_to_tab());

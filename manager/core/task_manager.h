@@ -1,7 +1,8 @@
 // The numbers of the task manager (Chrome's Shift+Esc): per tab CPU %,
 // resident memory, messages and frames per second, input-to-frame latency;
-// and the same for the manager itself. Shared by the TUI pane and
-// `tabsim ctl list|stats`.
+// and the same for the manager itself, as the records of
+// proto/records.proto. Shared by every front end (the TUI pane, `tabsim ctl
+// list|stats`, the dashboard, `tabsim run --json`).
 //
 // Rates are recomputed by Sample(), which the owner calls about once a
 // second (run_command.cc does, from a timer on the loop). Latency needs the
@@ -25,7 +26,7 @@
 #include "common/result.h"
 #include "manager/base/process_stats.h"
 #include "manager/core/tab_observer.h"
-#include "proto/control.pb.h"
+#include "proto/records.pb.h"
 #include "proto/tabsim.pb.h"
 
 namespace tabsim {
@@ -59,11 +60,16 @@ class TaskManager : public TabObserver {
 
   // Rates of tab `id` (zeros for a tab never sampled).
   TabRates RatesOf(int id) const;
-  // One task-manager row; for a gone tab the rates are zero.
-  control::TabInfo Describe(const TabSession& tab) const;
-  control::ManagerStats ManagerStats() const;
+  // One task-manager row; for a gone tab the rates are zero and the
+  // measurements unset (see records.proto).
+  records::TabInfo Describe(const TabSession& tab) const;
+  // Describe() of every tab of the host, in the host's order.
+  records::TabList List() const;
+  // The manager's own numbers; control_clients and control_path are left
+  // to the control socket.
+  records::ManagerStats ManagerStats() const;
   // The IPC inspector's view of one tab's channel (its current process).
-  control::ChannelStats DescribeChannel(const TabSession& tab) const;
+  records::ChannelStats DescribeChannel(const TabSession& tab) const;
   // Bumped by every Sample(), so a UI can tell the numbers changed.
   uint64_t generation() const { return generation_; }
 

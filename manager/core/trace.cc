@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "manager/base/text.h"
 #include "proto/tabsim.pb.h"
 
 namespace tabsim {
@@ -12,15 +13,16 @@ std::string Num(uint64_t value) { return std::to_string(value); }
 std::string Num(uint32_t value) { return std::to_string(value); }
 std::string Num(int32_t value) { return std::to_string(value); }
 
-// Printable and short: a title or URL in a trace line.
+// Printable and short: a title or URL in a trace line. The bytes are a
+// tab's, raw (the trace sees them before the session does), and the line
+// travels in a proto string: CleanTabText keeps it valid UTF-8.
 std::string Quoted(const std::string& text, size_t max = 40) {
-  std::string out = "\"";
-  for (size_t i = 0; i < text.size() && i < max; ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    out += (c < 0x20 || c == 0x7f || c == '"') ? '?' : char(c);
-  }
-  if (text.size() > max) out += "...";
-  return out + "\"";
+  std::string out = CleanTabText(text, 3 * text.size());  // no cut yet
+  const bool cut = out.size() > max;
+  if (cut) out = CleanTabText(out, max);
+  for (char& c : out)
+    if (c == '"') c = '?';
+  return "\"" + out + (cut ? "...\"" : "\"");
 }
 
 const char* MouseAction(proto::MouseEvent::Action action) {

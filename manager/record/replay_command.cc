@@ -11,15 +11,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <utility>
 
 #include "common/check.h"
 #include "common/fd_limit.h"
 #include "manager/base/cli.h"
 #include "manager/record/recording.h"
+#include "manager/record/replay_report.h"
 #include "manager/record/replayer.h"
-#include "manager/commands/summary.h"
 #include "manager/core/tab_executable.h"
 
 namespace tabsim {
@@ -44,12 +43,6 @@ constexpr char kFooter[] =
     "recording that does not read, no tab program).\n";
 
 std::string Hash(uint64_t hash) { return std::to_string(hash); }
-
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", value);
-  return text;
-}
 
 std::string Label(const TabReplayResult& r) {
   std::string label = "tab " + std::to_string(r.tab_id);
@@ -99,62 +92,6 @@ void PrintResult(const TabReplayResult& r, std::FILE* out) {
                       "replayed one was not\n",
                  r.recorded_end.c_str());
   }
-}
-
-std::string ResultsJson(const ReplayOptions& options,
-                        const std::vector<TabReplayResult>& results,
-                        bool passed) {
-  std::string json = "{\n  \"dir\": " + JsonEscape(options.dir) +
-                     ",\n  \"speed\": " + Number(options.speed) +
-                     ",\n  \"passed\": " + (passed ? "true" : "false") +
-                     ",\n  \"tabs\": [";
-  for (size_t i = 0; i < results.size(); ++i) {
-    const TabReplayResult& r = results[i];
-    std::string differences;
-    for (const FrameDifference& d : r.differences) {
-      if (!differences.empty()) differences += ", ";
-      differences += "{\"navigation\": " + std::to_string(d.key.navigation) +
-                     ", \"generation\": " + std::to_string(d.key.generation) +
-                     ", \"input\": " + std::to_string(d.key.input) +
-                     ", \"recorded\": \"" + Hash(d.recorded) +
-                     "\", \"replayed\": \"" + Hash(d.replayed) + "\"}";
-    }
-    json += std::string(i ? "," : "") + "\n    {\"file\": " + JsonEscape(r.file) +
-            ", \"tab_id\": " + std::to_string(r.tab_id) +
-            ", \"restarts\": " + std::to_string(r.restarts) +
-            ", \"url\": " + JsonEscape(r.url) +
-            ", \"commands\": " + std::to_string(r.commands) +
-            ", \"commands_sent\": " + std::to_string(r.commands_sent) +
-            ", \"recorded_frames\": " + std::to_string(r.recorded_frames) +
-            ", \"replayed_frames\": " + std::to_string(r.replayed_frames) +
-            ", \"compared\": " + std::to_string(r.compared) +
-            ", \"identical\": " + std::to_string(r.identical) +
-            ", \"different\": " + std::to_string(r.different) +
-            ", \"unmatched\": " + std::to_string(r.unmatched) +
-            ", \"without_redraw\": " + std::to_string(r.without_redraw) +
-            ", \"final_reached\": " + (r.final_reached ? "true" : "false") +
-            ", \"final_identical\": " + (r.final_identical ? "true" : "false") +
-            ", \"lost_cause\": " + JsonEscape(r.lost_cause) +
-            ", \"recorded_end\": " + JsonEscape(r.recorded_end) +
-            ", \"failure\": " + JsonEscape(r.failure) +
-            ", \"passed\": " + (r.Passed() ? "true" : "false") +
-            ", \"differences\": [" + differences + "]}";
-  }
-  json += "\n  ]\n}\n";
-  return json;
-}
-
-Status WriteJson(const std::string& path, const std::string& json) {
-  std::string temp = path + ".tmp";
-  {
-    std::ofstream file(temp, std::ios::trunc);
-    if (!file) return Error::FromErrno("open " + temp);
-    file << json;
-    if (!file.flush()) return Error::FromErrno("write " + temp);
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0)
-    return Error::FromErrno("rename " + temp + " to " + path);
-  return Status::Ok();
 }
 
 }  // namespace
@@ -256,8 +193,8 @@ int ReplayCommand(const std::vector<std::string>& args) {
   }
   int exit_code = passed ? 0 : 1;
   if (!options.json_path.empty()) {
-    Status written =
-        WriteJson(options.json_path, ResultsJson(options, results, passed));
+    Status written = WriteReplayReport(options.json_path, options.dir,
+                                       options.speed, results, passed);
     if (!written.ok()) {
       std::fprintf(stderr, "tabsim replay: %s\n",
                    written.error().message.c_str());

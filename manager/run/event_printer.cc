@@ -77,10 +77,7 @@ void EventPrinter::OnTabLog(const TabSession& tab, const std::string& line) {
     return;
   }
   ++budget.printed;
-  std::string clean = line.substr(0, 300);
-  for (char& c : clean)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  Print(tab, "log: " + clean);
+  Print(tab, "log: " + line);  // cleaned by the session (CleanTabText)
 }
 
 void EventPrinter::OnTabLost(const TabSession& tab) {

@@ -296,9 +296,10 @@ int RunCommand(const std::vector<std::string>& args) {
   redirect.reset();
 
   std::printf("\n");
-  PrintSummaryTable(host.tabs(), stdout);
+  const records::TabList summary = tasks.List();
+  PrintSummaryTable(summary, stdout);
   if (!options.json_path.empty()) {
-    Status written = WriteSummaryJson(options.json_path, host.tabs(), seconds);
+    Status written = WriteSummaryJson(options.json_path, summary, seconds);
     if (!written.ok()) {
       std::fprintf(stderr, "tabsim run: %s\n", written.error().message.c_str());
       if (exit_code == 0) exit_code = 1;

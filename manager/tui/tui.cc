@@ -349,7 +349,7 @@ void Tui::DrawHeader(const std::vector<TabSession*>& tabs) {
     if (tab->state() == TabState::kLive) ++live;
     if (tab->state() == TabState::kCrashed) ++crashed;
   }
-  control::ManagerStats stats = tasks_.ManagerStats();
+  records::ManagerStats stats = tasks_.ManagerStats();
   std::string text = " tabsim  " + std::to_string(tabs.size()) + " tabs, " +
                      std::to_string(live) + " live, " +
                      std::to_string(crashed) + " crashed   manager pid " +
@@ -571,9 +571,9 @@ void Tui::DrawChannelView(TabSession* tab, int top, int height) {
                  columns);
     return;
   }
-  const control::ChannelStats c = tasks_.DescribeChannel(*tab);
+  const records::ChannelStats c = tasks_.DescribeChannel(*tab);
   std::vector<std::string> lines;
-  auto direction = [](const char* name, const control::DirectionStats& d) {
+  auto direction = [](const char* name, const records::DirectionStats& d) {
     char line[256];
     std::snprintf(line, sizeof(line),
                   " %-9s %7.1f msg/s %10s/s   queued %8s   socket %8s   total %llu",
@@ -591,7 +591,7 @@ void Tui::DrawChannelView(TabSession* tab, int top, int height) {
                   " released, " + std::to_string(c.buffers_withheld()) +
                   " withheld;  " + std::to_string(c.coalesced_moves()) +
                   " mouse moves coalesced");
-  const control::LatencyHistogram& h = c.input_to_frame();
+  const records::LatencyHistogram& h = c.input_to_frame();
   if (h.count() == 0) {
     lines.push_back(" latency   input -> frame: no input shown yet");
   } else {
@@ -609,7 +609,7 @@ void Tui::DrawChannelView(TabSession* tab, int top, int height) {
     lines.push_back(buckets);
   }
   std::string faults = " faults   ";
-  for (const control::Fault& f : c.faults()) {
+  for (const records::Fault& f : c.faults()) {
     if (!f.active()) continue;
     faults += " " + f.kind() + (f.direction().empty() ? "" : " " + f.direction()) +
               " (" + std::to_string(f.injected()) + ")";

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "manager/base/text.h"
+
 namespace tabsim {
 
 namespace {
@@ -11,30 +13,6 @@ Error Bad(const std::string& why) {
 }
 
 }  // namespace
-
-bool IsValidUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    size_t length;
-    uint32_t code;
-    if (byte < 0x80) { ++i; continue; }
-    if (byte >= 0xC2 && byte <= 0xDF) { length = 2; code = byte & 0x1F; }
-    else if (byte >= 0xE0 && byte <= 0xEF) { length = 3; code = byte & 0x0F; }
-    else if (byte >= 0xF0 && byte <= 0xF4) { length = 4; code = byte & 0x07; }
-    else return false;
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    if ((length == 3 && code < 0x800) || (length == 4 && code < 0x10000) ||
-        code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-      return false;
-    i += length;
-  }
-  return true;
-}
 
 Status CheckDashboardMessage(std::string_view message) {
   if (message.empty()) return Bad("empty message");

@@ -25,9 +25,6 @@ inline constexpr size_t kMaxWebCommandBytes = 4096;
 // ("bad dashboard command: not UTF-8").
 Status CheckDashboardMessage(std::string_view message);
 
-// True when `text` is well-formed UTF-8 (no overlongs, no surrogates).
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace tabsim
 
 #endif  // TABSIM_MANAGER_WEB_WEB_COMMAND_H_

@@ -240,7 +240,7 @@ void WebServer::MarkStateDirty() {
 }
 
 std::string WebServer::StateJson() {
-  return WebStateJson(host_, tasks_, clients_.size());
+  return WebStateJson(tasks_, clients_.size());
 }
 
 std::string WebServer::Execute(std::string_view line) {

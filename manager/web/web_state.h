@@ -1,29 +1,36 @@
 // The text (JSON) messages the web dashboard receives: the tab strip and
-// task-manager table ("state"), and the answer to a command ("reply").
-// See docs/web.md for the fields. Free functions; no state.
+// task-manager table (kind "state"), and the answer to a command (kind
+// "reply"). docs/json.md has the keys; the tabs and the manager's numbers
+// are the task manager's records as every JSON document shows them
+// (manager/commands/records_json.h). Free functions; no state.
 //
-// Strings that come from tabs (titles, causes, URLs) are escaped so the
-// result is always valid JSON and valid UTF-8 (a browser drops a WebSocket
-// whose text message is not UTF-8): bytes of an invalid sequence become
-// \u00XX escapes.
+// The messages are always valid JSON and valid UTF-8 (a browser drops a
+// WebSocket whose text message is not UTF-8): tab text is cleaned where it
+// enters the manager, and the JSON writer replaces any invalid sequence
+// left elsewhere.
 #ifndef TABSIM_MANAGER_WEB_WEB_STATE_H_
 #define TABSIM_MANAGER_WEB_WEB_STATE_H_
+
+#include <boost/json/object.hpp>
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "proto/records.pb.h"
+
 namespace tabsim {
 
-class TabHost;
 class TaskManager;
 
-// "\"...\"" with JSON escapes.
-std::string JsonString(std::string_view text);
-// {"type":"state","manager":{...},"tabs":[{...}, ...]}
-std::string WebStateJson(TabHost& host, const TaskManager& tasks,
-                         size_t web_clients);
-// {"type":"reply","ok":true|false,"text":"..."}
+// {"schema": 1, "kind": "state", "manager": {ManagerStatsJson...,
+// "web_clients": N}, "tabs": [TabRecordJson, ...]}
+boost::json::object WebStateDocument(const records::ManagerStats& manager,
+                                     const records::TabList& tabs,
+                                     size_t web_clients);
+// WebStateDocument of `tasks` now, as one line.
+std::string WebStateJson(const TaskManager& tasks, size_t web_clients);
+// {"schema": 1, "kind": "reply", "ok": true|false, "text": "..."}, one line.
 std::string WebReplyJson(bool ok, std::string_view text);
 
 }  // namespace tabsim
