@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <set>
 
 #include "common/check.h"
+#include "common/namespaces.h"
 #include "common/wait_status.h"
 
 namespace tabsim {
@@ -34,14 +36,43 @@ int PidfdSendSignal(int pidfd, int signal) {
   ::_exit(127);
 }
 
-// Runs in the child between fork and exec: async-signal-safe calls only, no
-// allocation, no locks. Reports errno through `error_pipe` and _exits.
-[[noreturn]] void ExecChild(const SpawnOptions& options, char* const* argv,
-                            int error_pipe, pid_t parent, int top_fd) {
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(error_pipe);
-  if (::getppid() != parent) ::_exit(126);  // the parent died before prctl
-  if (options.new_process_group && ::setpgid(0, 0) != 0) Fail(error_pipe);
+// What the child needs, all prepared before fork.
+struct ChildPlan {
+  const SpawnOptions* options;
+  char* const* argv;
+  int error_pipe;
+  int sync_read = -1;   // namespaces: the parent's go-ahead
+  int sync_write = -1;  // the parent's end, closed in the child
+  pid_t parent;
+  int top_fd;
+};
 
+// The parent may have died before PR_SET_PDEATHSIG took. Outside a new PID
+// namespace getppid() says so; inside it is 0 either way, so the child
+// waits for the parent's byte (sent once the id maps are written), which
+// never comes from a dead parent.
+void CheckParentAlive(const ChildPlan& plan) {
+  if (plan.sync_read < 0) {
+    if (::getppid() != plan.parent) ::_exit(126);
+    return;
+  }
+  ::close(plan.sync_write);
+  char go = 0;
+  ssize_t got;
+  do {
+    got = ::read(plan.sync_read, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1) ::_exit(126);
+  if (!DropCapabilitiesForExec()) Fail(plan.error_pipe);
+}
+
+// Moves the requested fds (and the output fd to 1 and 2) into place, takes
+// stdin from /dev/null and closes everything else. Returns the error pipe's
+// new number.
+int ArrangeFds(const ChildPlan& plan) {
+  const SpawnOptions& options = *plan.options;
+  const int top_fd = plan.top_fd;
+  int error_pipe = plan.error_pipe;
   // Move the error pipe and every source fd above all targets first, so
   // that a dup2 onto a target cannot clobber one of them.
   int pipe_fd = ::fcntl(error_pipe, F_DUPFD_CLOEXEC, top_fd + 1);
@@ -58,10 +89,18 @@ int PidfdSendSignal(int pidfd, int signal) {
     moved[i] = ::fcntl(options.fds[i].first, F_DUPFD_CLOEXEC, top_fd + 1);
     if (moved[i] < 0) Fail(error_pipe);
   }
+  int output = -1;
+  if (options.output_fd >= 0) {
+    output = ::fcntl(options.output_fd, F_DUPFD_CLOEXEC, top_fd + 1);
+    if (output < 0) Fail(error_pipe);
+  }
   for (size_t i = 0; i < count; ++i) {
     // dup2 clears FD_CLOEXEC on the target.
     if (::dup2(moved[i], options.fds[i].second) < 0) Fail(error_pipe);
   }
+  if (output >= 0 && (::dup2(output, STDOUT_FILENO) < 0 ||
+                      ::dup2(output, STDERR_FILENO) < 0))
+    Fail(error_pipe);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0) Fail(error_pipe);
 
@@ -76,6 +115,17 @@ int PidfdSendSignal(int pidfd, int signal) {
       ::syscall(SYS_close_range, top_fd + 1, pipe_fd - 1, 0) != 0)
     Fail(error_pipe);
   if (::syscall(SYS_close_range, pipe_fd + 1, ~0U, 0) != 0) Fail(error_pipe);
+  return error_pipe;
+}
+
+// Runs in the child between fork and exec: async-signal-safe calls only, no
+// allocation, no locks. Reports errno through the error pipe and _exits.
+[[noreturn]] void ExecChild(const ChildPlan& plan) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(plan.error_pipe);
+  CheckParentAlive(plan);
+  if (plan.options->new_process_group && ::setpgid(0, 0) != 0)
+    Fail(plan.error_pipe);
+  int error_pipe = ArrangeFds(plan);
 
   sigset_t empty;
   sigemptyset(&empty);
@@ -83,8 +133,24 @@ int PidfdSendSignal(int pidfd, int signal) {
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
   }
-  ::execv(options.executable.c_str(), argv);
+  ::execv(plan.options->executable.c_str(), plan.argv);
   Fail(error_pipe);
+}
+
+std::mutex& SpawnedMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Children Spawn() made and nobody reaped yet. Guarded by SpawnedMutex().
+std::set<pid_t>& Spawned() {
+  static std::set<pid_t>* spawned = new std::set<pid_t>;
+  return *spawned;
+}
+
+void Unregister(pid_t pid) {
+  std::lock_guard<std::mutex> lock(SpawnedMutex());
+  Spawned().erase(pid);
 }
 
 }  // namespace
@@ -94,8 +160,18 @@ std::string ChildExit::Describe() const {
   return DescribeChildExit(code, status);
 }
 
+std::unique_lock<std::mutex> GuardSpawnedChildren() {
+  return std::unique_lock<std::mutex>(SpawnedMutex());
+}
+
+bool IsSpawnedChild(pid_t pid, const std::unique_lock<std::mutex>& guard) {
+  TABSIM_CHECK(guard.owns_lock() && guard.mutex() == &SpawnedMutex());
+  return Spawned().count(pid) != 0;
+}
+
 Result<ChildProcess> Spawn(const SpawnOptions& options) {
   TABSIM_CHECK(!options.argv.empty());
+  TABSIM_CHECK(!options.kill_group_on_exit || options.new_process_group);
   int top_fd = 2;
   for (const auto& [source, target] : options.fds) {
     TABSIM_CHECK(source >= 0 && target >= 3) << "bad fd mapping";
@@ -110,17 +186,44 @@ Result<ChildProcess> Spawn(const SpawnOptions& options) {
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
+  UniqueFd sync_read, sync_write;
+  if (options.namespaces) {
+    int sync_fds[2];
+    if (::pipe2(sync_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
+    sync_read.reset(sync_fds[0]);
+    sync_write.reset(sync_fds[1]);
+  }
+  ChildPlan plan{&options,        argv.data(),       write_end.get(),
+                 sync_read.get(), sync_write.get(), ::getpid(), top_fd};
+  const uid_t uid = ::getuid();
+  const gid_t gid = ::getgid();
 
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) return Error::FromErrno("fork");
-  if (pid == 0) ExecChild(options, argv.data(), write_end.get(), parent, top_fd);
+  pid_t pid;
+  {
+    // Registered before the orphan reaper can see it.
+    std::lock_guard<std::mutex> lock(SpawnedMutex());
+    pid = options.namespaces ? ForkWithFlags(kSandboxNamespaces) : ::fork();
+    if (pid == 0) ExecChild(plan);
+    if (pid < 0)
+      return Error::FromErrno(options.namespaces ? "clone (namespaces)" : "fork");
+    Spawned().insert(pid);
+  }
 
   write_end.reset();
   // Take the pidfd before anything can reap the child.
   UniqueFd pidfd(PidfdOpen(pid));
   int open_error = errno;
   ChildProcess child(pid, std::move(pidfd));
+  child.in_namespaces_ = options.namespaces;
+  child.kill_group_on_exit_ = options.kill_group_on_exit;
+  if (options.namespaces) {
+    sync_read.reset();
+    Status mapped = WriteIdMaps(pid, uid, gid);
+    // Without the byte the child exits 126 (and the destructor reaps it).
+    if (!mapped.ok()) return mapped.error();
+    if (::write(sync_write.get(), "g", 1) != 1) return Error::FromErrno("write");
+    sync_write.reset();
+  }
   int child_errno = 0;
   ssize_t got;
   do {
@@ -140,7 +243,9 @@ Result<ChildProcess> Spawn(const SpawnOptions& options) {
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::move(other.pidfd_)),
-      exit_(std::move(other.exit_)) {}
+      exit_(std::move(other.exit_)),
+      in_namespaces_(other.in_namespaces_),
+      kill_group_on_exit_(other.kill_group_on_exit_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -148,14 +253,22 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::move(other.pidfd_);
     exit_ = std::move(other.exit_);
+    in_namespaces_ = other.in_namespaces_;
+    kill_group_on_exit_ = other.kill_group_on_exit_;
   }
   return *this;
 }
 
 ChildProcess::~ChildProcess() { KillAndReap(); }
 
+void ChildProcess::KillGroup() const {
+  // Only before the reap: until then the group's id cannot be reused.
+  if (kill_group_on_exit_ && pid_ > 0 && !exit_) ::kill(-pid_, SIGKILL);
+}
+
 void ChildProcess::KillAndReap() {
   if (pid_ > 0 && !exit_) {
+    KillGroup();
     if (pidfd_.IsValid()) {
       PidfdSendSignal(pidfd_.get(), SIGKILL);
     } else {
@@ -179,6 +292,15 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
   if (exit_) return exit_;
   siginfo_t info{};
   int rc;
+  if (kill_group_on_exit_) {
+    // Look first (WNOWAIT): the group dies while its id is still held.
+    do {
+      rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info,
+                    WEXITED | WNOWAIT | flags);
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 0 && info.si_pid == 0) return std::nullopt;
+    if (rc == 0) KillGroup();
+  }
   do {
     rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | flags);
   } while (rc < 0 && errno == EINTR);
@@ -188,11 +310,13 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
     // not). The exit status is lost, not our invariant.
     exit_ = ChildExit{ChildExit::kReapedElsewhere, 0};
     pidfd_.reset();
+    Unregister(pid_);
     return exit_;
   }
   TABSIM_CHECK(rc == 0) << "waitid on our own child " << pid_ << " failed";
   if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
   exit_ = ChildExit{info.si_code, info.si_status};
+  Unregister(pid_);
   // A reaped child's pid may be reused; its pidfd is of no further use and
   // would otherwise stay open as long as this object (a tab's record).
   pidfd_.reset();

@@ -10,6 +10,16 @@
 // parent through a CLOEXEC pipe and Spawn() returns it as an error (the
 // child is reaped), so a missing binary never looks like a hung tab.
 //
+// With `namespaces` (common/namespaces.h) the child is cloned into new user,
+// PID, network and IPC namespaces: the parent writes its uid/gid maps while
+// the child waits on a pipe (which also tells it whether the parent died
+// before PR_SET_PDEATHSIG took: getppid() is 0 in a new PID namespace), the
+// child drops every capability, and it execs as PID 1 of its namespace.
+// With `output_fd` its stdout and stderr are that fd instead of ours.
+// With `kill_group_on_exit` (the fallback where namespaces are not
+// available) the child's process group is SIGKILLed when the child is
+// reaped, so what it forked without setsid() goes with it.
+//
 // ChildProcess owns the pid and a pidfd for it (race-free signals and
 // waiting, and readable when the child exits, so an event loop can watch
 // it). It is move-only. If it is destroyed before the child was reaped, it
@@ -19,6 +29,7 @@
 
 #include <sys/types.h>
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -36,6 +47,14 @@ struct SpawnOptions {
   // must be >= 3 and distinct. Nothing else survives besides 0, 1, 2.
   std::vector<std::pair<int, int>> fds;
   bool new_process_group = true;
+  // stdout and stderr of the child (dup'ed to 1 and 2); -1: ours.
+  int output_fd = -1;
+  // Clone into kSandboxNamespaces. Spawn() fails if the kernel refuses:
+  // ask NamespaceSupport() first.
+  bool namespaces = false;
+  // SIGKILL the child's process group (new_process_group required) when it
+  // is reaped or killed by ~ChildProcess.
+  bool kill_group_on_exit = false;
 };
 
 struct ChildExit {
@@ -63,6 +82,8 @@ class ChildProcess {
   int pidfd() const { return pidfd_.get(); }
   bool reaped() const { return exit_.has_value(); }
   const std::optional<ChildExit>& exit() const { return exit_; }
+  // Spawned into kSandboxNamespaces: PID 1 of its own PID namespace.
+  bool in_namespaces() const { return in_namespaces_; }
 
   // Sends `signal` unless the child was already reaped. Errors (ESRCH for a
   // child that exited but is not reaped yet) are returned, not logged.
@@ -78,12 +99,23 @@ class ChildProcess {
   std::optional<ChildExit> Wait(int flags);
   void KillAndReap();
 
+  void KillGroup() const;
+
   pid_t pid_ = -1;
   UniqueFd pidfd_;
   std::optional<ChildExit> exit_;
+  bool in_namespaces_ = false;
+  bool kill_group_on_exit_ = false;
 };
 
 Result<ChildProcess> Spawn(const SpawnOptions& options);
+
+// The orphan reaper (common/orphan_reaper.h) leaves the children Spawn()
+// made to their owners. Holding the guard keeps Spawn() (on any thread)
+// from forking, so a child cannot be seen before it is registered;
+// IsSpawnedChild() is true from the fork until the reap.
+std::unique_lock<std::mutex> GuardSpawnedChildren();
+bool IsSpawnedChild(pid_t pid, const std::unique_lock<std::mutex>& guard);
 
 }  // namespace tabsim
 

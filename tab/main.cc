@@ -34,7 +34,8 @@ constexpr char kUsage[] =
     "on fd 4; see docs/protocol.md. It is not useful on its own.\n"
     "\n"
     "  --tab-id N            the id the manager gave this tab\n"
-    "  --manager-pid PID     the manager's pid (checked against the parent)\n"
+    "  --manager-pid PID     the manager's pid (checked against the parent,\n"
+    "                        unless the tab is PID 1 of its own namespace)\n"
     "  --page URL            the page to show, e.g. sim://clock\n"
     "  --protocol-version N  claim another protocol version (for tests)\n"
     "  --memory-limit BYTES  address-space limit (RLIMIT_AS) under the sandbox;\n"
@@ -139,7 +140,12 @@ int main(int argc, char** argv) {
   struct stat st {};
   if (::fstat(tabsim::kChannelFd, &st) != 0 || !S_ISSOCK(st.st_mode))
     return UsageError("fd 3 is not a socket: tabsim-tab is started by tabsim");
-  if (::getppid() != manager_pid)
+  // Spawned into its own PID namespace (the default, docs/protocol.md) the
+  // tab is PID 1 there and its parent, outside, shows as 0: the manager is
+  // then the only process that could have made it so. Otherwise the parent
+  // must be the manager it names.
+  const bool namespace_init = ::getpid() == 1 && ::getppid() == 0;
+  if (!namespace_init && ::getppid() != manager_pid)
     return UsageError("the parent is not the manager pid " +
                       std::to_string(manager_pid));
   ::signal(SIGPIPE, SIG_IGN);

@@ -229,8 +229,8 @@ TEST_F(CommandFrontendsTest, TheSameMistakeGetsTheSameMessageEverywhere) {
   ExpectSameEverywhere(
       "frob 1",
       "unknown command 'frob' (have: open, close, kill, crash, reload, "
-      "hide, show, unpin, focus, navigate, resize, click, mouse, wheel, key, "
-      "type, fault)");
+      "hide, show, unpin, focus, discard, protect, unprotect, navigate, "
+      "resize, click, mouse, wheel, key, type, fault)");
   const std::string bad_url = ViaControlSocket("open nocolon");
   EXPECT_EQ(bad_url.rfind("open: bad URL", 0), 0u) << bad_url;
   EXPECT_EQ(ViaDashboard("open nocolon"), bad_url);

@@ -124,9 +124,11 @@ TEST(Command, RejectsNumbersOutOfRangeOrOddlyWritten) {
 TEST(Command, OneMessagePerMistake) {
   EXPECT_EQ(Mistake("frob 1"),
             "unknown command 'frob' (have: open, close, kill, crash, reload, "
-            "hide, show, unpin, focus, navigate, resize, click, mouse, wheel, "
-            "key, type, fault)");
+            "hide, show, unpin, focus, discard, protect, unprotect, navigate, "
+            "resize, click, mouse, wheel, key, type, fault)");
   EXPECT_EQ(Mistake("kill x"), "kill: 'x' is not a tab id");
+  EXPECT_EQ(Mistake("discard x"), "discard: 'x' is not a tab id");
+  EXPECT_EQ(Mistake("protect"), "protect: missing ID (usage: protect ID)");
   EXPECT_EQ(Mistake("kill"), "kill: missing ID (usage: kill ID [--signal NAME])");
   EXPECT_EQ(Mistake("kill 1 2"),
             "kill: too many arguments (usage: kill ID [--signal NAME])");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -143,6 +144,27 @@ TEST_F(CtlTest, KillShowsTheCauseInListAndReloadBringsItBack) {
   ASSERT_EQ(terminated.exit_code, 0) << terminated.err;
   ASSERT_TRUE(Eventually([&] { return StateOf(1) == "crashed"; }, 5s));
   EXPECT_NE(Ctl({"list"}).out.find("SIGTERM"), std::string::npos);
+}
+
+TEST_F(CtlTest, HideAndShowAreInListWithTheirPriority) {
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
+  auto shown = TabJson(1);
+  EXPECT_EQ(shown.at("paced"), true);
+  EXPECT_NE(shown.at("visibility"), "hidden");
+  EXPECT_EQ(shown.at("process_tabs"), 1);
+  ASSERT_EQ(Ctl({"hide", "1"}).exit_code, 0);
+  // Hidden: a background process, reniced and more killable (the manager
+  // may lack the right to lower nice again, but raising it always works).
+  ASSERT_TRUE(Eventually([&] {
+    auto tab = TabJson(1);
+    return tab.at("visibility") == "hidden" && tab.at("pinned") == true &&
+           tab.at("nice").is_int64() && tab.at("nice").as_int64() == 5;
+  }, 5s)) << boost::json::serialize(TabJson(1));
+  EXPECT_GE(TabJson(1).at("oom_score_adj").to_number<int>(), 500);
+  auto table = Ctl({"list"});
+  EXPECT_NE(table.out.find("hidden*"), std::string::npos) << table.out;
+  ASSERT_EQ(Ctl({"show", "1"}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return TabJson(1).at("visibility") != "hidden"; }, 5s));
 }
 
 TEST_F(CtlTest, ErrorsAreOneLineWithANonZeroExit) {

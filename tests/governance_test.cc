@@ -189,6 +189,21 @@ TEST_F(GovernanceTest, ViewersDecideWhatIsShownAndPinsOverrideThem) {
   EXPECT_TRUE(RunUntil([&] { return a->visible() && b->visible(); }));
 }
 
+TEST_F(GovernanceTest, FocusingAHiddenTabShowsIt) {
+  Host(60);
+  TabSession* tab = OpenDrawn("sim://clock");
+  ASSERT_NE(tab, nullptr);
+  ASSERT_TRUE(host_->SetPin(tab->id(), TabHost::Pin::kHidden).ok());
+  ASSERT_TRUE(RunUntil([&] { return !tab->visible(); }));
+  ASSERT_TRUE(host_->SetFocus(tab->id()).ok());
+  EXPECT_TRUE(RunUntil([&] { return tab->visible(); }));
+  EXPECT_EQ(host_->pin_of(tab->id()), TabHost::Pin::kNone);
+  // Hidden while focused: it is hidden (and still the focused tab).
+  ASSERT_TRUE(host_->SetPin(tab->id(), TabHost::Pin::kHidden).ok());
+  EXPECT_TRUE(RunUntil([&] { return !tab->visible(); }));
+  EXPECT_EQ(host_->focused_id(), tab->id());
+}
+
 TEST_F(GovernanceTest, PrioritiesAreReadBackFromProc) {
   Host(60);
   TabSession* focused = OpenDrawn("sim://clock");

@@ -60,29 +60,16 @@ class Manager {
 
   // Waits until stdout matches `pattern`; returns the first match groups.
   std::smatch WaitFor(const std::string& pattern, std::chrono::milliseconds timeout = 10s) {
-    std::regex re(pattern);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::smatch match;
-    while (std::chrono::steady_clock::now() < deadline) {
-      text_ = out();
-      if (std::regex_search(text_, match, re)) return match;
-      std::this_thread::sleep_for(10ms);
-    }
-    ADD_FAILURE() << "no '" << pattern << "' in:\n" << out() << "\nstderr:\n" << err();
+    std::smatch match = testing::WaitForMatch([this] { return out(); }, pattern,
+                                              timeout, &text_);
+    if (match.empty()) ADD_FAILURE() << "stderr:\n" << err();
     return match;
   }
   // Exit status, or -1 on timeout.
   int Wait(std::chrono::milliseconds timeout = 15s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1;
+    const int code = testing::WaitForExit(pid_, timeout);
+    if (code >= 0) exited_ = true;
+    return code;
   }
 
  private:

@@ -27,7 +27,10 @@ const std::vector<std::string> kTabKeys = {
     "id", "pid", "url", "title", "state", "cause", "cpu_percent", "rss_bytes",
     "frames", "frames_per_second", "messages_in", "messages_out",
     "messages_in_per_second", "messages_out_per_second", "input_latency_ms",
-    "restarts", "width", "height", "inputs_sent", "last_input_acked"};
+    "restarts", "width", "height", "inputs_sent", "last_input_acked",
+    "process_id", "process_tabs", "visibility", "pinned", "paced",
+    "begin_frames", "begin_frames_missed", "did_not_produce", "nice",
+    "oom_score_adj", "containment"};
 
 records::TabInfo LiveTab() {
   records::TabInfo tab;
@@ -50,6 +53,7 @@ records::TabInfo LiveTab() {
   tab.set_height(320);
   tab.set_inputs_sent(7);
   tab.set_last_input_acked(6);
+  tab.set_containment("userns+pidns+netns+ipcns, seccomp, rlimits");
   return tab;
 }
 
@@ -96,6 +100,8 @@ TEST(RecordsJson, TabRecordHasTheSchemaKeysInOrderWithTheirTypes) {
   EXPECT_EQ(tab.at("input_latency_ms").as_double(), 4.568);  // 3 decimals
   EXPECT_EQ(tab.at("rss_bytes").to_number<uint64_t>(), uint64_t(12) << 20);
   EXPECT_EQ(tab.at("last_input_acked").to_number<int>(), 6);
+  EXPECT_EQ(tab.at("containment").as_string(),
+            "userns+pidns+netns+ipcns, seccomp, rlimits");
 }
 
 TEST(RecordsJson, UnknownValuesAreNull) {
@@ -108,6 +114,9 @@ TEST(RecordsJson, UnknownValuesAreNull) {
   const json::object unmeasured = RoundTrip(TabRecordJson(fresh)).as_object();
   EXPECT_TRUE(unmeasured.at("cpu_percent").is_null());
   EXPECT_TRUE(unmeasured.at("input_latency_ms").is_null());
+  EXPECT_TRUE(unmeasured.at("nice").is_null()) << "not set by the manager yet";
+  EXPECT_TRUE(unmeasured.at("oom_score_adj").is_null());
+  EXPECT_TRUE(unmeasured.at("visibility").is_null()) << "empty: null";
   EXPECT_EQ(Keys(unmeasured), kTabKeys) << "null keys are still there";
 
   // Measured as zero is not unknown.

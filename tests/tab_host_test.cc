@@ -132,6 +132,40 @@ TEST_F(TabHostTest, ShutdownKillsTabsThatDoNotExit) {
   EXPECT_TRUE(testing::NoChildren());
 }
 
+TEST_F(TabHostTest, FinishedRecordsAreBoundedAndRunningOnesKept) {
+  TabHost::Options options = host_->options();
+  options.max_finished_records = 2;
+  host_.emplace(io_, options);
+  host_->AddObserver(&counter_);
+  auto live = host_->Open("sim://clock");
+  ASSERT_TRUE(live.ok());
+  const int live_id = (*live)->id();
+  for (int i = 0; i < 4; ++i) {
+    auto tab = host_->Open("sim://exit?code=0");
+    ASSERT_TRUE(tab.ok()) << tab.error().message;
+  }
+  ASSERT_TRUE(RunUntil([&] { return counter_.lost.size() == 4; }));
+  // Trimmed on a later turn of the loop, after the observers heard.
+  ASSERT_TRUE(RunUntil([&] { return host_->tabs().size() == 3; }));
+  // The first two to finish went, the last two stayed.
+  const std::vector<int>& order = counter_.lost;
+  EXPECT_EQ(host_->Find(order[0]), nullptr);
+  EXPECT_EQ(host_->Find(order[1]), nullptr);
+  ASSERT_NE(host_->Find(order[2]), nullptr);
+  ASSERT_NE(host_->Find(order[3]), nullptr);
+  ASSERT_NE(host_->Find(live_id), nullptr);
+  EXPECT_TRUE(host_->Find(live_id)->running());
+
+  // Forget: only gone tabs.
+  auto busy = host_->Forget(live_id);
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().error_number, EBUSY);
+  auto forgot = host_->Forget(0);
+  ASSERT_TRUE(forgot.ok());
+  EXPECT_EQ(*forgot, 2u);
+  EXPECT_EQ(host_->tabs().size(), 1u);
+}
+
 TEST_F(TabHostTest, ReloadStartsANewProcessForTheSameTab) {
   auto tab = host_->Open("sim://crash");
   ASSERT_TRUE(tab.ok());

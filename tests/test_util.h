@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <regex>
 #include <string>
+#include <thread>
 
 namespace tabsim::testing {
 
@@ -81,6 +84,38 @@ inline bool NoChildren() {
 inline void DisableCoreDumps() {
   rlimit limit{0, 0};
   ::setrlimit(RLIMIT_CORE, &limit);
+}
+
+// Polls `read()` (a process's captured stdout, say) until it matches
+// `pattern`, within `timeout`. `*text` keeps the text the match points
+// into; on a timeout the match is empty and a failure names what was read.
+inline std::smatch WaitForMatch(const std::function<std::string()>& read,
+                                const std::string& pattern,
+                                std::chrono::milliseconds timeout,
+                                std::string* text) {
+  std::regex re(pattern);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::smatch match;
+  while (std::chrono::steady_clock::now() < deadline) {
+    *text = read();
+    if (std::regex_search(*text, match, re)) return match;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "no '" << pattern << "' in:\n" << read();
+  return match;
+}
+
+// Reaps child `pid` within `timeout`: its exit code (128 + signal when a
+// signal ended it), or -1 when it still runs.
+inline int WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
 }
 
 }  // namespace tabsim::testing

@@ -39,3 +39,24 @@ TEST(DashboardMessage, RejectsControlBytesBadUtf8AndOversizedMessages) {
 
 }  // namespace
 }  // namespace tabsim
+
+namespace tabsim {
+
+TEST(ViewingMessage, ListsTheTabsShownAndIsNotACommand) {
+  EXPECT_FALSE(ParseViewingMessage("kill 3").has_value());
+  EXPECT_FALSE(ParseViewingMessage("viewingx 3").has_value());
+  auto none = ParseViewingMessage("viewing");
+  ASSERT_TRUE(none.has_value() && none->ok());
+  EXPECT_TRUE((*none)->empty());
+  auto some = ParseViewingMessage("viewing 3 12 7");
+  ASSERT_TRUE(some.has_value() && some->ok());
+  EXPECT_EQ(**some, (std::vector<int>{3, 12, 7}));
+  for (const char* bad : {"viewing ", "viewing 3  4", "viewing -1", "viewing 0",
+                          "viewing 3x", "viewing 99999999999"}) {
+    auto parsed = ParseViewingMessage(bad);
+    ASSERT_TRUE(parsed.has_value()) << bad;
+    EXPECT_FALSE(parsed->ok()) << bad;
+  }
+}
+
+}  // namespace tabsim

@@ -344,6 +344,34 @@ TEST_F(WebServerTest, MistakesAreAnsweredAndTheBrowserStays) {
   EXPECT_EQ(server_->client_count(), 1u);
 }
 
+TEST_F(WebServerTest, ADashboardSaysWhichTabsItShowsAndHidesTheRest) {
+  OpenTabs({"sim://clock", "sim://clock"});
+  // No viewer yet: every tab is shown.
+  EXPECT_TRUE(host_->Find(1)->visible());
+  EXPECT_TRUE(host_->Find(2)->visible());
+  Browser& browser = NewBrowser();
+  browser.send = "viewing 2";  // tab 1's card is scrolled away
+  Start(browser);
+  ASSERT_TRUE(RunUntil(
+      [&] { return !host_->Find(1)->visible() && host_->Find(2)->visible(); }));
+  // The browser goes away: nothing hides tab 1 any more.
+  error_code ignored;
+  beast::get_lowest_layer(*browser.ws).socket().close(ignored);
+  ASSERT_TRUE(RunUntil([&] { return server_->client_count() == 0; }));
+  ASSERT_TRUE(RunUntil([&] { return host_->Find(1)->visible(); }));
+
+  // A malformed one is a broken client: dropped with the reason.
+  Browser& bad = NewBrowser();
+  bad.send = "viewing 1 x";
+  Start(bad);
+  ASSERT_TRUE(RunUntil([&] { return bad.done; }));
+  EXPECT_EQ(bad.close.code, websocket::close_code::policy_error);
+  EXPECT_NE(std::string(bad.close.reason.data(), bad.close.reason.size())
+                .find("viewing"),
+            std::string::npos);
+  EXPECT_TRUE(host_->Find(1)->visible());
+}
+
 TEST_F(WebServerTest, FramesAreRateLimitedPerTab) {
   OpenTabs({"sim://bounce"});  // 60 frames a second
   Browser& browser = NewBrowser();

@@ -36,17 +36,12 @@ proto::InputEvent SampleEvent() {
   return event;
 }
 
+// Throughput figures are unpaced: tabs draw (and acknowledge) as fast as
+// they can, not at a display rate (bench_governance.cc measures pacing).
 TabHost::Options HostOptions(const std::string& tab_exe, int width,
                              int height, bool frames_over_socket = false) {
-  TabHost::Options options;
+  TabHost::Options options = BenchHostOptions(tab_exe, width, height, 0);
   options.frames_over_socket = frames_over_socket;
-  options.tab_executable = tab_exe;
-  options.width = width;
-  options.height = height;
-  options.handshake_timeout = milliseconds(30000);
-  // Throughput figures are unpaced: tabs draw (and acknowledge) as fast as
-  // they can, not at a display rate (bench_governance.cc measures pacing).
-  options.fps = 0;
   return options;
 }
 

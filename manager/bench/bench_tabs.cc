@@ -2,11 +2,23 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <chrono>
 #include <exception>
 
 namespace tabsim {
 
 namespace asio = boost::asio;
+
+TabHost::Options BenchHostOptions(const std::string& tab_exe, int width,
+                                  int height, double fps) {
+  TabHost::Options options;
+  options.tab_executable = tab_exe;
+  options.width = width;
+  options.height = height;
+  options.fps = fps;
+  options.handshake_timeout = std::chrono::milliseconds(30000);
+  return options;
+}
 
 BenchTabs::BenchTabs(TabHost::Options options)
     : host_(io_, std::move(options)) {

@@ -23,6 +23,12 @@
 
 namespace tabsim {
 
+// The options every scenario starts from: the tab program, the frame
+// size, the display rate (0: unpaced, what throughput figures use) and a
+// handshake deadline generous enough for a loaded machine.
+TabHost::Options BenchHostOptions(const std::string& tab_exe, int width,
+                                  int height, double fps);
+
 class BenchTabs final : public TabObserver {
  public:
   explicit BenchTabs(TabHost::Options options);

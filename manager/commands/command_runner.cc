@@ -79,9 +79,13 @@ CommandResult CommandRunner::Run(const Command& c) {
       {"reload", &CommandRunner::Reload}, {"resize", &CommandRunner::Resize},
       {"hide", &CommandRunner::Hide},     {"show", &CommandRunner::Show},
       {"unpin", &CommandRunner::Unpin},   {"focus", &CommandRunner::Focus},
+      {"discard", &CommandRunner::Discard},
+      {"protect", &CommandRunner::Protect},
+      {"unprotect", &CommandRunner::Unprotect},
       {"click", &CommandRunner::Click},   {"mouse", &CommandRunner::Mouse},
       {"wheel", &CommandRunner::Wheel},   {"key", &CommandRunner::Key},
       {"type", &CommandRunner::Type},     {"fault", &CommandRunner::Fault},
+      {"timeline", &CommandRunner::Timeline},
   };
   auto runner = kRunners.find(c.spec->name);
   TABSIM_CHECK(runner != kRunners.end())
@@ -170,11 +174,41 @@ CommandResult CommandRunner::Unpin(const Command& c) {
 }
 
 CommandResult CommandRunner::Focus(const Command& c) {
-  auto tab = LiveTab(c.tab_id);
+  auto tab = FindTab(c.tab_id);
   if (!tab.ok()) return Failed(tab.error());
+  // A discarded tab comes back when focused (TabHost::SetFocus reloads it).
+  const bool discarded = (*tab)->state() == TabState::kDiscarded;
+  if (!discarded && !(*tab)->live())
+    return Failed(Error{DescribeNotLive(**tab), ESRCH});
   if (Status focused = host_.SetFocus(c.tab_id); !focused.ok())
     return Failed(focused.error());
-  return Done(c.tab_id, Name(c.tab_id) + ": focused");
+  return Done(c.tab_id, Name(c.tab_id) + (discarded ? ": reloaded and focused"
+                                                    : ": focused"));
+}
+
+CommandResult CommandRunner::Discard(const Command& c) {
+  auto tab = FindTab(c.tab_id);
+  if (!tab.ok()) return Failed(tab.error());
+  if (!(*tab)->running()) return Failed(Error{DescribeNotLive(**tab), ESRCH});
+  const pid_t pid = (*tab)->pid();
+  if (Status done = host_.Discard(c.tab_id, "asked (discard " +
+                                                std::to_string(c.tab_id) + ")");
+      !done.ok())
+    return Failed(done.error());
+  return Done(c.tab_id, Name(c.tab_id) + ": discarding (pid " +
+                            std::to_string(pid) + " ends; reload brings it back)");
+}
+
+CommandResult CommandRunner::Protect(const Command& c) {
+  if (Status done = host_.SetProtected(c.tab_id, true); !done.ok())
+    return Failed(done.error());
+  return Done(c.tab_id, Name(c.tab_id) + ": protected from discarding");
+}
+
+CommandResult CommandRunner::Unprotect(const Command& c) {
+  if (Status done = host_.SetProtected(c.tab_id, false); !done.ok())
+    return Failed(done.error());
+  return Done(c.tab_id, Name(c.tab_id) + ": may be discarded again");
 }
 
 CommandResult CommandRunner::Resize(const Command& c) {
@@ -279,6 +313,16 @@ CommandResult CommandRunner::Fault(const Command& c) {
   }
   TABSIM_LOG(kInfo) << Name(c.tab_id) << ": fault " << what << " injected";
   return Done(c.tab_id, Name(c.tab_id) + ": fault " + what);
+}
+
+CommandResult CommandRunner::Timeline(const Command& c) {
+  if (timeline_ == nullptr)
+    return Failed(Error{"timeline: not available here", ENOTSUP});
+  Result<std::string> done = c.timeline_start
+                                 ? timeline_->StartTimeline(c.path, c.max_bytes)
+                                 : timeline_->StopTimeline();
+  if (!done.ok()) return Failed(done.error());
+  return Done(0, *done);
 }
 
 }  // namespace tabsim

@@ -105,6 +105,18 @@ json::object TabRecordJson(const records::TabInfo& tab) {
       {"height", tab.height()},
       {"inputs_sent", tab.inputs_sent()},
       {"last_input_acked", tab.last_input_acked()},
+      {"process_id", tab.process_id()},
+      {"process_tabs", tab.process_tabs()},
+      {"visibility", TextOrNull(tab.visibility())},
+      {"pinned", tab.pinned()},
+      {"paced", tab.paced()},
+      {"begin_frames", tab.begin_frames()},
+      {"begin_frames_missed", tab.begin_frames_missed()},
+      {"did_not_produce", tab.did_not_produce()},
+      {"nice", tab.has_nice() ? json::value(tab.nice()) : json::value(nullptr)},
+      {"oom_score_adj", tab.has_oom_score_adj() ? json::value(tab.oom_score_adj())
+                                                : json::value(nullptr)},
+      {"containment", Text(tab.containment())},
   };
 }
 
@@ -137,6 +149,14 @@ json::object ManagerStatsJson(const records::ManagerStats& s) {
       {"spares_ready", s.spares_ready()},
       {"spare_pids", std::move(spare_pids)},
       {"spares_taken", s.spares_taken()},
+      {"memory_pressure", Text(s.memory_pressure())},
+      {"memory_pressure_reason", TextOrNull(s.memory_pressure_reason())},
+      {"tabs_memory_bytes", s.tabs_memory_bytes()},
+      {"memory_budget_bytes", s.has_memory_budget_bytes()
+                                  ? json::value(s.memory_budget_bytes())
+                                  : json::value(nullptr)},
+      {"discards", s.discards()},
+      {"discarded", s.discarded()},
   };
 }
 
@@ -170,6 +190,26 @@ json::object StatsJson(const records::ManagerStats& stats) {
   for (const records::ChannelStats& c : stats.channels())
     channels.push_back(ChannelStatsJson(c));
   document["channels"] = std::move(channels);
+  return document;
+}
+
+json::object DiscardListJson(const records::DiscardList& list) {
+  json::object document = JsonDocument("discards");
+  document["manager"] = ManagerStatsJson(list.manager());
+  json::array tabs;
+  for (const records::DiscardInfo& d : list.tabs())
+    tabs.push_back(json::object{
+        {"tab_id", d.tab_id()},
+        {"pid", d.pid()},
+        {"process_id", d.process_id()},
+        {"url", Text(d.url())},
+        {"state", Text(d.state())},
+        {"discardable", d.discardable()},
+        {"reason", Text(d.reason())},
+        {"memory_bytes", d.memory_bytes()},
+        {"protected", d.is_protected()},
+    });
+  document["tabs"] = std::move(tabs);
   return document;
 }
 

@@ -36,6 +36,10 @@ boost::json::object TabListJson(const records::TabList& list);
 // "stats": {"manager": {...}, "channels": [...]}, what `tabsim ctl stats
 // [ID] --json` prints.
 boost::json::object StatsJson(const records::ManagerStats& stats);
+// "discards": {"manager": {...}, "tabs": [{tab_id, pid, process_id, url,
+// state, discardable, reason, memory_bytes, protected}, ...]} in discard
+// order, what `tabsim ctl discards --json` prints.
+boost::json::object DiscardListJson(const records::DiscardList& list);
 
 }  // namespace tabsim
 

@@ -172,6 +172,9 @@ void ControlServer::Handle(Client& client,
       }
       break;
     }
+    case R::kDiscards:
+      *reply.mutable_discards() = tasks_.Discards();
+      break;
     case R::kTrace:
       reply = StartTrace(client, request.trace());
       if (reply.error().empty()) return;  // no reply: records follow

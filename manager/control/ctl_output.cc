@@ -40,24 +40,31 @@ std::string JoinPids(const google::protobuf::RepeatedField<int32_t>& pids) {
 }  // namespace
 
 void PrintTable(const records::TabList& list) {
-  std::printf("%4s %8s  %-20s %-12s %6s %8s %7s %7s %6s %9s %4s  %s\n", "id",
-              "pid", "page", "state", "cpu%", "memory", "in/s", "out/s",
-              "fps", "latency", "rst", "cause");
+  std::printf("%4s %4s %8s  %-20s %-12s %-8s %6s %8s %7s %7s %6s %5s %9s %3s %4s %4s  %s\n",
+              "id", "proc", "pid", "page", "state", "view", "cpu%", "memory",
+              "in/s", "out/s", "fps", "miss", "latency", "ni", "oom", "rst",
+              "cause");
   for (const records::TabInfo& tab : list.tabs()) {
     bool running = tab.cause().empty();
     std::string page = tab.url().size() > 20 ? tab.url().substr(0, 19) + "~"
                                              : tab.url();
+    std::string view = tab.visibility().empty() ? "-" : tab.visibility();
+    if (tab.pinned() && running) view += "*";
     std::printf(
-        "%4u %8d  %-20s %-12s %6s %8s %7s %7s %6s %9s %4u  %s\n", tab.id(),
-        tab.pid(), page.c_str(), tab.state().c_str(),
-        running ? Fixed(tab.cpu_percent(), 1).c_str() : "-",
+        "%4u %4u %8d  %-20s %-12s %-8s %6s %8s %7s %7s %6s %5s %9s %3s %4s %4u  %s\n",
+        tab.id(), tab.process_id(), tab.pid(), page.c_str(),
+        tab.state().c_str(), view.c_str(),
+        running && tab.has_cpu_percent() ? Fixed(tab.cpu_percent(), 1).c_str() : "-",
         running && tab.rss_bytes() ? FormatBytes(tab.rss_bytes()).c_str() : "-",
         running ? Fixed(tab.messages_in_per_second(), 0).c_str() : "-",
         running ? Fixed(tab.messages_out_per_second(), 0).c_str() : "-",
         running ? Fixed(tab.frames_per_second(), 1).c_str() : "-",
+        tab.paced() ? std::to_string(tab.begin_frames_missed()).c_str() : "-",
         tab.input_latency_ms() > 0
             ? (Fixed(tab.input_latency_ms(), 1) + " ms").c_str()
             : "-",
+        tab.has_nice() ? std::to_string(tab.nice()).c_str() : "-",
+        tab.has_oom_score_adj() ? std::to_string(tab.oom_score_adj()).c_str() : "-",
         tab.restarts(), tab.cause().empty() ? "-" : tab.cause().c_str());
   }
 }
@@ -113,6 +120,36 @@ void PrintChannel(const records::ChannelStats& c) {
   }
 }
 
+std::string DescribeMemory(const records::ManagerStats& s) {
+  std::string text = "memory pressure: " + s.memory_pressure();
+  if (!s.memory_pressure_reason().empty())
+    text += " (" + s.memory_pressure_reason() + ")";
+  if (s.memory_pressure() != "off") {
+    text += "; tabs " + FormatBytes(s.tabs_memory_bytes());
+    if (s.has_memory_budget_bytes())
+      text += " of a " + FormatBytes(s.memory_budget_bytes()) + " budget";
+  }
+  text += "; " + std::to_string(s.discards()) + " discard" +
+          (s.discards() == 1 ? "" : "s");
+  return text;
+}
+
+void PrintDiscards(const records::DiscardList& list) {
+  std::printf("%s\n", DescribeMemory(list.manager()).c_str());
+  std::printf("%5s %4s %8s %5s  %-20s %-10s %8s  %s\n", "order", "id", "pid",
+              "proc", "page", "state", "memory", "why");
+  int order = 0;
+  for (const records::DiscardInfo& d : list.tabs()) {
+    std::string page = d.url().size() > 20 ? d.url().substr(0, 19) + "~" : d.url();
+    std::printf("%5s %4u %8d %5u  %-20s %-10s %8s  %s%s\n",
+                d.discardable() ? std::to_string(++order).c_str() : "-",
+                d.tab_id(), d.pid(), d.process_id(), page.c_str(),
+                d.state().c_str(),
+                d.memory_bytes() ? FormatBytes(d.memory_bytes()).c_str() : "-",
+                d.discardable() ? "may go: " : "kept: ", d.reason().c_str());
+  }
+}
+
 void PrintStats(const records::ManagerStats& s) {
   std::printf("manager pid %d, up %.1f s, %u threads\n", s.pid(),
               s.uptime_seconds(), s.threads());
@@ -123,6 +160,7 @@ void PrintStats(const records::ManagerStats& s) {
               (unsigned long long)s.frames());
   std::printf("control: %s, %u client%s\n", s.control_path().c_str(),
               s.control_clients(), s.control_clients() == 1 ? "" : "s");
+  std::printf("%s\n", DescribeMemory(s).c_str());
   if (s.spares() > 0 || s.spares_taken() > 0)
     std::printf("spares: %u (%u ready; pids %s), %llu opens took one\n",
                 s.spares(), s.spares_ready(), JoinPids(s.spare_pids()).c_str(),

@@ -202,6 +202,25 @@ int RunStats(const std::string& path, const std::vector<std::string>& args) {
   return 0;
 }
 
+int RunDiscards(const std::string& path, const std::vector<std::string>& args) {
+  bool json = false;
+  for (const std::string& arg : args) {
+    if (arg != "--json")
+      return CtlUsageError("discards", "unexpected '" + arg + "'");
+    json = true;
+  }
+  control::ControlRequest request;
+  request.mutable_discards();
+  auto reply = Call(path, request);
+  if (!reply) return kCtlFailed;
+  if (json) {
+    std::printf("%s\n", ToJson(DiscardListJson(reply->discards())).c_str());
+  } else {
+    PrintDiscards(reply->discards());
+  }
+  return 0;
+}
+
 int RunSnapshot(const std::string& path, const std::vector<std::string>& args) {
   if (args.size() != 2) return CtlUsageError("snapshot", "expects ID FILE.png");
   auto id = ParseTabId(args[0]);
@@ -284,6 +303,10 @@ const std::vector<CtlQuery>& CtlQueries() {
        "the manager's numbers and the IPC inspector: per tab and direction, "
        "messages/s, bytes/s, queues, input-to-frame latency, faults",
        RunStats},
+      {"discards", "[--json]",
+       "memory pressure and the discard order: each tab's memory, whether "
+       "it may be discarded and why (like about:unloads)",
+       RunDiscards},
       {"snapshot", "ID FILE.png", "save the tab's last whole frame as PNG",
        RunSnapshot},
       {"watch", "", "print lifecycle events until interrupted", RunWatch},

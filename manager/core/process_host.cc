@@ -21,6 +21,8 @@
 #include "common/check.h"
 #include "common/log.h"
 #include "common/protocol.h"
+#include "manager/core/memory_pressure.h"
+#include "common/wait_status.h"
 #include "manager/core/tab_session.h"
 #include "manager/core/timeline_sink.h"
 #include "manager/core/trace.h"
@@ -46,6 +48,18 @@ uint64_t RandomNonce() {
     nonce = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) *
             0x9E3779B97F4A7C15ull;
   return nonce | 1;  // never 0
+}
+
+// Signals whose default action ends the process (term or core), as
+// signal(7) lists them; real-time signals too.
+bool TerminatesByDefault(int signal) {
+  switch (signal) {
+    case SIGCHLD: case SIGCONT: case SIGSTOP: case SIGTSTP: case SIGTTIN:
+    case SIGTTOU: case SIGURG: case SIGWINCH:
+      return false;
+    default:
+      return true;
+  }
 }
 
 uint64_t MonotonicMicros(std::chrono::steady_clock::time_point time) {
@@ -126,11 +140,37 @@ Status ProcessHost::Start(TabSession& first) {
                     options_.extra_tab_args.end());
   if (options_.frames_over_socket) spawn.argv.push_back("--frames-over-socket");
   spawn.fds = {{theirs.get(), kChannelFd}, {first.first_region_fd(), kRegionFd}};
+  spawn.namespaces = options_.namespaces;
+  spawn.kill_group_on_exit = options_.kill_group_on_exit;
+  UniqueFd output_read, output_write;
+  if (options_.capture_output) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
+    output_read.reset(pipe_fds[0]);
+    output_write.reset(pipe_fds[1]);
+    spawn.output_fd = output_write.get();
+  }
   auto child = Spawn(spawn);
   if (!child.ok()) return child.error();
   child_ = std::move(child).value();
   spawned_at_ = Clock::now();
+  if (auto kills = ReadOomKillCount(); kills.ok()) oom_kills_at_spawn_ = *kills;
   theirs.reset();
+  output_write.reset();  // the process holds the only write end now
+  if (output_read.IsValid()) {
+    output_ = std::make_unique<TabOutput>(
+        executor_, std::move(output_read), [this](const std::string& line) {
+          // Like a process-wide LogLine: every tab in it shows it.
+          std::vector<TabSession*> views = views_;
+          for (TabSession* view : views) view->OnProcessLog("output: " + line);
+        });
+  }
+  layers_.namespaces = options_.namespaces;
+  layers_.group_fallback = options_.kill_group_on_exit;
+  layers_.no_sandbox_flag =
+      std::find(spawn.argv.begin(), spawn.argv.end(), "--no-sandbox") !=
+      spawn.argv.end();
+  RefreshLayers();
 
   int watch_fd = ::fcntl(child_.pidfd(), F_DUPFD_CLOEXEC, 0);
   if (watch_fd < 0) return Error::FromErrno("dup pidfd");
@@ -238,14 +278,59 @@ Status ProcessHost::Kill(int signal) {
   if (!running() || child_.reaped())
     return Error{"process " + std::to_string(options_.id) + " is not running",
                  ESRCH};
+  if (signal == SIGKILL) sent_sigkill_ = true;
+  if (child_.in_namespaces() && signal != SIGKILL && signal != SIGSTOP &&
+      signal > 0 && signal <= 64 && TerminatesByDefault(signal)) {
+    // PID 1 of a namespace: the kernel would drop a signal it does not
+    // handle or ignore, and the user asked for the process to end.
+    auto dispositions = ReadSignalDispositions(child_.pid());
+    const uint64_t bit = uint64_t{1} << (signal - 1);
+    if (dispositions.ok() && !(dispositions->caught & bit) &&
+        !(dispositions->ignored & bit)) {
+      escalated_signal_ = signal;
+      sent_sigkill_ = true;
+      return child_.Signal(SIGKILL);
+    }
+  }
   return child_.Signal(signal);
+}
+
+Status ProcessHost::Discard(std::string cause) {
+  if (!running() || child_.reaped())
+    return Error{"process " + std::to_string(options_.id) + " is not running",
+                 ESRCH};
+  // SIGKILL, as Chromium's fast shutdown of a discarded renderer: there is
+  // nothing to save, and the memory comes back at once.
+  if (Status killed = child_.Signal(SIGKILL); !killed.ok()) return killed;
+  discard_cause_ = std::move(cause);
+  return Status::Ok();
+}
+
+void ProcessHost::RefreshLayers() {
+  // Seccomp cannot be turned off again: once seen, the reading is final.
+  if (layers_.seccomp() || child_.reaped() || !child_.IsValid()) return;
+  (void)ReadTabLayers(child_.pid(), &layers_);  // gone: keep the last one
+}
+
+std::vector<std::string> ProcessHost::recent_output() const {
+  if (!output_) return {};
+  return {output_->recent().begin(), output_->recent().end()};
+}
+
+asio::awaitable<ProcessHost::Loss> ProcessHost::ReadOutput() {
+  // Ends only when cancelled (TabOutput::Run), so it never decides Run().
+  if (output_) co_await output_->Run();
+  else co_await asio::steady_timer(executor_, Clock::time_point::max())
+      .async_wait(kNoThrow);
+  co_return Loss{};
 }
 
 asio::awaitable<void> ProcessHost::Run() {
   Loss loss;
   try {
     auto first = co_await (ReadLoop() || WriteLoop() || WatchExit() ||
-                           WatchDeadline() || WatchHang() || DeliverDelayed());
+                           WatchDeadline() || WatchHang() || DeliverDelayed() ||
+                           ReadOutput());
     loss = std::visit([](Loss& l) { return std::move(l); }, first);
     // The exit (or EOF) may have won the race against a reader that had
     // already read, and judged, the tab's last bytes.
@@ -372,6 +457,28 @@ void ProcessHost::Finish(const Loss& loss) {
   if (child_.reaped() && child_.exit()->code != CLD_EXITED &&
       child_.exit()->status == SIGSYS && loss.kind != Loss::Kind::kBadMessage)
     cause_ += ": sandbox violation (seccomp)";
+  // A SIGKILL nobody here sent, while the kernel's OOM killer killed: the
+  // OOM killer's (each tab's oom_score_adj puts the background ones first).
+  if ((loss.kind == Loss::Kind::kChildExited || loss.kind == Loss::Kind::kNone ||
+       loss.kind == Loss::Kind::kEndOfStream) &&
+      !loss.kill && !sent_sigkill_ && discard_cause_.empty() && child_.reaped() &&
+      child_.exit()->code != CLD_EXITED && child_.exit()->status == SIGKILL &&
+      oom_kills_at_spawn_) {
+    auto kills = ReadOomKillCount();
+    if (kills.ok() && *kills > *oom_kills_at_spawn_)
+      cause_ = "killed: out of memory (SIGKILL while the kernel's OOM killer "
+               "killed: oom_kill in /proc/vmstat " +
+               std::to_string(*oom_kills_at_spawn_) + " -> " +
+               std::to_string(*kills) + ")";
+  }
+  // Our own SIGKILL for memory; whatever else the process was doing.
+  const bool discarded = !discard_cause_.empty();
+  if (discarded) cause_ = discard_cause_;
+  if (escalated_signal_ != 0)
+    cause_ += " (asked for " + SignalName(escalated_signal_) +
+              ", which PID 1 of a namespace ignores without a handler)";
+  // Its last words reach its tabs before their end does.
+  if (output_) output_->Drain();
   state_ = ProcessState::kGone;
   // Only the numbers stay: the channel (its socket and read buffer) and
   // the exit watch go now, so a manager that has seen thousands of
@@ -388,7 +495,7 @@ void ProcessHost::Finish(const Loss& loss) {
     std::vector<int> others;
     for (TabSession* other : views)
       if (other != view) others.push_back(other->id());
-    view->OnProcessGone(cause_, clean_close, others);
+    view->OnProcessGone(cause_, clean_close, others, discarded);
   }
   if (timeline_) timeline_->OnProcessGone(*this);
 }
@@ -671,6 +778,7 @@ std::optional<ProcessHost::Loss> ProcessHost::HandleHelloReply(
       reply.height() != static_cast<uint32_t>(first.height()))
     return BadMessage(BadMessageReason::kHandshakeSizeMismatch, {});
   handshake_done_ = true;
+  RefreshLayers();
   // Closed while it was starting: the shutdown (and its deadline) stand.
   if (state_ != ProcessState::kStarting) return std::nullopt;
   state_ = ProcessState::kLive;
@@ -691,6 +799,7 @@ std::optional<ProcessHost::Loss> ProcessHost::HandlePong(const proto::Pong& pong
   }
   ping_outstanding_ = false;
   ++pongs_received_;
+  RefreshLayers();  // a tab sandboxes itself after its handshake
   if (state_ == ProcessState::kUnresponsive) SetState(ProcessState::kLive);
   return std::nullopt;
 }

@@ -55,6 +55,8 @@
 #include "manager/core/channel_stats.h"
 #include "manager/core/fault_injector.h"
 #include "manager/core/process_priority.h"
+#include "manager/core/tab_layers.h"
+#include "manager/core/tab_output.h"
 #include "proto/tabsim.pb.h"
 
 namespace tabsim {
@@ -97,6 +99,14 @@ class ProcessHost {
     // The benchmark's comparison path: the tab sends pixels through the
     // socket (FramePixels) and the manager copies them out. One view.
     bool frames_over_socket = false;
+    // Containment at spawn, decided by TabHost (docs/security.md): new
+    // user, PID, network and IPC namespaces; or, where the kernel refuses
+    // them, the process group SIGKILLed when the process is reaped.
+    bool namespaces = false;
+    bool kill_group_on_exit = false;
+    // stdout and stderr into a pipe the manager reads (TabOutput): the
+    // process's log lines. false: they are the manager's own.
+    bool capture_output = true;
   };
 
   ProcessHost(boost::asio::any_io_executor executor, Options options);
@@ -118,8 +128,17 @@ class ProcessHost {
   // Orderly close: Shutdown, then SIGKILL if it has not exited after the
   // grace period.
   void Close();
-  // Sends `signal` as a user would with kill(1).
+  // Sends `signal` as a user would with kill(1). A process in its own PID
+  // namespace is that namespace's init, and the kernel drops any signal it
+  // has no handler for (SIGKILL and SIGSTOP aside): a signal whose default
+  // is to end the process is then sent as SIGKILL, and the cause says so.
   Status Kill(int signal);
+  // Ends the process to give its memory back (TabHost's discarding): it is
+  // SIGKILLed and goes down the one lost-process path with `cause`
+  // ("discarded: memory pressure (...)"), every view in it kDiscarded.
+  // Fails when the process is not running.
+  Status Discard(std::string cause);
+  bool discarding() const { return !discard_cause_.empty(); }
 
   // Messages from views. The view id goes into the envelope.
   void SendToView(const TabSession& view, proto::ManagerToTab& message);
@@ -161,6 +180,13 @@ class ProcessHost {
   const Channel* channel() const { return channel_ ? &*channel_ : nullptr; }
   // Bytes queued for the process's writer (0 once it is gone).
   size_t pending_bytes() const;
+  // The sandbox layers the process has (manager/core/tab_layers.h): what
+  // the manager set up, and what the kernel reports of the process (read
+  // after the handshake and with each pong until seccomp shows).
+  const TabLayers& layers() const { return layers_; }
+  // Its captured stdout/stderr, the last lines (TabOutput::kRecentLines);
+  // kept after the process is gone. Empty without capture_output.
+  std::vector<std::string> recent_output() const;
   uint64_t pings_sent() const { return pings_sent_; }
   uint64_t pongs_received() const { return pongs_received_; }
 
@@ -198,6 +224,8 @@ class ProcessHost {
   boost::asio::awaitable<Loss> WatchDeadline();
   boost::asio::awaitable<Loss> WatchHang();
   boost::asio::awaitable<Loss> DeliverDelayed();
+  boost::asio::awaitable<Loss> ReadOutput();
+  void RefreshLayers();
   boost::asio::awaitable<void> EndProcess(Loss& loss);
   std::optional<Loss> DrainAfterExit();
   void Finish(const Loss& loss);
@@ -239,6 +267,11 @@ class ProcessHost {
   ProcessPriority priority_;
   bool priority_applied_ = false;
   bool priority_error_logged_ = false;
+  std::string discard_cause_;  // set by Discard()
+  // Out-of-memory evidence: the OOM killer's count at the spawn (unset if
+  // unreadable), and whether the manager itself sent a SIGKILL (Kill()).
+  std::optional<uint64_t> oom_kills_at_spawn_;
+  bool sent_sigkill_ = false;
   std::vector<int> view_history_;
   // Views closed alone (DestroyView): their messages still in flight are
   // dropped, not judged.
@@ -262,6 +295,10 @@ class ProcessHost {
   boost::asio::steady_timer delay_timer_;
   proto::TabToManager incoming_;  // reused to avoid an allocation a message
   TimelineSink* timeline_ = nullptr;
+  // Containment (docs/security.md).
+  std::unique_ptr<TabOutput> output_;
+  TabLayers layers_;
+  int escalated_signal_ = 0;  // a Kill() sent as SIGKILL; see Kill()
 };
 
 const char* ToString(ProcessState state);

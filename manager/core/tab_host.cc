@@ -20,12 +20,17 @@ TabHost::TabHost(asio::io_context& io, Options options)
     : io_(io),
       options_(std::move(options)),
       all_finished_(io, asio::steady_timer::time_point::max()),
-      top_up_(io) {
+      top_up_(io),
+      discarder_(options_.discard_settle) {
   TABSIM_CHECK(options_.prelaunch >= 0);
   TABSIM_CHECK(options_.fps >= 0);
   if (options_.fps > 0 && !options_.frames_over_socket &&
       !options_.manual_pacing)
     scheduler_ = std::make_unique<FrameScheduler>(io_.get_executor(), options_.fps);
+  if (!DecideContainment().namespaces) {
+    orphans_ = std::make_unique<OrphanWatch>(io_.get_executor(),
+                                             [this] { return running_ > 0; });
+  }
   if (options_.apply_priorities) {
     renice_ = CanReraisePriority();
     if (!renice_)
@@ -33,6 +38,18 @@ TabHost::TabHost(asio::io_context& io, Options options)
           << "priorities: background tabs keep nice 0: lowering a nice value "
              "again needs CAP_SYS_NICE or RLIMIT_NICE >= 20 (Chromium leaves "
              "them alone too); oom_score_adj is still applied";
+  }
+  if (options_.memory_pressure) {
+    MemoryPressureMonitor::Options monitor;
+    monitor.interval = options_.pressure_interval;
+    monitor.budget_bytes = options_.memory_budget;
+    monitor.kernel = options_.kernel_pressure;
+    pressure_monitor_ = std::make_unique<MemoryPressureMonitor>(
+        io_.get_executor(), monitor, [this] { return SampleTabsMemory(); },
+        [this](const PressureVerdict& verdict, const PressureSample& sample) {
+          OnPressure(verdict, sample);
+        });
+    pressure_monitor_->Start();
   }
 }
 
@@ -106,6 +123,8 @@ std::shared_ptr<ProcessHost> TabHost::MakeProcess() {
   process_options.unresponsive_after = options_.unresponsive_after;
   process_options.kill_after = options_.kill_after;
   process_options.frames_over_socket = options_.frames_over_socket;
+  process_options.namespaces = DecideContainment().namespaces;
+  process_options.kill_group_on_exit = !process_options.namespaces;
   auto process = std::make_shared<ProcessHost>(io_.get_executor(),
                                                std::move(process_options));
   process->set_timeline(timeline_);
@@ -149,6 +168,8 @@ Result<TabSession*> TabHost::StartSession(int id, const std::string& url,
   if (!started.ok()) {
     const int error_number = started.error().error_number;
     spawn_fd_log_.Failed(error_number);
+    finished_order_.push_back(id);  // a crashed record from the start
+    TrimFinished();
     return Error{"tab " + std::to_string(id) + ": " + started.error().message +
                      DescribeFdExhaustion(error_number),
                  error_number};
@@ -178,6 +199,7 @@ Status TabHost::StartTab(TabSession* tab, ProcessHost* shared) {
 
 void TabHost::RunProcess(std::shared_ptr<ProcessHost> process) {
   ++running_;
+  if (orphans_) orphans_->Start();
   processes_.push_back(process);
   ProcessHost* raw = process.get();
   asio::co_spawn(io_, raw->Run(),
@@ -210,7 +232,53 @@ void TabHost::OnProcessFinished(ProcessHost* process) {
     asio::post(io_, [retired = std::move(*it)]() {});
     processes_.erase(it);
   }
+  // Its descendants are ours now, in the fallback: kill them at once, and
+  // keep looking until nothing is left (the watch stops by itself).
+  if (orphans_) {
+    orphans_->PassNow();
+    orphans_->Start();
+  }
   if (running_ == 0) all_finished_.cancel();
+}
+
+Result<size_t> TabHost::Forget(int id) {
+  if (id != 0) {
+    TabSession* tab = Find(id);
+    if (tab == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
+    if (!tab->finished())
+      return Error{"tab " + std::to_string(id) + " is still " +
+                       ToString(tab->state()) + "; only a gone tab is forgotten",
+                   EBUSY};
+    DropRecord(id);
+    return size_t{1};
+  }
+  std::vector<int> gone;
+  for (const auto& [tab_id, session] : sessions_)
+    if (session->finished()) gone.push_back(tab_id);
+  for (int tab_id : gone) DropRecord(tab_id);
+  return gone.size();
+}
+
+void TabHost::DropRecord(int id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  asio::post(io_, [retired = std::move(it->second)]() {});
+  sessions_.erase(it);
+  pins_.erase(id);
+  finished_order_.erase(
+      std::remove(finished_order_.begin(), finished_order_.end(), id),
+      finished_order_.end());
+}
+
+void TabHost::TrimFinished() {
+  while (finished_order_.size() > options_.max_finished_records) {
+    const int oldest = finished_order_.front();
+    finished_order_.pop_front();
+    TabSession* tab = Find(oldest);
+    // Reloaded since, and running again: not a finished record any more.
+    if (tab == nullptr || !tab->finished()) continue;
+    DropRecord(oldest);
+  }
 }
 
 bool TabHost::ComputeVisible(int id) const {
@@ -248,8 +316,25 @@ void TabHost::RemoveViewer(const void* viewer) {
 }
 
 Status TabHost::SetFocus(int id) {
-  if (id != 0 && Find(id) == nullptr)
+  TabSession* tab = id != 0 ? Find(id) : nullptr;
+  if (id != 0 && tab == nullptr)
     return Error{"no tab " + std::to_string(id), ENOENT};
+  // Like activating a tab in a browser: the user means to see it, so a
+  // `hide` pin on it goes.
+  auto pin = pins_.find(id);
+  if (pin != pins_.end() && pin->second == Pin::kHidden) {
+    pins_.erase(pin);
+    PostGovern();
+  }
+  // Focusing a discarded tab brings it back, as selecting one does in
+  // Chrome and Firefox.
+  if (tab != nullptr && tab->state() == TabState::kDiscarded && tab->finished()) {
+    auto reloaded = Reload(id);
+    if (!reloaded.ok()) return reloaded.error();
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (focused_id_ != 0) last_focused_[focused_id_] = now;
+  if (id != 0) last_focused_[id] = now;
   if (focused_id_ != id) {
     focused_id_ = id;
     PostGovern();
@@ -358,10 +443,15 @@ void TabHost::ArmTopUp(std::chrono::steady_clock::time_point when) {
 
 void TabHost::TopUpSpares() {
   if (!spares_started_ || shutting_down_ || prelaunch_stopped_) return;
+  // Under memory pressure spares are dropped, not made (Chromium does not
+  // keep a spare renderer then either).
+  if (pressure_.level >= PressureLevel::kModerate) return;
   const auto now = std::chrono::steady_clock::now();
   auto not_before = backoff_until_;
   if (awaiting_first_frame_ != 0)
     not_before = std::max(not_before, awaiting_until_);
+  if (last_pressure_at_ != std::chrono::steady_clock::time_point{})
+    not_before = std::max(not_before, last_pressure_at_ + kSpareResumeAfter);
   if (now < not_before) {
     ArmTopUp(not_before);
     return;
@@ -449,6 +539,7 @@ size_t TabHost::running_count() const {
 asio::awaitable<void> TabHost::Shutdown() {
   shutting_down_ = true;
   top_up_.cancel();
+  if (pressure_monitor_) pressure_monitor_->Stop();
   // Every process closes whole (tabs sharing one go with it).
   std::vector<std::shared_ptr<ProcessHost>> processes = processes_;
   for (const auto& process : processes) process->Close();
@@ -498,8 +589,17 @@ void TabHost::OnInputAcked(const TabSession& tab, uint64_t sequence) {
 void TabHost::OnTabLost(const TabSession& tab) {
   if (tab.id() == focused_id_) focused_id_ = 0;
   PostGovern();
+  if (!FindSpare(tab) && Find(tab.id()) == &tab) {
+    finished_order_.push_back(tab.id());
+    // After the observers heard of it (they may look it up).
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.expired()) TrimFinished();
+    });
+  }
   if (FindSpare(tab)) {
-    if (prelaunch_stopped_ || shutting_down_) return;
+    // Closed when asked: dropped under memory pressure, not a failure.
+    if (prelaunch_stopped_ || shutting_down_ || tab.state() == TabState::kClosed)
+      return;
     const std::string why = "spare tab " + std::to_string(tab.id()) +
                             " (pid " + std::to_string(tab.pid()) +
                             ") lost: " + tab.cause();
@@ -514,6 +614,141 @@ void TabHost::OnTabLost(const TabSession& tab) {
     return;
   }
   for (TabObserver* o : observers_) o->OnTabLost(tab);
+}
+
+bool TabHost::OnScreen(int id) const {
+  auto pin = pins_.find(id);
+  if (pin != pins_.end() && pin->second != Pin::kNone)
+    return pin->second == Pin::kShown;
+  for (const auto& [viewer, tabs] : viewers_)
+    if (std::find(tabs.begin(), tabs.end(), id) != tabs.end()) return true;
+  return false;
+}
+
+std::shared_ptr<ProcessHost> TabHost::ProcessOf(const TabSession& tab) const {
+  for (const auto& process : processes_)
+    if (process.get() == tab.process()) return process;
+  return nullptr;
+}
+
+std::vector<DiscardCandidate> TabHost::DiscardCandidates() const {
+  std::vector<DiscardCandidate> candidates;
+  for (const auto& [id, session] : sessions_) {
+    const TabSession& tab = *session;
+    std::shared_ptr<ProcessHost> process = ProcessOf(tab);
+    DiscardCandidate c;
+    c.tab_id = id;
+    c.process_id = tab.process_id();
+    c.pid = tab.pid();
+    c.url = tab.url();
+    c.running = tab.running() && process && process->running() &&
+                !process->discarding();
+    c.focused = id == focused_id_;
+    c.visible = c.running && tab.visible() && OnScreen(id);
+    c.is_protected = discarder_.is_protected(id);
+    // Least recently used: shown on a screen is now; hidden, since it was
+    // hidden; headless (shown to nobody), since its page was loaded.
+    if (!tab.visible())
+      c.last_active = tab.last_visible_at();
+    else if (OnScreen(id))
+      c.last_active = std::chrono::steady_clock::now();
+    else
+      c.last_active = tab.navigated_at();
+    if (auto focused = last_focused_.find(id); focused != last_focused_.end())
+      c.last_active = std::max(c.last_active, focused->second);
+    if (auto memory = process_memory_.find(c.process_id);
+        memory != process_memory_.end() && c.running)
+      c.memory_bytes = memory->second;
+    candidates.push_back(std::move(c));
+  }
+  return candidates;
+}
+
+std::vector<DiscardEntry> TabHost::DiscardOrder() const {
+  return tabsim::DiscardOrder(DiscardCandidates(), std::chrono::steady_clock::now());
+}
+
+Status TabHost::SetProtected(int id, bool on) {
+  TabSession* tab = Find(id);
+  if (tab == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
+  discarder_.SetProtected(id, on);
+  return Status::Ok();
+}
+
+Status TabHost::Discard(int id, const std::string& why) {
+  TabSession* tab = Find(id);
+  if (tab == nullptr) return Error{"no tab " + std::to_string(id), ENOENT};
+  std::shared_ptr<ProcessHost> process = ProcessOf(*tab);
+  if (!tab->running() || process == nullptr || !process->running())
+    return Error{"tab " + std::to_string(id) + " is " + ToString(tab->state()),
+                 ESRCH};
+  if (process->discarding())
+    return Error{"tab " + std::to_string(id) + " is being discarded", EBUSY};
+  // A process goes whole: every tab in it must be discardable.
+  for (const TabSession* view : process->views())
+    if (discarder_.is_protected(view->id()))
+      return Error{"tab " + std::to_string(id) +
+                       (view->id() == id ? " is protected"
+                                         : " shares process " +
+                                               std::to_string(process->id()) +
+                                               " with protected tab " +
+                                               std::to_string(view->id())),
+                   EPERM};
+  if (Status ended = process->Discard("discarded: " + why); !ended.ok())
+    return ended;
+  discarder_.Discarded(std::chrono::steady_clock::now());
+  TABSIM_LOG(kInfo) << "tab " << id << " (process " << process->id()
+                    << ") discarded: " << why;
+  return Status::Ok();
+}
+
+uint64_t TabHost::SampleTabsMemory() {
+  process_memory_.clear();
+  uint64_t total = 0;
+  for (const auto& process : processes_) {
+    if (!process->running() || process->discarding() || process->pid() <= 0)
+      continue;
+    auto memory = ReadProcessMemory(process->pid());
+    if (!memory.ok()) continue;  // exiting: it is giving its memory back
+    process_memory_[process->id()] = *memory;
+    total += *memory;
+  }
+  return total;
+}
+
+void TabHost::DropSpares() {
+  for (Spare& spare : spares_) {
+    TabSession& tab = *spare.session;
+    if (tab.running() && tab.state() != TabState::kClosing) {
+      tab.Close();
+      ++spares_dropped_;
+    }
+  }
+}
+
+void TabHost::OnPressure(const PressureVerdict& verdict,
+                         const PressureSample& sample) {
+  if (shutting_down_) return;
+  const PressureLevel before = pressure_.level;
+  pressure_ = verdict;
+  tabs_memory_ = sample.tabs_bytes;
+  if (verdict.level != before)
+    TABSIM_LOG(kInfo) << "memory pressure " << ToString(verdict.level)
+                      << (verdict.reason.empty() ? "" : ": " + verdict.reason);
+  if (verdict.level >= PressureLevel::kModerate) {
+    last_pressure_at_ = std::chrono::steady_clock::now();
+    DropSpares();
+  } else if (before >= PressureLevel::kModerate) {
+    PostTopUp();
+  }
+  if (verdict.level != PressureLevel::kCritical) return;
+  auto chosen = discarder_.Choose(DiscardCandidates(), std::chrono::steady_clock::now());
+  if (!chosen) return;
+  Status discarded =
+      Discard(chosen->tab.tab_id, "memory pressure (" + verdict.reason + ")");
+  if (!discarded.ok())
+    TABSIM_LOG(kWarning) << "discarding tab " << chosen->tab.tab_id << ": "
+                         << discarded.error().message;
 }
 
 }  // namespace tabsim

@@ -31,10 +31,13 @@
 #include "common/fd_limit.h"
 #include "common/result.h"
 #include "manager/core/command_recorder.h"
+#include "manager/core/containment.h"
 #include "manager/core/frame_scheduler.h"
+#include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
 #include "manager/core/process_priority.h"
 #include "manager/core/process_model.h"
+#include "manager/core/tab_discarder.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/tab_session.h"
 #include "manager/core/timeline_sink.h"
@@ -73,10 +76,24 @@ class TabHost : private TabObserver {
     bool manual_pacing = false;
     // Tell the kernel each process's importance (nice, oom_score_adj).
     bool apply_priorities = true;
+    // Finished tab records kept (closed, crashed, killed: what summaries
+    // and `ctl list` show of them); past this the oldest finished ones are
+    // dropped, as `ctl forget` drops them. Running tabs are never dropped.
+    size_t max_finished_records = 256;
     // Hears every user tab's inputs, navigations and resizes (tabsim run
     // --record); not owned, must outlive the host. A spare gets it when
     // Open() takes it, after the navigation that gives it its page.
     CommandRecorder* recorder = nullptr;
+    // Memory pressure (docs/memory.md): every pressure_interval the host
+    // reads the kernel's signals (unless kernel_pressure is false) and the
+    // tabs' PSS against memory_budget (bytes; 0: none). Moderate drops the
+    // spares; critical discards the least important tab, then waits
+    // discard_settle before it may discard another.
+    bool memory_pressure = false;
+    bool kernel_pressure = true;
+    uint64_t memory_budget = 0;
+    std::chrono::milliseconds pressure_interval{100};
+    std::chrono::milliseconds discard_settle{1000};
   };
   // The page a spare idles on until Open() navigates it.
   static constexpr const char* kSparePage = "sim://blank";
@@ -118,6 +135,7 @@ class TabHost : private TabObserver {
   // the count.
   void StartSpares();
   static constexpr std::chrono::seconds kSpareMinLifetime{5};
+  static constexpr std::chrono::seconds kSpareResumeAfter{5};
   bool prelaunch_stopped() const { return prelaunch_stopped_; }
   // Spare processes spawned so far (replacements included).
   uint64_t spares_spawned() const { return spares_spawned_; }
@@ -132,6 +150,10 @@ class TabHost : private TabObserver {
   // process is gone, like reloading Chrome's sad tab. The old record is
   // replaced; restarts() of the new session counts the reloads.
   Result<TabSession*> Reload(int id);
+  // Drops the record of finished tab `id` (not a running one), or of every
+  // finished tab (id 0). Returns how many were dropped; an error names a
+  // tab that does not exist or still runs.
+  Result<size_t> Forget(int id);
   // nullptr when there is no such tab.
   TabSession* Find(int id);
   std::vector<TabSession*> tabs();
@@ -163,11 +185,34 @@ class TabHost : private TabObserver {
   void SetViewerTabs(const void* viewer, std::vector<int> tabs);
   void RemoveViewer(const void* viewer);
   // The tab with the user's focus (0: none); it and its process come first.
+  // Focusing a tab that `hide` pinned removes that pin.
   Status SetFocus(int id);
   int focused_id() const { return focused_id_; }
   FrameScheduler* scheduler() { return scheduler_.get(); }
   // Whether nice values are applied (CanReraisePriority()).
   bool renicing() const { return renice_; }
+
+  // ---- Memory pressure and discarding (docs/memory.md).
+  // Ends tab `id`'s process to give its memory back: the tab becomes
+  // kDiscarded with cause "discarded: <why>" and keeps its last frame;
+  // Reload() (or focusing it) brings it back at the same URL. Tabs sharing
+  // the process are discarded with it. Refused for a tab that is not
+  // running, or protected (or sharing a process with a protected tab).
+  Status Discard(int id, const std::string& why);
+  // A protected tab is never discarded (Chromium's "auto discardable"
+  // off). Not for gone tabs.
+  Status SetProtected(int id, bool on);
+  bool is_protected(int id) const { return discarder_.is_protected(id); }
+  // Every tab in discard order, the first to go first, with why
+  // (about:unloads); each with its process's memory at the last sample.
+  std::vector<DiscardEntry> DiscardOrder() const;
+  const PressureVerdict& pressure() const { return pressure_; }
+  // The tabs' total PSS at the last sample (spares included); 0 when
+  // memory pressure is off.
+  uint64_t tabs_memory_bytes() const { return tabs_memory_; }
+  uint64_t discards() const { return discarder_.discards(); }
+  // Moderate or critical pressure seen so far (samples).
+  uint64_t spares_dropped() const { return spares_dropped_; }
 
  private:
   // TabObserver, fanned out.
@@ -187,6 +232,17 @@ class TabHost : private TabObserver {
   std::unique_ptr<TabSession> MakeSession(int id, const std::string& url,
                                           int restarts);
   bool ComputeVisible(int id) const;
+  // Shown by a viewer or a pin: on a screen. Headless (no viewer), every
+  // tab is visible for pacing but none is on a screen, so visibility
+  // protects none from discarding.
+  bool OnScreen(int id) const;
+  std::vector<DiscardCandidate> DiscardCandidates() const;
+  // The monitor's listener.
+  void OnPressure(const PressureVerdict& verdict, const PressureSample& sample);
+  // Sums the PSS of every running process; remembers each one's.
+  uint64_t SampleTabsMemory();
+  void DropSpares();
+  std::shared_ptr<ProcessHost> ProcessOf(const TabSession& tab) const;
   // Visibility and priorities are recomputed on a later turn of the loop,
   // once for any number of changes in this one.
   void PostGovern();
@@ -204,6 +260,11 @@ class TabHost : private TabObserver {
   // Starts Run() of a process that Start()ed; counts it in running_.
   void RunProcess(std::shared_ptr<ProcessHost> process);
   void OnProcessFinished(ProcessHost* process);
+  // Drops the record `id` on a later turn of the loop (we may be inside
+  // one of its callbacks).
+  void DropRecord(int id);
+  // Keeps at most options_.max_finished_records finished records.
+  void TrimFinished();
   // Takes a live spare, navigates it to `url` and makes it a user tab;
   // nullptr when none is ready.
   TabSession* TakeSpare(const std::string& url);
@@ -235,6 +296,11 @@ class TabHost : private TabObserver {
   bool govern_posted_ = false;
   std::vector<TabObserver*> observers_;
   TimelineSink* timeline_ = nullptr;
+  // Finished tabs in the order they finished (ids; a reloaded one leaves).
+  std::deque<int> finished_order_;
+  // The fallback containment's orphan pass (manager/core/containment.h);
+  // null with namespaces.
+  std::unique_ptr<OrphanWatch> orphans_;
   int next_id_ = 1;
   size_t running_ = 0;  // processes whose Run() is going, spares included
   bool shutting_down_ = false;
@@ -257,6 +323,18 @@ class TabHost : private TabObserver {
   // Expires with the host, so a timer handler still queued after we are
   // gone does nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Memory pressure.
+  TabDiscarder discarder_;
+  std::unique_ptr<MemoryPressureMonitor> pressure_monitor_;  // null: off
+  PressureVerdict pressure_;
+  uint64_t tabs_memory_ = 0;
+  std::map<int, uint64_t> process_memory_;  // by process id, last sample
+  std::map<int, std::chrono::steady_clock::time_point> last_focused_;
+  uint64_t spares_dropped_ = 0;
+  // The last sample at moderate or worse: spares are made again only
+  // kSpareResumeAfter later, so spares that alone are over the budget are
+  // not dropped and made in a loop.
+  std::chrono::steady_clock::time_point last_pressure_at_{};
 };
 
 }  // namespace tabsim

@@ -40,6 +40,7 @@ const char* ToString(TabState state) {
     case TabState::kClosing: return "closing";
     case TabState::kClosed: return "closed";
     case TabState::kCrashed: return "crashed";
+    case TabState::kDiscarded: return "discarded";
   }
   return "?";
 }
@@ -199,9 +200,12 @@ void TabSession::End(TabState state, std::string cause) {
   outstanding_begin_ = 0;
   state_ = state;
   cause_ = std::move(cause);
-  // Only the record stays: the regions and any pixels go now.
-  frames_.Clear();
-  latest_ = FrameView{};
+  // Only the record stays: the regions and any pixels go now; a discarded
+  // tab keeps its last frame to show until it is reloaded.
+  if (state != TabState::kDiscarded) {
+    frames_.Clear();
+    latest_ = FrameView{};
+  }
   for (auto& buffer : socket_frames_) std::vector<uint32_t>().swap(buffer);
   held_move_.reset();
   withheld_releases_.clear();
@@ -211,13 +215,16 @@ void TabSession::End(TabState state, std::string cause) {
 }
 
 void TabSession::OnProcessGone(const std::string& cause, bool clean_close,
-                               const std::vector<int>& others) {
+                               const std::vector<int>& others, bool discarded) {
   if (!attached_) return;
   std::string text = cause;
   if (!others.empty())
     text += " (with " + TabList(others) + ", in shared process " +
             std::to_string(process_id()) + ")";
-  End(clean_close ? TabState::kClosed : TabState::kCrashed, std::move(text));
+  End(discarded     ? TabState::kDiscarded
+      : clean_close ? TabState::kClosed
+                    : TabState::kCrashed,
+      std::move(text));
 }
 
 void TabSession::OnViewDestroyed() {

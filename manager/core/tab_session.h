@@ -58,6 +58,8 @@ enum class TabState {
   kClosing,       // asked to close, waiting for the process to exit
   kClosed,        // closed when asked
   kCrashed,       // gone for any other reason (the "sad tab")
+  kDiscarded,     // its process ended to give memory back (not a crash:
+                  // the last frame stays; reload or focus brings it back)
 };
 const char* ToString(TabState state);
 
@@ -160,7 +162,8 @@ class TabSession final : private BeginFrameClient {
   Clock::time_point spawned_at() const { return spawned_at_; }
   Clock::time_point last_frame_at() const { return last_frame_at_; }
   // The last accepted frame; invalid before the first and after the tab is
-  // gone.
+  // gone, except for a discarded tab, which keeps its last frame (and the
+  // region holding it) until it is reloaded.
   FrameView latest_frame() const { return latest_; }
 
   // The IPC inspector: this tab's messages (and its process's) on the
@@ -241,8 +244,9 @@ class TabSession final : private BeginFrameClient {
   void SendWithheldReleases();
   // The process is gone with `cause` (and `clean_close`); `others` are the
   // other tabs it took with it.
+  // `discarded`: the manager ended the process for memory (kDiscarded).
   void OnProcessGone(const std::string& cause, bool clean_close,
-                     const std::vector<int>& others);
+                     const std::vector<int>& others, bool discarded = false);
   // Closed alone in a shared process (DestroyView sent): "closed".
   void OnViewDestroyed();
   TabObserver* observer() const { return observer_; }

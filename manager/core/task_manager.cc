@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "manager/core/fault_injector.h"
+#include "manager/core/process_host.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/tab_session.h"
 
@@ -49,6 +50,10 @@ void TaskManager::Sample(Clock::time_point now) {
     t.messages_in = c.messages_in;
     t.messages_out = c.messages_out;
   }
+  // Records the host dropped (TabHost::Forget, max_finished_records).
+  std::erase_if(tabs_, [this](const auto& entry) {
+    return host_.Find(entry.first) == nullptr;
+  });
   auto own = ReadProcessSample(::getpid());
   if (own.ok()) {
     own_sample_ = *own;
@@ -94,6 +99,11 @@ TaskManager::TabRates TaskManager::RatesOf(int id) const {
   return it == tabs_.end() ? TabRates{} : it->second.rates;
 }
 
+std::string VisibilityOf(const TabHost& host, const TabSession& tab) {
+  if (!tab.visible()) return "hidden";  // `ctl hide` works on it too
+  return tab.id() == host.focused_id() ? "focused" : "shown";
+}
+
 records::TabInfo TaskManager::Describe(const TabSession& tab) const {
   records::TabInfo info;
   info.set_id(static_cast<uint32_t>(tab.id()));
@@ -111,7 +121,23 @@ records::TabInfo TaskManager::Describe(const TabSession& tab) const {
   info.set_last_input_acked(counters.last_input_acked);
   info.set_width(static_cast<uint32_t>(tab.width()));
   info.set_height(static_cast<uint32_t>(tab.height()));
+  info.set_paced(tab.paced());
+  info.set_begin_frames(counters.begin_frames);
+  info.set_begin_frames_missed(counters.begin_frames_missed);
+  info.set_did_not_produce(counters.did_not_produce);
+  info.set_process_id(static_cast<uint32_t>(tab.process_id()));
+  info.set_pinned(host_.pin_of(tab.id()) != TabHost::Pin::kNone);
+  if (const ProcessHost* process = tab.process())
+    info.set_containment(process->layers().Summary());
   if (tab.running()) {
+    info.set_visibility(VisibilityOf(host_, tab));
+    if (const ProcessHost* process = tab.process()) {
+      info.set_process_tabs(static_cast<uint32_t>(process->views().size()));
+      if (process->priority_known()) {
+        info.set_nice(process->priority().nice);
+        info.set_oom_score_adj(process->priority().oom_score_adj);
+      }
+    }
     TabRates rates = RatesOf(tab.id());
     if (rates.pid == tab.pid()) {
       if (rates.cpu_percent >= 0) info.set_cpu_percent(rates.cpu_percent);
@@ -137,11 +163,12 @@ records::ManagerStats TaskManager::ManagerStats() const {
   stats.set_pid(::getpid());
   stats.set_uptime_seconds(
       std::chrono::duration<double>(Clock::now() - started_).count());
-  uint32_t tabs = 0, running = 0, crashed = 0;
+  uint32_t tabs = 0, running = 0, crashed = 0, discarded = 0;
   for (TabSession* tab : host_.tabs()) {
     ++tabs;
     if (tab->running()) ++running;
     if (tab->state() == TabState::kCrashed) ++crashed;
+    if (tab->state() == TabState::kDiscarded) ++discarded;
   }
   stats.set_tabs(tabs);
   stats.set_running(running);
@@ -157,7 +184,36 @@ records::ManagerStats TaskManager::ManagerStats() const {
   stats.set_spares_ready(uint32_t(host_.ready_spare_count()));
   for (pid_t pid : host_.spare_pids()) stats.add_spare_pids(pid);
   stats.set_spares_taken(host_.spares_taken());
+  const TabHost::Options& options = host_.options();
+  stats.set_memory_pressure(options.memory_pressure
+                                ? ToString(host_.pressure().level)
+                                : "off");
+  stats.set_memory_pressure_reason(host_.pressure().reason);
+  stats.set_tabs_memory_bytes(host_.tabs_memory_bytes());
+  if (options.memory_budget > 0)
+    stats.set_memory_budget_bytes(options.memory_budget);
+  stats.set_discards(host_.discards());
+  stats.set_discarded(discarded);
   return stats;
+}
+
+records::DiscardList TaskManager::Discards() const {
+  records::DiscardList list;
+  for (const DiscardEntry& entry : host_.DiscardOrder()) {
+    records::DiscardInfo* info = list.add_tabs();
+    info->set_tab_id(uint32_t(entry.tab.tab_id));
+    info->set_pid(entry.tab.pid);
+    info->set_process_id(uint32_t(entry.tab.process_id));
+    info->set_url(entry.tab.url);
+    if (TabSession* tab = host_.Find(entry.tab.tab_id))
+      info->set_state(ToString(tab->state()));
+    info->set_discardable(entry.discardable);
+    info->set_reason(entry.reason);
+    info->set_memory_bytes(entry.tab.memory_bytes);
+    info->set_is_protected(entry.tab.is_protected);
+  }
+  *list.mutable_manager() = ManagerStats();
+  return list;
 }
 
 namespace {

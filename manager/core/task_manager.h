@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "common/result.h"
@@ -33,6 +34,10 @@ namespace tabsim {
 
 class TabHost;
 class TabSession;
+
+// "focused", "shown" or "hidden": what the tab is to the user now (focus,
+// the viewers and pins of `host`). For a running tab.
+std::string VisibilityOf(const TabHost& host, const TabSession& tab);
 
 class TaskManager : public TabObserver {
  public:
@@ -68,6 +73,9 @@ class TaskManager : public TabObserver {
   // The manager's own numbers; control_clients and control_path are left
   // to the control socket.
   records::ManagerStats ManagerStats() const;
+  // The host's discard order with each tab's memory and why
+  // (`tabsim ctl discards`), and ManagerStats().
+  records::DiscardList Discards() const;
   // The IPC inspector's view of one tab's channel (its current process).
   records::ChannelStats DescribeChannel(const TabSession& tab) const;
   // Bumped by every Sample(), so a UI can tell the numbers changed.

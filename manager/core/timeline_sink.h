@@ -3,7 +3,8 @@
 // points of a process's life that a TabObserver does not see. Every message
 // the manager sends to a tab process or receives from one (with its type and
 // view), the process's spawn, each change of its priority, a bad message,
-// and its end.
+// and its end. (Memory pressure needs no hook: the timeline reads
+// TabHost::pressure() when it samples its counters.)
 //
 // Free when off: the TabHost holds a null TimelineSink pointer and gives a
 // copy to every ProcessHost; each call site is one `if (timeline_)` branch,
@@ -18,8 +19,6 @@
 // before it goes away.
 #ifndef TABSIM_MANAGER_CORE_TIMELINE_SINK_H_
 #define TABSIM_MANAGER_CORE_TIMELINE_SINK_H_
-
-#include <string_view>
 
 #include "manager/core/bad_message.h"
 #include "proto/tabsim.pb.h"
@@ -49,12 +48,6 @@ class TimelineSink {
   // The process is gone and reaped, after each of its tabs heard
   // OnTabLost; process.cause() says why. The last call for `process`.
   virtual void OnProcessGone(const ProcessHost& process) = 0;
-  // The hook for a memory-pressure component (Chromium's
-  // MemoryPressureMonitor), none of which exists yet: nothing calls this.
-  // `level` as Chromium numbers it (0 none, 1 moderate, 2 critical),
-  // `name` as users read it. The timeline draws it as a counter once
-  // something calls it, and draws nothing until then.
-  virtual void OnMemoryPressure(int /*level*/, std::string_view /*name*/) {}
 
  protected:
   ~TimelineSink() = default;

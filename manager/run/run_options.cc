@@ -7,6 +7,7 @@
 #include "common/protocol.h"
 #include "manager/base/cli.h"
 #include "manager/base/units.h"
+#include "manager/commands/command.h"
 #include "manager/core/input_builder.h"
 #include "manager/core/tab_executable.h"
 #include "manager/web/web_address.h"
@@ -91,6 +92,11 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                  .above_min = true,
                  .noun = "a number of seconds"});
   AddTabExecutableOption(cli, &options->tab_executable);
+  cli.AddFlag({.name = "--tab-namespaces",
+               .help = "put each tab process in new user, PID, network and IPC "
+                       "namespaces (docs/security.md; a tab is then PID 1 and "
+                       "cannot signal itself)"},
+              &options->tab_namespaces);
   cli.AddFlag({.name = "--no-sandbox",
                .help = "run tabs without their sandbox (unsafe; warns)"},
               &options->no_sandbox);
@@ -134,6 +140,21 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                   .help = "the last N tabs start hidden (pinned; `tabsim ctl "
                           "show ID` shows one)"},
                  &options->hidden, 0, kMaxTabs);
+  cli.AddMemorySize({.name = "--memory-budget",
+                     .value_name = "SIZE",
+                     .help = "a budget for the tabs' total memory (PSS): over "
+                             "85% of it is moderate pressure (spares are "
+                             "dropped), over it critical (the least important "
+                             "tab is discarded; docs/memory.md)",
+                     .default_text = "none; only the kernel's signals"},
+                    &options->memory_budget);
+  cli.AddInteger({.name = "--discard-settle",
+                  .value_name = "MS",
+                  .help = "after a discard, wait this long before the next"},
+                 &options->discard_settle_ms, 0, 3600 * 1000);
+  cli.AddFlag({.name = "--no-memory-pressure",
+               .help = "do not watch memory pressure (no discards)"},
+              &options->no_memory_pressure);
   cli.AddInteger({.name = "--unresponsive-after",
                   .value_name = "MS",
                   .help = "no pong for this long marks a tab unresponsive"},
@@ -184,6 +205,19 @@ void AddFrontEndOptions(CommandLine& cli, RunOptions* options) {
                        "frame hashes into DIR (created; must be empty) for "
                        "`tabsim replay DIR` (docs/record.md)"},
               &options->record_dir, "directory name");
+  cli.AddText({.name = "--timeline",
+               .value_name = "FILE",
+               .help = "write the run as Chrome Trace Event Format JSON to "
+                       "FILE, for Perfetto's UI or chrome://tracing: tab "
+                       "processes, BeginFrames, input flows, counters "
+                       "(docs/inspect.md)"},
+              &options->timeline_path, "file name");
+  cli.AddInteger({.name = "--timeline-max-mb",
+                  .value_name = "N",
+                  .help = "size cap of --timeline's file in MiB; at the cap "
+                          "the timeline stops, leaving a complete file",
+                  .default_text = "64"},
+                 &options->timeline_max_mb, 1, kMaxTimelineMb);
 }
 
 // Options that are fine alone but not together.
@@ -196,6 +230,9 @@ Status CheckCombinations(const CommandLine& cli, const RunOptions& options) {
         EINVAL};
   if (cli.Given("--listen") && options.ui != UiMode::kWeb)
     return Error{"--listen is for the web dashboard: add --ui web", EINVAL};
+  if (cli.Given("--timeline-max-mb") && options.timeline_path.empty())
+    return Error{"--timeline-max-mb is for --timeline: add --timeline FILE",
+                 EINVAL};
 
   return Status::Ok();
 }

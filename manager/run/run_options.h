@@ -35,6 +35,7 @@ struct RunOptions {
   // "none" for no control socket.
   std::string control_path;
   bool no_sandbox = false;
+  bool tab_namespaces = false;
   uint64_t tab_memory_limit = 0;  // bytes; 0: the tab's default
   // The hang monitor (docs/security.md): no pong for this long marks a tab
   // unresponsive; for the second, kills it (0: never).
@@ -42,6 +43,10 @@ struct RunOptions {
   int kill_unresponsive_after_ms = 20000;
   // --record DIR (docs/record.md): empty for no recording.
   std::string record_dir;
+  // --timeline FILE (docs/inspect.md): Chrome Trace Event JSON of the run;
+  // empty for none. --timeline-max-mb: its size cap.
+  std::string timeline_path;
+  int timeline_max_mb = 64;
   // --prelaunch N: spare tab processes kept ready (TabHost::Options).
   int prelaunch = 0;
   // --process-model: per-tab (default), per-site or limit:N.
@@ -50,6 +55,12 @@ struct RunOptions {
   double fps = 60;
   // --hidden N: the last N of the initial tabs start hidden (pinned).
   int hidden = 0;
+  // Memory pressure (docs/memory.md): --memory-budget SIZE for the tabs'
+  // total PSS (0: none), --discard-settle MS between two discards, and
+  // --no-memory-pressure to turn the monitor off.
+  uint64_t memory_budget = 0;
+  int discard_settle_ms = 1000;
+  bool no_memory_pressure = false;
   // Arguments for every tab process (--no-sandbox, --memory-limit N), in
   // the form TabHost::Options::extra_tab_args wants.
   std::vector<std::string> ExtraTabArgs() const;

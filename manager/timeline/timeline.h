@@ -3,24 +3,29 @@
 // timeline start FILE`; docs/inspect.md, "The timeline").
 //
 // What it draws (trace_event.h for the phases):
-//   - the manager under its pid ("tabsim manager"): each input it sends
-//     (a slice, where the input's flow arrow starts), and counters for all
-//     tabs: frames/s, messages/s, tabs and processes, its own memory;
+//   - the manager under its own pid ("tabsim manager"): a "main" thread
+//     (timeline started/stopped, memory-pressure changes), an "input"
+//     thread with each input it sends (where the input's flow starts), and
+//     counters for all tabs: frames/s, messages/s, memory-pressure level;
 //   - each tab process under its real pid, named after its tabs ("tab 3
-//     sim://bounce", "tabs 3, 5 (process 2)", "spare (process 4)"): a
-//     "process" thread with its spawn, priority changes, bad message,
-//     Shutdown and end (the cause), and one thread per tab in it with the
-//     tab's life (spawned, live, first frame, visibility, navigations,
-//     title, state changes, lost with the cause), each BeginFrame as a
-//     slice from sent to answered (by a frame or DidNotProduceFrame), each
-//     accepted frame, each input ack; each frame buffer the manager holds,
-//     as an async slice from the frame until its FrameRelease; counters:
-//     frames/s, messages/s and bytes queued per direction, memory (RSS, as
-//     the task manager reads it);
-//   - each input as a flow: sent (manager) -> applied (the tab's ack) ->
-//     the first frame whose last_input_sequence covers it, with the input's
-//     sequence number in its args. An input never shown ends its flow on
-//     the tab's thread when the tab is lost or the timeline stops.
+//     sim://bounce", "tabs 3 sim://a, 5 sim://b" for a shared process,
+//     "spare (process 4)"): a "process" thread (tid = pid) with its spawn,
+//     priority changes, a bad message with its reason, Shutdown and its end
+//     with the cause; per tab in it a thread "tab N" (spawned, live, first
+//     frame, visibility, navigations, title, state changes, input applied,
+//     lost with the cause) and a thread "tab N frames" (each BeginFrame as
+//     a B/E slice until its frame or DidNotProduceFrame, each accepted
+//     frame as a slice); counters: frames/s, messages/s, bytes queued per
+//     direction, memory (PSS MiB);
+//   - each input as a flow (id, the sequence number in args): sent
+//     (manager "input") -> applied (the tab's InputAck) -> shown (the first
+//     frame whose last_input_sequence covers it). An input never shown ends
+//     its flow on the tab's thread when the tab is lost or the timeline
+//     stops, so every flow start has its end.
+//
+// Timestamps never go back on one thread (pid, tid): an event that would
+// land before the end of the last one there is moved to it (at most a few
+// microseconds), which viewers need to nest slices.
 //
 // It hears the TabHost as an observer and every tab process through the
 // TimelineSink hook (manager/core/timeline_sink.h). Free when off: Start()
@@ -29,13 +34,13 @@
 //
 // Bounded when on: the file has a size cap (TimelineFile). When it is
 // reached the timeline ends itself: it writes a last instant "timeline
-// stopped: size cap N reached", closes the file (valid JSON), and calls
-// `on_stopped` on a later turn of the loop, where the owner destroys it.
-// A write error ends it the same way. What it remembers per tab is bounded
-// too (kMaxPendingInputs).
+// stopped" with the reason, closes the file (valid JSON), detaches, and
+// calls `on_stopped` on a later turn of the loop, where the owner destroys
+// it. A write error ends it the same way. What it remembers per tab is
+// bounded too (kMaxPendingInputs).
 //
-// Ownership: owns its file; borrows the host (and the task manager), which
-// must outlive it. Single-threaded, on the manager's loop.
+// Ownership: owns its file; borrows the host, which must outlive it.
+// Single-threaded, on the manager's loop.
 #ifndef TABSIM_MANAGER_TIMELINE_TIMELINE_H_
 #define TABSIM_MANAGER_TIMELINE_TIMELINE_H_
 
@@ -49,10 +54,9 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+#include <utility>
 
 #include "common/result.h"
 #include "manager/core/tab_observer.h"
@@ -64,15 +68,15 @@ namespace tabsim {
 class ProcessHost;
 class TabHost;
 class TabSession;
-class TaskManager;
 
 class Timeline final : public TabObserver, public TimelineSink {
  public:
   using Clock = std::chrono::steady_clock;
-  static constexpr uint64_t kDefaultMaxBytes = 256ull << 20;
-  // Counters are sampled this often; memory every kMemoryEvery samples.
-  static constexpr std::chrono::milliseconds kSampleInterval{250};
-  static constexpr int kMemoryEvery = 4;
+  static constexpr uint64_t kDefaultMaxBytes = 64ull << 20;
+  // Counters are sampled this often; memory every kMemoryEvery samples
+  // (reading smaps_rollup costs more than counting).
+  static constexpr std::chrono::milliseconds kSampleInterval{500};
+  static constexpr int kMemoryEvery = 2;
   // Inputs a tab may have in flight (sent, not yet shown) before the
   // oldest one's flow is ended unshown.
   static constexpr size_t kMaxPendingInputs = 1024;
@@ -81,26 +85,24 @@ class Timeline final : public TabObserver, public TimelineSink {
     std::string path;
     uint64_t max_bytes = kDefaultMaxBytes;  // >= TimelineFile::kMinMaxBytes
     // Once, on a later turn of the loop, when the timeline ended by itself
-    // (size cap, write error), with one line saying why; the owner
-    // destroys it then.
-    std::function<void(const std::string& why)> on_stopped;
+    // (size cap, write error), with one line saying why and where the
+    // (complete) file is; the owner destroys the timeline then.
+    std::function<void(const std::string& line)> on_stopped;
   };
 
-  // Opens the file, writes the tracks of everything running now, and
-  // attaches to `host`. `tasks` (may be null: no memory counters) gives
-  // the memory each tab uses.
+  // Opens the file (the error names it), writes the tracks of everything
+  // running now, and attaches to `host`.
   static Result<std::unique_ptr<Timeline>> Start(
-      boost::asio::any_io_executor executor, TabHost& host,
-      const TaskManager* tasks, Options options);
+      boost::asio::any_io_executor executor, TabHost& host, Options options);
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
   // Stops (and closes the file) if still running.
   ~Timeline() override;
 
-  // Detaches from the host, ends what is open (BeginFrames, held buffers,
-  // inputs in flight), writes the last instant "timeline stopped: <why>"
-  // and closes the file. One line: "FILE: N events, SIZE", or the write
-  // error. Again after that: the same line.
+  // Detaches from the host, ends what is open (BeginFrames, inputs in
+  // flight), writes the last instant "timeline stopped" {why} and closes
+  // the file. One line: "FILE: N events, SIZE", or the write error. Again
+  // after that: the same answer.
   Result<std::string> Stop(std::string_view why = "stopped");
   bool stopped() const { return stopped_; }
   const std::string& path() const { return file_.path(); }
@@ -113,7 +115,6 @@ class Timeline final : public TabObserver, public TimelineSink {
   void OnFrame(const TabSession& tab, const FrameView& frame) override;
   void OnTitleChanged(const TabSession& tab) override;
   void OnTabStateChanged(const TabSession& tab) override;
-  void OnTabLog(const TabSession& tab, const std::string& line) override;
   void OnInputAcked(const TabSession& tab, uint64_t sequence) override;
   void OnTabLost(const TabSession& tab) override;
 
@@ -126,7 +127,6 @@ class Timeline final : public TabObserver, public TimelineSink {
   void OnPriorityChanged(const ProcessHost& process) override;
   void OnBadMessage(const ProcessHost& process, BadMessageReason reason) override;
   void OnProcessGone(const ProcessHost& process) override;
-  void OnMemoryPressure(int level, std::string_view name) override;
 
  private:
   struct PendingInput {
@@ -134,30 +134,19 @@ class Timeline final : public TabObserver, public TimelineSink {
     uint64_t flow = 0;
     bool applied = false;
   };
-  struct HeldBuffer {
-    uint32_t generation = 0;
-    uint32_t index = 0;
-    uint64_t id = 0;
-  };
-  // A tab's thread in its process's track.
-  struct View {
-    int64_t tid = 0;
-    std::string name;
-    std::string state;
-    uint64_t begin_frame = 0;  // the BeginFrame slice open; 0: none
+  // A tab's two threads in its process's track.
+  struct Lane {
+    int tab_id = 0;
+    int64_t tid = 0;         // lifecycle, visibility, input applied
+    int64_t frames_tid = 0;  // BeginFrames and frames
     bool drew = false;
-    // The FrameReady just received, for the buffer it names.
-    uint64_t ready_sequence = 0;
-    uint32_t ready_index = 0;
-    uint32_t ready_generation = 0;
+    uint64_t begin_frame = 0;  // the BeginFrame slice open; 0: none
     std::deque<PendingInput> inputs;
-    std::vector<HeldBuffer> held;
   };
-  struct Process {
+  struct Track {
     int64_t pid = 0;
-    int id = 0;
     std::string name;
-    std::map<int, View> views;  // by tab id
+    std::map<int, Lane> lanes;  // by tab id
     // Since the last sample.
     uint64_t frames = 0;
     uint64_t sent = 0;
@@ -165,56 +154,58 @@ class Timeline final : public TabObserver, public TimelineSink {
   };
 
   Timeline(boost::asio::any_io_executor executor, TabHost& host,
-           const TaskManager* tasks, TimelineFile file, Options options);
+           TimelineFile file, Options options);
   // Metadata for the manager and everything running now.
   void WriteStart();
-  void Emit(const boost::json::object& event);
+  // Writes `event` (its ts moved up to its thread's last end if need be).
+  void Emit(boost::json::object event);
+  void Instant(int64_t pid, int64_t tid, std::string_view name,
+               boost::json::object args = {});
+  // Ends what is open, writes the last event and closes the file; does
+  // not detach (Stop() does, EndByItself() posts it).
+  Result<std::string> Close(std::string_view why);
   // The size cap or a write error: end now, tell the owner later.
   void EndByItself(const std::string& why);
   void Detach();
+  // Ends every track's open slices and flows (the timeline stops).
+  void CloseAll(std::string_view why);
   int64_t Now() const;
 
-  Process& Track(const ProcessHost& process);
-  View& Lane(Process& process, int tab_id, std::string_view url);
-  // The lane of view `view_id` of `process`; nullptr for one never seen.
-  View* FindLane(const ProcessHost& process, uint32_t view_id);
-  View* LaneOf(const TabSession& tab);
-  void NameProcess(const ProcessHost& process, Process& track);
-  void NameLane(Process& track, View& view, int tab_id, std::string_view url);
-  void LaneInstant(const TabSession& tab, std::string_view name,
-                   boost::json::object args);
-  void ProcessInstant(const ProcessHost& process, std::string_view name,
-                      boost::json::object args);
+  Track& TrackOf(const ProcessHost& process);
+  Track* FindTrack(const ProcessHost* process);
+  Lane& LaneOf(Track& track, int tab_id);
+  // The lane of `tab` in its process's track; nullptr when not drawn.
+  Lane* FindLane(const TabSession& tab);
+  // (Re)names the track after the tabs the process hosts now.
+  void NameTrack(const ProcessHost& process, Track& track);
 
-  void InputSent(const ProcessHost& process, const proto::ManagerToTab& message);
-  void BeginFrameSent(Process& track, View& view, const proto::BeginFrame& begin);
-  void EndBeginFrame(Process& track, View& view, std::string_view result);
-  void BufferReleased(Process& track, View& view, uint32_t generation,
-                      uint32_t index, std::string_view why);
-  // Ends the flows of `view`'s inputs up to `sequence` on a slice named
-  // `slice` (the frame that shows them, or why they never will be).
-  void FinishInputs(Process& track, View& view, uint64_t sequence);
-  // Ends whatever `view` has open: its BeginFrame, buffers and inputs.
-  void CloseLane(Process& track, View& view, std::string_view why);
+  void InputSent(Track& track, const proto::ManagerToTab& message);
+  void BeginFrameSent(Track& track, Lane& lane, const proto::BeginFrame& begin);
+  void EndBeginFrame(Track& track, Lane& lane, std::string_view result);
+  // Ends the flows of `lane`'s inputs up to `sequence` at `ts` on `tid`
+  // (inside the slice just written there).
+  void FinishInputs(Track& track, Lane& lane, uint64_t sequence, int64_t tid,
+                    int64_t ts);
+  // Ends whatever `lane` has open: its BeginFrame and its inputs.
+  void CloseLane(Track& track, Lane& lane, std::string_view why);
 
   void ArmSampler();
   void Sample();
 
   boost::asio::any_io_executor executor_;
   TabHost& host_;
-  const TaskManager* tasks_;
   TimelineFile file_;
   Options options_;
   bool stopped_ = false;
+  bool ending_ = false;  // inside Close(): a refused event is dropped
   bool attached_ = false;
-  std::string stop_line_;
-  std::optional<Error> stop_error_;
+  Result<std::string> stop_result_ = std::string();
   int64_t manager_pid_ = 0;
-  std::map<const ProcessHost*, Process> processes_;
-  int64_t next_tid_;
+  std::map<const ProcessHost*, Track> tracks_;
+  // Per (pid, tid): the end of the last event written there.
+  std::map<std::pair<int64_t, int64_t>, int64_t> floors_;
   uint64_t next_flow_ = 1;
-  uint64_t next_async_ = 1;
-  int memory_pressure_ = -1;
+  int pressure_level_ = -1;
   boost::asio::steady_timer sampler_;
   Clock::time_point last_sample_{};
   int samples_ = 0;

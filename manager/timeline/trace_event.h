@@ -1,21 +1,21 @@
 // Events of the Chrome Trace Event Format (the JSON that chrome://tracing
-// and Perfetto's UI open; the spec is "Trace Event Format", Google Docs),
-// built with Boost.JSON: one function per phase the timeline writes.
+// and Perfetto's UI open; the spec is the "Trace Event Format" document of
+// the Chromium project), as Boost.JSON objects: one function per phase the
+// timeline writes.
 //
 //   phase  what                      here
 //   M      metadata                  process_name, thread_name
 //   X      complete slice (ts, dur)  a frame, an input sent, an input ack
-//   B / E  begin / end on a thread   BeginFrame until its answer
-//   b / e  async begin / end (id)    a frame buffer the manager holds
-//   i      instant                   spawn, live, lost (with the cause), ...
-//   s t f  flow start / step / end   an input: sent, applied, shown
+//   B / E  begin / end on a thread   a BeginFrame until its answer
+//   i      instant                   spawn, first frame, lost (the cause)
+//   s / f  flow start / end (id)     an input: sent ... shown
 //   C      counter                   frames/s, messages/s, queues, memory
 //
 // Times are CLOCK_MONOTONIC in whole microseconds (the clock Chrome's own
-// traces use, and the one BeginFrame's frame_time_us is in). Every string
-// goes through ValidUtf8(): tab titles and log lines are a tab's bytes, and
-// a JSON parser rejects invalid UTF-8. Boost.JSON escapes quotes and
-// control characters.
+// traces use, and the one BeginFrame's frame_time_us is in). The text goes
+// out through the project's one JSON writer (manager/base/json.h, compact
+// style), which makes every string valid UTF-8 and escapes quotes and
+// control characters: tab titles and URLs are a tab's bytes.
 //
 // Free functions; no state.
 #ifndef TABSIM_MANAGER_TIMELINE_TRACE_EVENT_H_
@@ -36,11 +36,8 @@ using Clock = std::chrono::steady_clock;
 // on Linux).
 int64_t Micros(Clock::time_point time);
 
-// `text` with every invalid UTF-8 sequence replaced by U+FFFD and cut to at
-// most `max_bytes` (at a character boundary).
-std::string ValidUtf8(std::string_view text, size_t max_bytes = 1024);
-
-// The fields every event has. `category` is Chrome's "cat".
+// The fields every event has. `category` is Chrome's "cat" (left out when
+// empty).
 boost::json::object Event(std::string_view phase, std::string_view name,
                           std::string_view category, int64_t pid, int64_t tid,
                           int64_t ts);
@@ -58,24 +55,18 @@ boost::json::object Instant(std::string_view name, std::string_view category,
 boost::json::object Complete(std::string_view name, std::string_view category,
                              int64_t pid, int64_t tid, int64_t ts, int64_t dur);
 
-// A flow event ("s", "t" or "f"). Start, steps and finish share category,
-// name and id, which is how viewers join them; each binds to the slice
-// that encloses it on its thread ("bp": "e" on the finish too).
+// A flow event ("s" or "f"). Start and finish share category, name and id,
+// which is how viewers join them; each binds to the slice that encloses it
+// on its thread ("bp": "e" on the finish).
 boost::json::object Flow(std::string_view phase, std::string_view name,
                          std::string_view category, uint64_t id, int64_t pid,
                          int64_t tid, int64_t ts);
-
-// An async slice begin or end ("b"/"e"): joined by category, name and id,
-// free to overlap others of the same process.
-boost::json::object Async(std::string_view phase, std::string_view name,
-                          std::string_view category, uint64_t id, int64_t pid,
-                          int64_t ts);
 
 // A counter: `args` holds one number per series.
 boost::json::object Counter(std::string_view name, int64_t pid, int64_t ts,
                             boost::json::object args);
 
-// The event as one line of JSON (no newline).
+// The event as one line of JSON (no newline), by ToJson(kCompact).
 std::string ToJson(const boost::json::object& event);
 
 }  // namespace tabsim::trace_event

@@ -76,12 +76,10 @@ uint32_t SampleBlock(const FrameView& frame, double x0, double y0, double x1,
   return ((r / 4) << 16) | ((g / 4) << 8) | (b / 4);
 }
 
-// "focused", "shown", "hidden"; a pin (ctl hide/show) is marked with '*'.
-std::string ViewState(const TabSession& tab, int focused_id, bool pinned) {
-  std::string state = tab.id() == focused_id ? "focused"
-                      : tab.visible()        ? "shown"
-                                             : "hidden";
-  return pinned ? state + "*" : state;
+// VisibilityOf; a pin (ctl hide/show) is marked with '*'.
+std::string ViewState(const TabHost& host, const TabSession& tab) {
+  std::string state = VisibilityOf(host, tab);
+  return host.pin_of(tab.id()) != TabHost::Pin::kNone ? state + "*" : state;
 }
 
 bool IsSadState(const TabSession& tab) {
@@ -356,6 +354,15 @@ void Tui::DrawHeader(const std::vector<TabSession*>& tabs) {
                      std::to_string(::getpid()) + "  cpu " +
                      Format("%.1f", stats.cpu_percent()) + "%  mem " +
                      FormatBytes(stats.rss_bytes());
+  // Memory pressure, as ctl stats says it (docs/memory.md).
+  if (stats.memory_pressure() != "off") {
+    text += "  pressure " + stats.memory_pressure();
+    if (stats.has_memory_budget_bytes())
+      text += " (tabs " + FormatBytes(stats.tabs_memory_bytes()) + "/" +
+              FormatBytes(stats.memory_budget_bytes()) + ")";
+    if (stats.discards() > 0)
+      text += " " + std::to_string(stats.discards()) + " discarded";
+  }
   const FrameScheduler* scheduler = host_.scheduler();
   text += scheduler ? "  " + Format("%.0f", scheduler->fps()) + " Hz paced"
                     : std::string("  unpaced");
@@ -496,7 +503,11 @@ void Tui::DrawPanel(TabSession& tab, Panel& panel) {
   }
   if (starting) centered(inner_h / 2, " starting... ", kSadFg, 0x202020, true);
   if (closing) centered(inner_h / 2, " closing... ", kSadFg, 0x202020, true);
-  if (troubled) {
+  if (tab.state() == TabState::kDiscarded) {
+    // Not a crash: its last frame, dimmed, until it is reloaded.
+    centered(inner_h / 2, " discarded ", 0xffffff, 0x305080, true);
+    centered(inner_h / 2 + 1, " r or Enter reloads it ", kSadFg, 0x202020, false);
+  } else if (troubled) {
     centered(inner_h / 2, std::string(" ") + ToString(tab.state()) + " ",
              0xffffff, 0xb03030, true);
     centered(inner_h / 2 + 1, " k kills it ", kSadFg, 0x202020, false);
@@ -531,10 +542,7 @@ void Tui::DrawTaskManager(const std::vector<TabSession*>& tabs, int top,
         line, sizeof(line),
         " %3d %4d %8d  %-18s %-12s %-8s %6s %8s %6s %6s %6s %5s %9s %3s %4s %3d",
         tab->id(), tab->process_id(), int(tab->pid()), page.c_str(),
-        ToString(tab->state()), running ? ViewState(*tab, host_.focused_id(),
-                            host_.pin_of(tab->id()) != TabHost::Pin::kNone)
-                      .c_str()
-                : "-",
+        ToString(tab->state()), running ? ViewState(host_, *tab).c_str() : "-",
         running && rates.cpu_percent >= 0 ? Format("%.1f", rates.cpu_percent).c_str() : "-",
         running && rates.rss_bytes ? FormatBytes(rates.rss_bytes).c_str() : "-",
         running ? Format("%.0f", rates.messages_in_per_second).c_str() : "-",

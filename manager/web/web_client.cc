@@ -53,6 +53,7 @@ asio::awaitable<void> WebClient::Run() {
     TABSIM_LOG(kWarning) << "web client " << number_ << ": " << e.what();
   }
   Close();
+  host_.RemoveViewer(this);  // what it showed may now be hidden
   TABSIM_LOG(kDebug) << "web client " << number_ << " gone";
 }
 
@@ -114,6 +115,14 @@ asio::awaitable<void> WebClient::ReadLoop() {
     if (Status checked = CheckDashboardMessage(text); !checked.ok()) {
       close_reason_ = checked.error().message;
       break;
+    }
+    if (auto viewing = ParseViewingMessage(text)) {
+      if (!viewing->ok()) {
+        close_reason_ = viewing->error().message;
+        break;
+      }
+      host_.SetViewerTabs(this, std::move(**viewing));
+      continue;
     }
     ++counters_.commands;
     std::string reply = delegate_.Execute(text);

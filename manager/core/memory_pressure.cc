@@ -1,0 +1,201 @@
+#include "manager/core/memory_pressure.h"
+
+#include <boost/asio/error.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "manager/base/process_stats.h"
+
+namespace tabsim {
+namespace {
+
+Result<std::string> ReadProcFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return Error::FromErrno("open " + path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) return Error::FromErrno("read " + path);
+  return text.str();
+}
+
+// The number after `key` (e.g. "MemAvailable:") on its line, or nullopt.
+std::optional<uint64_t> FieldKib(const std::string& text, const std::string& key) {
+  size_t at = 0;
+  while ((at = text.find(key, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') {
+      const char* start = text.c_str() + at + key.size();
+      char* end = nullptr;
+      unsigned long long value = std::strtoull(start, &end, 10);
+      if (end == start) return std::nullopt;
+      return uint64_t(value);
+    }
+    at += key.size();
+  }
+  return std::nullopt;
+}
+
+std::string Mib(uint64_t bytes) {
+  return std::to_string((bytes + (uint64_t{1} << 19)) >> 20) + " MiB";
+}
+
+std::string Percent(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f%%", value);
+  return text;
+}
+
+}  // namespace
+
+const char* ToString(PressureLevel level) {
+  switch (level) {
+    case PressureLevel::kNone: return "none";
+    case PressureLevel::kModerate: return "moderate";
+    case PressureLevel::kCritical: return "critical";
+  }
+  return "?";
+}
+
+Result<double> ParsePsiSomeAvg10(const std::string& text) {
+  const std::string key = "some avg10=";
+  size_t at = text.find(key);
+  if (at == std::string::npos || (at != 0 && text[at - 1] != '\n'))
+    return Error{"/proc/pressure/memory: no \"some avg10=\"", EINVAL};
+  const char* start = text.c_str() + at + key.size();
+  char* end = nullptr;
+  double value = std::strtod(start, &end);
+  if (end == start || value < 0 || value > 100)
+    return Error{"/proc/pressure/memory: bad avg10", EINVAL};
+  return value;
+}
+
+Result<MemInfo> ParseMemInfo(const std::string& text) {
+  auto total = FieldKib(text, "MemTotal:");
+  auto available = FieldKib(text, "MemAvailable:");
+  if (!total || !available || *total == 0)
+    return Error{"/proc/meminfo: no MemTotal or MemAvailable", EINVAL};
+  return MemInfo{*total * 1024, *available * 1024};
+}
+
+Result<uint64_t> ParseSmapsRollupPss(const std::string& text) {
+  auto pss = FieldKib(text, "Pss:");
+  if (!pss) return Error{"smaps_rollup: no Pss line", EINVAL};
+  return *pss * 1024;
+}
+
+Result<uint64_t> ReadProcessMemory(pid_t pid) {
+  const std::string base = "/proc/" + std::to_string(pid);
+  auto rollup = ReadProcFile(base + "/smaps_rollup");
+  if (rollup.ok()) {
+    auto pss = ParseSmapsRollupPss(*rollup);
+    if (pss.ok()) return pss;
+  }
+  // Older kernels, or another user's process: RSS is the upper bound.
+  auto sample = ReadProcessSample(pid);
+  if (!sample.ok()) return sample.error();
+  return sample->rss_bytes;
+}
+
+Result<uint64_t> ParseVmstatOomKill(const std::string& text) {
+  auto count = FieldKib(text, "oom_kill ");
+  if (!count) return Error{"/proc/vmstat: no oom_kill", EINVAL};
+  return *count;
+}
+
+Result<uint64_t> ReadOomKillCount() {
+  auto text = ReadProcFile("/proc/vmstat");
+  if (!text.ok()) return text.error();
+  return ParseVmstatOomKill(*text);
+}
+
+PressureVerdict ComputePressure(const PressureSample& sample,
+                                const PressureThresholds& thresholds) {
+  PressureVerdict worst;
+  auto consider = [&worst](PressureLevel level, std::string reason) {
+    if (level > worst.level) worst = PressureVerdict{level, std::move(reason)};
+  };
+  if (sample.budget_bytes > 0) {
+    const uint64_t budget = sample.budget_bytes;
+    if (sample.tabs_bytes > budget)
+      consider(PressureLevel::kCritical, "tabs " + Mib(sample.tabs_bytes) +
+                                             " over a " + Mib(budget) + " budget");
+    else if (double(sample.tabs_bytes) >
+             PressureThresholds::kBudgetModerate * double(budget))
+      consider(PressureLevel::kModerate,
+               "tabs " + Mib(sample.tabs_bytes) + " near a " + Mib(budget) +
+                   " budget (over " +
+                   Percent(PressureThresholds::kBudgetModerate * 100) + ")");
+  }
+  if (sample.psi_some_avg10) {
+    const double psi = *sample.psi_some_avg10;
+    const std::string reason = "memory PSI some avg10 " + Percent(psi);
+    if (psi >= thresholds.psi_critical)
+      consider(PressureLevel::kCritical, reason);
+    else if (psi >= thresholds.psi_moderate)
+      consider(PressureLevel::kModerate, reason);
+  }
+  if (sample.meminfo) {
+    const double share = double(sample.meminfo->available_bytes) /
+                         double(sample.meminfo->total_bytes);
+    const std::string reason =
+        "MemAvailable " + Percent(share * 100) + " of MemTotal";
+    if (share < thresholds.available_critical)
+      consider(PressureLevel::kCritical, reason);
+    else if (share < thresholds.available_moderate)
+      consider(PressureLevel::kModerate, reason);
+  }
+  return worst;
+}
+
+MemoryPressureMonitor::MemoryPressureMonitor(
+    boost::asio::any_io_executor executor, Options options, TabsBytes tabs_bytes,
+    Listener listener)
+    : options_(options),
+      tabs_bytes_(std::move(tabs_bytes)),
+      listener_(std::move(listener)),
+      timer_(executor) {}
+
+MemoryPressureMonitor::~MemoryPressureMonitor() { Stop(); }
+
+void MemoryPressureMonitor::Start() {
+  if (running_) return;
+  running_ = true;
+  Arm();
+}
+
+void MemoryPressureMonitor::Stop() {
+  running_ = false;
+  timer_.cancel();
+}
+
+PressureSample MemoryPressureMonitor::Sample() const {
+  PressureSample sample;
+  sample.budget_bytes = options_.budget_bytes;
+  sample.tabs_bytes = tabs_bytes_ ? tabs_bytes_() : 0;
+  if (options_.kernel) {
+    if (auto text = ReadProcFile("/proc/pressure/memory"); text.ok())
+      if (auto psi = ParsePsiSomeAvg10(*text); psi.ok())
+        sample.psi_some_avg10 = *psi;
+    if (auto text = ReadProcFile("/proc/meminfo"); text.ok())
+      if (auto info = ParseMemInfo(*text); info.ok()) sample.meminfo = *info;
+  }
+  return sample;
+}
+
+void MemoryPressureMonitor::Arm() {
+  timer_.expires_after(options_.interval);
+  timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
+                        boost::system::error_code error) {
+    if (error == boost::asio::error::operation_aborted || alive.expired() ||
+        !running_)
+      return;
+    sample_ = Sample();
+    verdict_ = ComputePressure(sample_, options_.thresholds);
+    if (listener_) listener_(verdict_, sample_);
+    if (running_) Arm();
+  });
+}
+
+}  // namespace tabsim

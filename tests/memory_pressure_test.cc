@@ -1,0 +1,200 @@
+// Memory pressure levels from sample /proc text, and the discard order and
+// settle time of TabDiscarder with a fake clock (docs/memory.md).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "manager/core/memory_pressure.h"
+#include "manager/core/tab_discarder.h"
+
+namespace tabsim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+
+TEST(MemoryPressure, ParsesPsiSomeAvg10) {
+  auto psi = ParsePsiSomeAvg10(
+      "some avg10=12.34 avg60=1.00 avg300=0.10 total=123456\n"
+      "full avg10=3.00 avg60=0.00 avg300=0.00 total=1000\n");
+  ASSERT_TRUE(psi.ok());
+  EXPECT_DOUBLE_EQ(*psi, 12.34);
+  EXPECT_FALSE(ParsePsiSomeAvg10("full avg10=3.00\n").ok());
+  EXPECT_FALSE(ParsePsiSomeAvg10("some avg10=abc\n").ok());
+  EXPECT_FALSE(ParsePsiSomeAvg10("").ok());
+}
+
+TEST(MemoryPressure, ParsesMemInfoAndSmapsRollup) {
+  auto info = ParseMemInfo(
+      "MemTotal:       24683548 kB\nMemFree:         1000 kB\n"
+      "MemAvailable:   22737284 kB\nBuffers: 5 kB\n");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->total_bytes, 24683548ull * 1024);
+  EXPECT_EQ(info->available_bytes, 22737284ull * 1024);
+  EXPECT_FALSE(ParseMemInfo("MemTotal: 100 kB\n").ok());
+  // "SwapPss:" must not be taken for "Pss:".
+  auto pss = ParseSmapsRollupPss(
+      "00400000-7fff [rollup]\nRss:  9000 kB\nPss:  4096 kB\n"
+      "Pss_Anon: 100 kB\nSwapPss: 7 kB\n");
+  ASSERT_TRUE(pss.ok());
+  EXPECT_EQ(*pss, 4096ull * 1024);
+  EXPECT_FALSE(ParseSmapsRollupPss("Rss: 5 kB\nSwapPss: 3 kB\n").ok());
+}
+
+TEST(MemoryPressure, ParsesOomKillCount) {
+  auto count = ParseVmstatOomKill("pgfault 123\noom_kill 7\nnr_foo 1\n");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 7u);
+  EXPECT_FALSE(ParseVmstatOomKill("xoom_kill 7\n").ok());
+  EXPECT_FALSE(ParseVmstatOomKill("pgfault 1\n").ok());
+}
+
+TEST(MemoryPressure, ReadsOwnMemory) {
+  auto memory = ReadProcessMemory(::getpid());
+  ASSERT_TRUE(memory.ok()) << memory.error().message;
+  EXPECT_GT(*memory, 64u * 1024);  // PSS: shared pages count in part
+  EXPECT_FALSE(ReadProcessMemory(999999999).ok());
+}
+
+TEST(MemoryPressure, BudgetGivesLevels) {
+  PressureSample sample;
+  sample.budget_bytes = 512 * kMiB;
+  sample.tabs_bytes = 400 * kMiB;
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kNone);
+  EXPECT_TRUE(ComputePressure(sample).reason.empty());
+  sample.tabs_bytes = 450 * kMiB;  // > 85%
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kModerate);
+  sample.tabs_bytes = 612 * kMiB;
+  PressureVerdict verdict = ComputePressure(sample);
+  EXPECT_EQ(verdict.level, PressureLevel::kCritical);
+  EXPECT_EQ(verdict.reason, "tabs 612 MiB over a 512 MiB budget");
+  sample.budget_bytes = 0;  // no budget: the tabs' size alone is no pressure
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kNone);
+}
+
+TEST(MemoryPressure, KernelSignalsGiveLevelsAndTheWorstWins) {
+  PressureSample sample;
+  sample.psi_some_avg10 = 5;
+  sample.meminfo = MemInfo{1000 * kMiB, 500 * kMiB};
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kNone);
+  sample.psi_some_avg10 = 15;
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kModerate);
+  EXPECT_EQ(ComputePressure(sample).reason, "memory PSI some avg10 15.0%");
+  sample.psi_some_avg10 = 45;
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kCritical);
+  sample.psi_some_avg10 = 0;
+  sample.meminfo = MemInfo{1000 * kMiB, 80 * kMiB};
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kModerate);
+  sample.meminfo = MemInfo{1000 * kMiB, 30 * kMiB};
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kCritical);
+  EXPECT_EQ(ComputePressure(sample).reason, "MemAvailable 3.0% of MemTotal");
+  // A moderate budget does not hide a critical kernel.
+  sample.budget_bytes = 100 * kMiB;
+  sample.tabs_bytes = 90 * kMiB;
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kCritical);
+  EXPECT_STREQ(ToString(PressureLevel::kModerate), "moderate");
+}
+
+DiscardCandidate Tab(int id, Clock::time_point last_active, uint64_t mib = 10,
+                     int process = 0) {
+  DiscardCandidate tab;
+  tab.tab_id = id;
+  tab.process_id = process ? process : id;
+  tab.last_active = last_active;
+  tab.memory_bytes = mib * kMiB;
+  return tab;
+}
+
+std::vector<int> Ids(const std::vector<DiscardEntry>& order, bool discardable) {
+  std::vector<int> ids;
+  for (const DiscardEntry& e : order)
+    if (e.discardable == discardable) ids.push_back(e.tab.tab_id);
+  return ids;
+}
+
+TEST(DiscardOrder, LeastRecentlyUsedFirstNeverFocusedVisibleOrProtected) {
+  const Clock::time_point now = Clock::time_point() + seconds(1000);
+  std::vector<DiscardCandidate> tabs = {
+      Tab(1, now - seconds(5)), Tab(2, now - seconds(500)),
+      Tab(3, now - seconds(50)), Tab(4, now), Tab(5, now - seconds(900)),
+      Tab(6, now - seconds(999))};
+  tabs[3].focused = true;
+  tabs[4].visible = true;
+  tabs[5].is_protected = true;
+  auto order = DiscardOrder(tabs, now);
+  EXPECT_EQ(Ids(order, true), (std::vector<int>{2, 3, 1}));
+  // Kept, least important first; the focused tab last of all.
+  EXPECT_EQ(Ids(order, false), (std::vector<int>{6, 5, 4}));
+  EXPECT_EQ(order[0].reason, "hidden 500.0 s ago");
+  EXPECT_EQ(order.back().reason, "focused");
+  EXPECT_EQ(order[3].reason, "protected");
+}
+
+TEST(DiscardOrder, MemoryWeighsAgainstLastUse) {
+  const Clock::time_point now = Clock::time_point() + seconds(1000);
+  // Loaded together: the biggest goes first.
+  auto order = DiscardOrder({Tab(1, now - seconds(10), 5),
+                             Tab(2, now - seconds(9), 300),
+                             Tab(3, now - seconds(8), 6)},
+                            now);
+  EXPECT_EQ(Ids(order, true), (std::vector<int>{2, 1, 3}));
+}
+
+TEST(DiscardOrder, SharedProcessGoesWholeOrNotAtAll) {
+  const Clock::time_point now = Clock::time_point() + seconds(1000);
+  std::vector<DiscardCandidate> tabs = {
+      Tab(1, now - seconds(900), 10, 7), Tab(2, now, 10, 7),
+      Tab(3, now - seconds(10), 10, 8), Tab(4, now - seconds(20), 10, 8)};
+  tabs[1].visible = true;  // keeps process 7
+  auto order = DiscardOrder(tabs, now);
+  EXPECT_EQ(Ids(order, true), (std::vector<int>{4, 3}));
+  ASSERT_EQ(order[2].tab.tab_id, 1);
+  EXPECT_EQ(order[2].reason, "shares process 7 with tab 2 (visible)");
+  // A gone tab in the process does not keep it.
+  tabs[1].running = false;
+  EXPECT_EQ(Ids(DiscardOrder(tabs, now), true).size(), 3u);
+}
+
+TEST(TabDiscarder, SettlesBetweenDiscardsSoItNeverLoops) {
+  Clock::time_point now = Clock::time_point() + seconds(1000);
+  TabDiscarder discarder(milliseconds(1000));
+  std::vector<DiscardCandidate> tabs = {Tab(1, now - seconds(30)),
+                                        Tab(2, now - seconds(20)),
+                                        Tab(3, now)};
+  tabs[2].focused = true;
+  // Critical pressure sampled every 100 ms for 2.5 s: one discard a
+  // second, each of the next tab in line, never the focused one.
+  std::vector<int> discarded;
+  for (int tick = 0; tick < 25; ++tick, now += milliseconds(100)) {
+    auto chosen = discarder.Choose(tabs, now);
+    if (!chosen) continue;
+    discarded.push_back(chosen->tab.tab_id);
+    discarder.Discarded(now);
+    for (DiscardCandidate& tab : tabs)
+      if (tab.tab_id == chosen->tab.tab_id) tab.running = false;
+  }
+  EXPECT_EQ(discarded, (std::vector<int>{1, 2}));
+  EXPECT_EQ(discarder.discards(), 2u);
+  // Nothing else may go: only the focused tab runs.
+  EXPECT_FALSE(discarder.Choose(tabs, now + seconds(5)).has_value());
+}
+
+TEST(TabDiscarder, ProtectionIsKeptPerTab) {
+  TabDiscarder discarder(milliseconds(10));
+  discarder.SetProtected(3, true);
+  EXPECT_TRUE(discarder.is_protected(3));
+  discarder.SetProtected(3, false);
+  EXPECT_FALSE(discarder.is_protected(3));
+  const Clock::time_point now = Clock::time_point() + seconds(1000);
+  auto tab = Tab(3, now - seconds(100));
+  tab.is_protected = true;
+  EXPECT_FALSE(discarder.Choose({tab}, now).has_value());
+}
+
+}  // namespace
+}  // namespace tabsim
