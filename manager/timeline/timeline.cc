@@ -64,6 +64,12 @@ Timeline::~Timeline() {
   if (attached_) Detach();
 }
 
+std::string Timeline::FormatCap(uint64_t bytes) {
+  if (bytes != 0 && bytes % (1 << 20) == 0)
+    return std::to_string(bytes >> 20) + " MiB";
+  return FormatBytes(bytes);
+}
+
 int64_t Timeline::Now() const { return te::Micros(Clock::now()); }
 
 void Timeline::WriteStart() {
@@ -96,7 +102,7 @@ void Timeline::Emit(json::object event) {
   if (const json::value* dur = event.if_contains("dur")) end += dur->as_int64();
   floor = end;
   if (file_.Append(te::ToJson(event)) || ending_) return;
-  EndByItself(file_.full() ? "size cap of " + FormatBytes(file_.max_bytes()) +
+  EndByItself(file_.full() ? "size cap of " + FormatCap(file_.max_bytes()) +
                                  " reached"
                            : "write error");
 }

@@ -90,6 +90,9 @@ class Timeline final : public TabObserver, public TimelineSink {
     std::function<void(const std::string& line)> on_stopped;
   };
 
+  // "64 MiB" for a whole number of MiB, else FormatBytes's "1.5M".
+  static std::string FormatCap(uint64_t bytes);
+
   // Opens the file (the error names it), writes the tracks of everything
   // running now, and attaches to `host`.
   static Result<std::unique_ptr<Timeline>> Start(

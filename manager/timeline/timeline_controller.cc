@@ -2,7 +2,6 @@
 
 #include <cerrno>
 
-#include "manager/base/units.h"
 
 namespace tabsim {
 namespace {
@@ -33,7 +32,7 @@ Result<std::string> TimelineController::StartTimeline(const std::string& path,
   if (!started.ok()) return Error{kPrefix + started.error().message, started.error().error_number};
   timeline_ = std::move(started).value();
   return kPrefix + std::string("recording to ") + path + " (cap " +
-         FormatBytes(cap) + ")";
+         Timeline::FormatCap(cap) + ")";
 }
 
 Result<std::string> TimelineController::StopTimeline() {
