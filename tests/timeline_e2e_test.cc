@@ -240,8 +240,8 @@ TEST_F(TimelineE2eTest, SizeCapStopsWithOneLineAndValidJson) {
   std::istringstream log(ReadFile(Log()));
   for (std::string line; std::getline(log, line);)
     if (line.find("size cap") != std::string::npos) capped_line = line;
-  EXPECT_EQ(capped_line.rfind("tabsim: timeline: timeline stopped: size cap of 1 MiB "
-                              "reached; " + path + ": ", 0), 0u) << capped_line;
+  EXPECT_EQ(capped_line.rfind("tabsim: timeline: size cap of 1 MiB reached, "
+                              "stopped; " + path + ": ", 0), 0u) << capped_line;
   struct stat info {};
   ASSERT_EQ(::stat(path.c_str(), &info), 0);
   EXPECT_LE(info.st_size, 1 << 20);

@@ -95,12 +95,17 @@ void Timeline::Emit(json::object event) {
   if (stopped_) return;
   const int64_t pid = event["pid"].as_int64();
   const int64_t tid = event["tid"].as_int64();
-  int64_t& floor = floors_[{pid, tid}];
-  int64_t ts = std::max(event["ts"].as_int64(), floor);
+  Floor& floor = floors_[{pid, tid}];
+  // A flow event binds to the slice around it: it may sit inside the last
+  // one. Anything else starts after the last slice's end, so slices nest.
+  const std::string_view phase = event["ph"].as_string();
+  const bool flow = phase == "s" || phase == "t" || phase == "f";
+  const int64_t ts = std::max(event["ts"].as_int64(),
+                              flow ? floor.start : std::max(floor.start, floor.end));
   event["ts"] = ts;
-  int64_t end = ts;
-  if (const json::value* dur = event.if_contains("dur")) end += dur->as_int64();
-  floor = end;
+  floor.start = ts;
+  if (const json::value* dur = event.if_contains("dur"))
+    floor.end = std::max(floor.end, ts + dur->as_int64());
   if (file_.Append(te::ToJson(event)) || ending_) return;
   EndByItself(file_.full() ? "size cap of " + FormatCap(file_.max_bytes()) +
                                  " reached"
@@ -120,8 +125,9 @@ void Timeline::EndByItself(const std::string& why) {
   // wait for a later turn; until then every call is a no-op (stopped_).
   Result<std::string> result = Close(why);
   host_.SetTimeline(nullptr);
-  std::string line = "timeline stopped: " + why + "; " +
-                     (result.ok() ? *result : result.error().message);
+  std::string line = why + ", stopped; " +
+                     (result.ok() ? *result + " (complete JSON)"
+                                  : result.error().message);
   boost::asio::post(executor_, [this, alive = std::weak_ptr<bool>(alive_),
                                 line = std::move(line)] {
     if (alive.expired()) return;
@@ -152,8 +158,8 @@ Result<std::string> Timeline::Close(std::string_view why) {
   stopped_ = true;
   json::object last = te::Instant("timeline stopped", "lifecycle", manager_pid_,
                                   manager_pid_, Now());
-  last["ts"] = std::max(last["ts"].as_int64(),
-                        floors_[{manager_pid_, manager_pid_}]);
+  const Floor& floor = floors_[{manager_pid_, manager_pid_}];
+  last["ts"] = std::max({last["ts"].as_int64(), floor.start, floor.end});
   last["args"] = json::object{{"why", why.substr(0, 200)}};
   json::object metadata{{"tool", "tabsim"},
                         {"clock", "CLOCK_MONOTONIC microseconds"},

@@ -23,9 +23,10 @@
 //     its flow on the tab's thread when the tab is lost or the timeline
 //     stops, so every flow start has its end.
 //
-// Timestamps never go back on one thread (pid, tid): an event that would
-// land before the end of the last one there is moved to it (at most a few
-// microseconds), which viewers need to nest slices.
+// Timestamps never go back on one thread (pid, tid), and slices there nest
+// or follow each other: an event that would start before the end of the
+// last slice is moved to it (a microsecond or so); a flow event may sit
+// inside the slice just written, which is the slice it binds to.
 //
 // It hears the TabHost as an observer and every tab process through the
 // TimelineSink hook (manager/core/timeline_sink.h). Free when off: Start()
@@ -205,8 +206,13 @@ class Timeline final : public TabObserver, public TimelineSink {
   Result<std::string> stop_result_ = std::string();
   int64_t manager_pid_ = 0;
   std::map<const ProcessHost*, Track> tracks_;
-  // Per (pid, tid): the end of the last event written there.
-  std::map<std::pair<int64_t, int64_t>, int64_t> floors_;
+  // Per (pid, tid): the start of the last event written there and the
+  // end of the latest slice.
+  struct Floor {
+    int64_t start = 0;
+    int64_t end = 0;
+  };
+  std::map<std::pair<int64_t, int64_t>, Floor> floors_;
   uint64_t next_flow_ = 1;
   int pressure_level_ = -1;
   boost::asio::steady_timer sampler_;
