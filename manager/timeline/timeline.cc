@@ -132,7 +132,9 @@ void Timeline::EndByItself(const std::string& why) {
                                 line = std::move(line)] {
     if (alive.expired()) return;
     if (attached_) Detach();
-    if (options_.on_stopped) options_.on_stopped(line);
+    // A copy: the owner destroys this timeline from inside the call.
+    const auto on_stopped = options_.on_stopped;
+    if (on_stopped) on_stopped(line);
   });
 }
 
