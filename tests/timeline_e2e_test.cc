@@ -5,7 +5,8 @@
 // flows joined, time never going back on a thread, tab tracks under the
 // tabs' real pids, the crash's cause at the end of its track, BeginFrames
 // for the visible tab and none for the hidden one while it is hidden. Then
-// the size cap, and a file left complete by SIGTERM.
+// a bad-message kill with its reason, the size cap, and a file left
+// complete by SIGTERM.
 #include <sys/stat.h>
 
 #include <boost/json/parse.hpp>
@@ -127,6 +128,16 @@ TEST_F(TimelineE2eTest, CrashHiddenTabFlowsAndCtl) {
   ASSERT_EQ(Ctl({"crash", "3"}).exit_code, 0);
   ASSERT_TRUE(Eventually([&] { return StateOf(3) == "crashed"; }, kWait))
       << ReadFile(Log());
+  // Tab 5 sends a message that does not parse: the bad-message kill.
+  ASSERT_EQ(Ctl({"open", "sim://bad-message?kind=garbage"}).exit_code, 0);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        tabs = Tabs();
+        return tabs.count(5) && tabs[5].pid() > 0 &&
+               tabs[5].state() != "starting" && tabs[5].state() != "live";
+      },
+      kWait)) << ReadFile(Log());
+  pids[5] = tabs[5].pid();
   // Enough of tab 1's animation, and tab 2's clicks shown.
   ASSERT_TRUE(Eventually(
       [&] {
@@ -190,7 +201,8 @@ TEST_F(TimelineE2eTest, CrashHiddenTabFlowsAndCtl) {
   EXPECT_EQ(process_names[pids[2]], "tab 2 sim://paint");
   EXPECT_EQ(process_names[pids[3]].rfind("tab 3 ", 0), 0u);
   EXPECT_EQ(process_names[pids[4]], "tab 4 sim://bounce");
-  EXPECT_EQ(process_names.size(), 5u) << "the manager and 4 tabs";
+  EXPECT_EQ(process_names[pids[5]], "tab 5 sim://bad-message?kind=garbage");
+  EXPECT_EQ(process_names.size(), 6u) << "the manager and 5 tabs";
 
   // The crashed tab's track ends with an instant carrying the cause.
   const json::value* last_of_crashed = nullptr;
@@ -200,6 +212,20 @@ TEST_F(TimelineE2eTest, CrashHiddenTabFlowsAndCtl) {
   EXPECT_EQ(last_of_crashed->at("ph"), "i") << json::serialize(*last_of_crashed);
   EXPECT_NE(Str(last_of_crashed->at("args").at("cause")).find("SIGSEGV"),
             std::string::npos) << json::serialize(*last_of_crashed);
+
+  // The bad-message kill: its reason on the process thread, then the end.
+  const json::value* bad_message = nullptr;
+  const json::value* last_of_killed = nullptr;
+  for (const json::value& e : events) {
+    if (Int(e.at("pid")) != pids[5]) continue;
+    if (e.at("name") == "bad message") bad_message = &e;
+    last_of_killed = &e;
+  }
+  ASSERT_NE(bad_message, nullptr);
+  EXPECT_EQ(bad_message->at("args").at("reason"), "UNPARSABLE_MESSAGE");
+  ASSERT_NE(last_of_killed, nullptr);
+  EXPECT_EQ(Str(last_of_killed->at("args").at("cause")),
+            "killed: bad message (UNPARSABLE_MESSAGE)");
 
   // BeginFrames: tab 1's cadence; none for tab 4 while it is hidden.
   int begin_frames_visible = 0, begin_frames_hidden = 0, hidden_marks = 0;
