@@ -18,8 +18,9 @@
 //     frame as a slice); counters: frames/s, messages/s, bytes queued per
 //     direction, memory (PSS MiB);
 //   - each input as a flow (id, the sequence number in args): sent
-//     (manager "input") -> applied (the tab's InputAck) -> shown (the first
-//     frame whose last_input_sequence covers it). An input never shown ends
+//     (manager "input") -> applied (the tab's InputAck, a step when it
+//     comes before the frame; a tab usually sends the frame first) ->
+//     shown (the first frame whose last_input_sequence covers it). An input never shown ends
 //     its flow on the tab's thread when the tab is lost or the timeline
 //     stops, so every flow start has its end.
 //
