@@ -230,7 +230,9 @@ TEST_F(CommandFrontendsTest, TheSameMistakeGetsTheSameMessageEverywhere) {
       "frob 1",
       "unknown command 'frob' (have: open, close, kill, crash, reload, "
       "hide, show, unpin, focus, discard, protect, unprotect, navigate, "
-      "resize, click, mouse, wheel, key, type, fault)");
+      "resize, click, mouse, wheel, key, type, fault, timeline)");
+  // Front ends given no timeline switch (manager/commands/timeline_switch.h).
+  ExpectSameEverywhere("timeline stop", "timeline: not available here");
   const std::string bad_url = ViaControlSocket("open nocolon");
   EXPECT_EQ(bad_url.rfind("open: bad URL", 0), 0u) << bad_url;
   EXPECT_EQ(ViaDashboard("open nocolon"), bad_url);

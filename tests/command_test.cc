@@ -125,7 +125,7 @@ TEST(Command, OneMessagePerMistake) {
   EXPECT_EQ(Mistake("frob 1"),
             "unknown command 'frob' (have: open, close, kill, crash, reload, "
             "hide, show, unpin, focus, discard, protect, unprotect, navigate, "
-            "resize, click, mouse, wheel, key, type, fault)");
+            "resize, click, mouse, wheel, key, type, fault, timeline)");
   EXPECT_EQ(Mistake("kill x"), "kill: 'x' is not a tab id");
   EXPECT_EQ(Mistake("discard x"), "discard: 'x' is not a tab id");
   EXPECT_EQ(Mistake("protect"), "protect: missing ID (usage: protect ID)");

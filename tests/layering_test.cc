@@ -32,6 +32,7 @@ const std::map<std::string, int>& Ranks() {
       {"manager/tui", 4},
       {"manager/web", 4},
       {"manager/record", 4},
+      {"manager/timeline", 4},
       {"manager/bench", 4},
       {"manager/run", 5},
       {"manager", 6},  // main.cc

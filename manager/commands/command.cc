@@ -208,6 +208,29 @@ Status ParseFault(const Operands& operands, const Options& options, Command* c) 
   return Status::Ok();
 }
 
+// "start FILE [--max-mb N]" or "stop".
+Status ParseTimeline(const Operands& operands, const Options& options,
+                     Command* c) {
+  const std::string& action = operands[0];
+  if (action == "stop") {
+    if (operands.size() > 1 || !options.empty())
+      return Bad("stop takes nothing more");
+    return Status::Ok();
+  }
+  if (action != "start")
+    return Bad("'" + action.substr(0, 32) + "' is not start or stop");
+  if (operands.size() < 2) return Bad("start needs a FILE");
+  if (operands[1].empty()) return Bad("empty file name");
+  c->timeline_start = true;
+  c->path = operands[1];
+  for (const auto& [name, value] : options) {
+    auto mb = Number("--max-mb", value, 1, kMaxTimelineMb);
+    if (!mb.ok()) return mb.error();
+    c->max_bytes = uint64_t(*mb) << 20;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const std::vector<CommandSpec>& CommandTable() {
@@ -260,6 +283,10 @@ const std::vector<CommandSpec>& CommandTable() {
        "inject a fault into a tab's channel: drop, delay (--ms), duplicate, "
        "corrupt, reorder, withhold-release, withhold-pong; or clear",
        2, false, {"--rate", "--ms", "--direction"}, ParseFault},
+      {"timeline", "start FILE [--max-mb N] | stop",
+       "write the run as Chrome Trace Event JSON to FILE (Perfetto, "
+       "chrome://tracing); stop ends it",
+       1, false, {"--max-mb"}, ParseTimeline, 1},
   };
   return table;
 }
@@ -309,7 +336,7 @@ Result<Command> ParseCommand(const std::vector<std::string>& words) {
                (operands.empty() ? std::string(spec->usage.substr(0, spec->usage.find(' ')))
                                  : "arguments") +
                usage);
-  if (int(operands.size()) > spec->operands)
+  if (int(operands.size()) > spec->operands + spec->optional_operands)
     return Bad(verb + ": too many arguments" + usage);
   Command command;
   command.spec = spec;

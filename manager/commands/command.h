@@ -20,6 +20,7 @@
 #define TABSIM_MANAGER_COMMANDS_COMMAND_H_
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,9 @@ struct Command {
   bool clear_faults = false;                    // fault ID clear
   FaultSpec fault;                              // fault
   bool fault_both_directions = false;           // fault --direction both
+  bool timeline_start = false;                  // timeline start (else stop)
+  std::string path;                             // timeline start FILE
+  uint64_t max_bytes = 0;                       // timeline --max-mb; 0: default
 };
 
 // One verb. `usage` is what follows the verb ("ID [--signal NAME]");
@@ -67,6 +71,9 @@ struct CommandSpec {
   Status (*parse)(const std::vector<std::string>& operands,
                   const std::vector<std::pair<std::string, std::string>>& options,
                   Command* command) = nullptr;
+  // Operands that may follow the required ones ("timeline start FILE" and
+  // "timeline stop" are one verb).
+  int optional_operands = 0;
 };
 
 // Every verb, in the order help lists them.
@@ -90,6 +97,7 @@ std::string CommandHelp(int indent);
 inline constexpr size_t kMaxTypeBytes = 4096;
 inline constexpr int kMaxCoordinate = 1 << 16;  // either sign
 inline constexpr int kMaxWheelDelta = 10000;
+inline constexpr int kMaxTimelineMb = 1 << 16;  // timeline --max-mb
 
 }  // namespace tabsim
 

@@ -85,6 +85,7 @@ CommandResult CommandRunner::Run(const Command& c) {
       {"click", &CommandRunner::Click},   {"mouse", &CommandRunner::Mouse},
       {"wheel", &CommandRunner::Wheel},   {"key", &CommandRunner::Key},
       {"type", &CommandRunner::Type},     {"fault", &CommandRunner::Fault},
+      {"timeline", &CommandRunner::Timeline},
   };
   auto runner = kRunners.find(c.spec->name);
   TABSIM_CHECK(runner != kRunners.end())
@@ -312,6 +313,16 @@ CommandResult CommandRunner::Fault(const Command& c) {
   }
   TABSIM_LOG(kInfo) << Name(c.tab_id) << ": fault " << what << " injected";
   return Done(c.tab_id, Name(c.tab_id) + ": fault " + what);
+}
+
+CommandResult CommandRunner::Timeline(const Command& c) {
+  if (timeline_ == nullptr)
+    return Failed(Error{"timeline: not available here", ENOTSUP});
+  Result<std::string> done = c.timeline_start
+                                 ? timeline_->StartTimeline(c.path, c.max_bytes)
+                                 : timeline_->StopTimeline();
+  if (!done.ok()) return Failed(done.error());
+  return Done(0, *done);
 }
 
 }  // namespace tabsim

@@ -8,7 +8,8 @@
 // command acted on and one line saying what happened ("tab 3: sent SIGKILL
 // to pid 1234").
 //
-// Ownership: borrows the host and the task manager, which must outlive it.
+// Ownership: borrows the host, the task manager and the timeline switch,
+// which must outlive it.
 #ifndef TABSIM_MANAGER_COMMANDS_COMMAND_RUNNER_H_
 #define TABSIM_MANAGER_COMMANDS_COMMAND_RUNNER_H_
 
@@ -18,6 +19,7 @@
 
 #include "common/result.h"
 #include "manager/commands/command.h"
+#include "manager/commands/timeline_switch.h"
 #include "manager/core/tab_host.h"
 
 namespace tabsim {
@@ -43,6 +45,9 @@ class CommandRunner {
   // Splits a typed line (SplitCommandLine) and runs it.
   CommandResult ExecuteLine(std::string_view line);
   CommandResult Run(const Command& command);
+  // What the `timeline` verb starts and stops; not owned, may be null (the
+  // verb then fails: not available here).
+  void set_timeline(TimelineSwitch* timeline) { timeline_ = timeline; }
 
  private:
   // The tab `id`, or an error result ("no tab 99").
@@ -76,9 +81,11 @@ class CommandRunner {
   CommandResult Key(const Command& c);
   CommandResult Type(const Command& c);
   CommandResult Fault(const Command& c);
+  CommandResult Timeline(const Command& c);
 
   TabHost& host_;
   TaskManager& tasks_;
+  TimelineSwitch* timeline_ = nullptr;
 };
 
 // "tab 3 is crashed: killed by signal 9 (SIGKILL)".

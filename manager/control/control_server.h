@@ -61,6 +61,9 @@ class ControlServer : public TabObserver, private MessageTracer {
 
   // Accepts clients until Stop(). Never throws.
   boost::asio::awaitable<void> Run();
+  // What the `timeline` verb starts and stops (command_runner.h); not
+  // owned, must outlive this.
+  void set_timeline(TimelineSwitch* timeline) { commands_.set_timeline(timeline); }
   // Stops accepting, hangs up on every client and removes the socket file.
   void Stop();
 

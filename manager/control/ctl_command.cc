@@ -1,5 +1,8 @@
 #include "manager/control/ctl_command.h"
 
+#include <unistd.h>
+
+#include <climits>
 #include <cstdio>
 
 #include "manager/commands/command.h"
@@ -9,6 +12,11 @@
 
 namespace tabsim {
 namespace {
+
+std::string CurrentDirectory() {
+  char buffer[PATH_MAX];
+  return ::getcwd(buffer, sizeof(buffer)) ? buffer : ".";
+}
 
 std::string Usage() {
   std::string text =
@@ -43,7 +51,16 @@ int RunVerb(const std::string& path, const std::vector<std::string>& words) {
   auto client = CtlConnect(path);
   if (!client.ok()) return kCtlFailed;
   control::ControlRequest request;
-  for (const std::string& word : words) request.mutable_command()->add_words(word);
+  for (size_t i = 0; i < words.size(); ++i) {
+    // `timeline start FILE`: the manager writes FILE, and its working
+    // directory is not ours; a relative name means ours.
+    const bool is_path = command->timeline_start && i > 0 &&
+                         words[i - 1] == "start" && words[i] == command->path;
+    if (is_path && words[i][0] != '/')
+      request.mutable_command()->add_words(CurrentDirectory() + "/" + words[i]);
+    else
+      request.mutable_command()->add_words(words[i]);
+  }
   auto reply = client->Call(request);
   if (!reply.ok()) {
     std::fprintf(stderr, "tabsim ctl: %s\n", reply.error().message.c_str());

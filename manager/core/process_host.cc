@@ -24,6 +24,7 @@
 #include "manager/core/memory_pressure.h"
 #include "common/wait_status.h"
 #include "manager/core/tab_session.h"
+#include "manager/core/timeline_sink.h"
 #include "manager/core/trace.h"
 
 namespace tabsim {
@@ -184,6 +185,7 @@ Status ProcessHost::Start(TabSession& first) {
 
   views_.push_back(&first);
   view_history_.push_back(first.id());
+  if (timeline_) timeline_->OnProcessSpawned(*this);
   proto::ManagerToTab hello;
   *hello.mutable_hello() = MakeHello(first);
   SendToTab(hello);
@@ -254,6 +256,7 @@ void ProcessHost::ApplyPriority(const ProcessPriority& priority, bool renice) {
     TABSIM_LOG(kWarning) << "process " << options_.id << ": "
                          << status.error().message;
   }
+  if (timeline_) timeline_->OnPriorityChanged(*this);
 }
 
 void ProcessHost::Detach(TabSession& view) {
@@ -494,6 +497,7 @@ void ProcessHost::Finish(const Loss& loss) {
       if (other != view) others.push_back(other->id());
     view->OnProcessGone(cause_, clean_close, others, discarded);
   }
+  if (timeline_) timeline_->OnProcessGone(*this);
 }
 
 asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
@@ -664,6 +668,7 @@ ProcessHost::Loss ProcessHost::BadMessage(BadMessageReason reason,
                        << "): bad message " << ToString(reason) << " ("
                        << bytes.size() << " bytes: " << hex
                        << (bytes.size() > 32 ? "..." : "") << "); killing it";
+  if (timeline_) timeline_->OnBadMessage(*this, reason);
   return Loss{Loss::Kind::kBadMessage, ToString(reason), true};
 }
 
@@ -719,6 +724,7 @@ std::optional<ProcessHost::Loss> ProcessHost::HandleMessage(
   TABSIM_LOG(kDebug) << "process " << options_.id << " -> manager: view "
                      << view_id << " type " << int(kind) << " size "
                      << payload.size();
+  if (timeline_) timeline_->OnReceived(*this, incoming_);
   if (kind == proto::TabToManager::MESSAGE_NOT_SET)
     return BadMessage(BadMessageReason::kUnknownMessageType, payload);
   if (!handshake_done_ && kind != proto::TabToManager::kHelloReply)
@@ -809,6 +815,7 @@ void ProcessHost::SendToViewWithFd(TabSession& view,
                                    proto::ManagerToTab& message, UniqueFd fd) {
   // Never faulted: the fd travels with it.
   message.set_view_id(static_cast<uint32_t>(view.id()));
+  if (timeline_) timeline_->OnSent(*this, message);
   const size_t before = channel_->pending_bytes();
   channel_->SendWithFd(message, std::move(fd));
   Count(message.view_id(), Direction::kToTab, int(message.message_case()),
@@ -822,6 +829,7 @@ void ProcessHost::SendToTab(const proto::ManagerToTab& message) {
   const int type = int(message.message_case());
   TABSIM_LOG(kDebug) << "manager -> process " << options_.id << ": view "
                      << message.view_id() << " type " << type;
+  if (timeline_) timeline_->OnSent(*this, message);
   // The handshake and Shutdown are never faulted: a tab must be able to
   // start and to be closed whatever the user injects. Nor are view
   // creation and destruction: they change which views exist.

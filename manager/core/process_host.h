@@ -62,6 +62,7 @@
 namespace tabsim {
 
 class TabSession;
+class TimelineSink;
 
 enum class ProcessState {
   kStarting,      // spawned, handshake not done
@@ -203,6 +204,10 @@ class ProcessHost {
   bool withhold_release() const { return faults_.withhold_release(); }
   void CountWithheldRelease() { faults_.CountWithheldRelease(); }
 
+  // The timeline's hook (manager/core/timeline_sink.h); null: off. Not
+  // owned; the TabHost sets and clears it.
+  void set_timeline(TimelineSink* sink) { timeline_ = sink; }
+
  private:
   struct Loss;
   struct OutMessage {
@@ -289,6 +294,7 @@ class ProcessHost {
   size_t delayed_bytes_ = 0;
   boost::asio::steady_timer delay_timer_;
   proto::TabToManager incoming_;  // reused to avoid an allocation a message
+  TimelineSink* timeline_ = nullptr;
   // Containment (docs/security.md).
   std::unique_ptr<TabOutput> output_;
   TabLayers layers_;

@@ -67,6 +67,11 @@ void TabHost::RemoveObserver(TabObserver* observer) {
                    observers_.end());
 }
 
+void TabHost::SetTimeline(TimelineSink* sink) {
+  timeline_ = sink;
+  for (const auto& process : processes_) process->set_timeline(sink);
+}
+
 Result<TabSession*> TabHost::Open(const std::string& url) {
   if (shutting_down_) return Error{"the manager is shutting down", 0};
   // Bounded and printable, so the Hello always fits the framing limit.
@@ -120,8 +125,10 @@ std::shared_ptr<ProcessHost> TabHost::MakeProcess() {
   process_options.frames_over_socket = options_.frames_over_socket;
   process_options.namespaces = DecideContainment().namespaces;
   process_options.kill_group_on_exit = !process_options.namespaces;
-  return std::make_shared<ProcessHost>(io_.get_executor(),
-                                       std::move(process_options));
+  auto process = std::make_shared<ProcessHost>(io_.get_executor(),
+                                               std::move(process_options));
+  process->set_timeline(timeline_);
+  return process;
 }
 
 ProcessHost* TabHost::ChooseProcess(const std::string& url) {

@@ -40,6 +40,7 @@
 #include "manager/core/tab_discarder.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/tab_session.h"
+#include "manager/core/timeline_sink.h"
 
 namespace tabsim {
 
@@ -104,6 +105,12 @@ class TabHost : private TabObserver {
 
   void AddObserver(TabObserver* observer);
   void RemoveObserver(TabObserver* observer);
+  // The timeline's hook (manager/core/timeline_sink.h) in every running
+  // process and every later one, spares included; nullptr turns it off.
+  // Not owned: clear it before `sink` goes. Safe to call from inside a
+  // sink or observer call.
+  void SetTimeline(TimelineSink* sink);
+  TimelineSink* timeline() const { return timeline_; }
 
   // Spawns a tab showing `url` and starts serving it. On a spawn or exec
   // failure the error says why; the failed tab stays in the table as
@@ -288,6 +295,7 @@ class TabHost : private TabObserver {
   bool renice_ = false;
   bool govern_posted_ = false;
   std::vector<TabObserver*> observers_;
+  TimelineSink* timeline_ = nullptr;
   // Finished tabs in the order they finished (ids; a reloaded one leaves).
   std::deque<int> finished_order_;
   // The fallback containment's orphan pass (manager/core/containment.h);

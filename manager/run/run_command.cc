@@ -34,6 +34,7 @@
 #include "manager/core/tab_host.h"
 #include "manager/core/task_manager.h"
 #include "manager/tui/terminal.h"
+#include "manager/timeline/timeline_controller.h"
 #include "manager/tui/tui.h"
 #include "manager/web/web_server.h"
 
@@ -193,6 +194,21 @@ int RunCommand(const std::vector<std::string>& args) {
   host.AddObserver(&tasks);
   if (recorder) host.AddObserver(recorder.get());
 
+  // The timeline (--timeline, or `timeline start` from a front end). It
+  // borrows the host; the front ends borrow it.
+  TimelineController timeline(io.get_executor(), host,
+                              [](const std::string& line) {
+                                std::fprintf(stderr, "tabsim: %s\n", line.c_str());
+                              });
+  if (!options.timeline_path.empty()) {
+    auto started = timeline.StartTimeline(
+        options.timeline_path, uint64_t(options.timeline_max_mb) << 20);
+    if (!started.ok()) {
+      std::fprintf(stderr, "tabsim run: --%s\n", started.error().message.c_str());
+      return 1;
+    }
+  }
+
   // The control socket. An explicit --control path that is taken is an
   // error; the default one being taken (another manager of ours running)
   // only costs this run its socket.
@@ -213,6 +229,7 @@ int RunCommand(const std::vector<std::string>& args) {
       control = std::make_unique<ControlServer>(
           io.get_executor(), host, tasks, std::move(listening).value(), path);
       host.AddObserver(control.get());
+      control->set_timeline(&timeline);
     }
   }
 
@@ -236,6 +253,7 @@ int RunCommand(const std::vector<std::string>& args) {
     tui = std::make_unique<Tui>(io.get_executor(), host, tasks, terminal.get(),
                                 tui_options, [&quit] { quit.cancel(); });
     host.AddObserver(tui.get());
+    tui->set_timeline(&timeline);
   } else {
     printer.emplace(stdout);
     host.AddObserver(&*printer);
@@ -260,6 +278,7 @@ int RunCommand(const std::vector<std::string>& args) {
     }
     web = std::move(listening).value();
     host.AddObserver(web.get());
+    web->set_timeline(&timeline);
     if (!address->IsLoopback())
       std::fprintf(stderr,
                    "tabsim run: WARNING: the dashboard listens on %s, beyond "
@@ -271,8 +290,13 @@ int RunCommand(const std::vector<std::string>& args) {
 
   bool stopping = false;
   asio::steady_timer sample_timer(io);
+  // The timeline's last line, printed after the summary.
+  std::optional<Result<std::string>> timeline_end;
   auto done = [&] {
     stopping = true;
+    // After the host's shutdown, so the tabs' ends are in the file; a
+    // SIGINT or SIGTERM comes here too, and the file ends complete.
+    timeline_end = timeline.Shutdown("the run ended");
     sample_timer.cancel();
     if (tui) tui->Stop();
     if (control) control->Stop();
@@ -310,6 +334,12 @@ int RunCommand(const std::vector<std::string>& args) {
       std::fprintf(stderr, "tabsim run: %s\n", written.error().message.c_str());
       if (exit_code == 0) exit_code = 1;
     }
+  }
+  if (timeline_end && !timeline_end->ok()) {
+    std::fprintf(stderr, "tabsim run: %s\n", timeline_end->error().message.c_str());
+    if (exit_code == 0) exit_code = 1;
+  } else if (timeline_end && !(*timeline_end)->empty()) {
+    std::printf("%s\n", (*timeline_end)->c_str());
   }
   if (recorder) {
     recorder->CloseAll();

@@ -7,6 +7,7 @@
 #include "common/protocol.h"
 #include "manager/base/cli.h"
 #include "manager/base/units.h"
+#include "manager/commands/command.h"
 #include "manager/core/input_builder.h"
 #include "manager/core/tab_executable.h"
 #include "manager/web/web_address.h"
@@ -204,6 +205,19 @@ void AddFrontEndOptions(CommandLine& cli, RunOptions* options) {
                        "frame hashes into DIR (created; must be empty) for "
                        "`tabsim replay DIR` (docs/record.md)"},
               &options->record_dir, "directory name");
+  cli.AddText({.name = "--timeline",
+               .value_name = "FILE",
+               .help = "write the run as Chrome Trace Event Format JSON to "
+                       "FILE, for Perfetto's UI or chrome://tracing: tab "
+                       "processes, BeginFrames, input flows, counters "
+                       "(docs/inspect.md)"},
+              &options->timeline_path, "file name");
+  cli.AddInteger({.name = "--timeline-max-mb",
+                  .value_name = "N",
+                  .help = "size cap of --timeline's file in MiB; at the cap "
+                          "the timeline stops, leaving a complete file",
+                  .default_text = "64"},
+                 &options->timeline_max_mb, 1, kMaxTimelineMb);
 }
 
 // Options that are fine alone but not together.
@@ -216,6 +230,9 @@ Status CheckCombinations(const CommandLine& cli, const RunOptions& options) {
         EINVAL};
   if (cli.Given("--listen") && options.ui != UiMode::kWeb)
     return Error{"--listen is for the web dashboard: add --ui web", EINVAL};
+  if (cli.Given("--timeline-max-mb") && options.timeline_path.empty())
+    return Error{"--timeline-max-mb is for --timeline: add --timeline FILE",
+                 EINVAL};
 
   return Status::Ok();
 }

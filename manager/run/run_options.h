@@ -43,6 +43,10 @@ struct RunOptions {
   int kill_unresponsive_after_ms = 20000;
   // --record DIR (docs/record.md): empty for no recording.
   std::string record_dir;
+  // --timeline FILE (docs/inspect.md): Chrome Trace Event JSON of the run;
+  // empty for none. --timeline-max-mb: its size cap.
+  std::string timeline_path;
+  int timeline_max_mb = 64;
   // --prelaunch N: spare tab processes kept ready (TabHost::Options).
   int prelaunch = 0;
   // --process-model: per-tab (default), per-site or limit:N.

@@ -78,6 +78,9 @@ class Tui : public TabObserver {
 
   // Serves the terminal until Stop() or the terminal goes away. Never throws.
   boost::asio::awaitable<void> Run();
+  // What the `timeline` verb starts and stops (command_runner.h); not
+  // owned, must outlive this.
+  void set_timeline(TimelineSwitch* timeline) { commands_.set_timeline(timeline); }
   void Stop();
 
   // Lays out and draws one frame into screen() at the given size.

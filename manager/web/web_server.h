@@ -60,6 +60,9 @@ class WebServer : public TabObserver, private WebClient::Delegate {
 
   // Accepts connections until Stop(). Never throws.
   boost::asio::awaitable<void> Run();
+  // What the `timeline` verb starts and stops (command_runner.h); not
+  // owned, must outlive this.
+  void set_timeline(TimelineSwitch* timeline) { commands_.set_timeline(timeline); }
   void Stop();
 
   // http://127.0.0.1:PORT/?token=T: what users open.
