@@ -20,6 +20,7 @@
 #include "manager/bench/bench_plot_svg.h"
 #include "manager/bench/bench_report.h"
 #include "manager/bench/bench_governance.h"
+#include "manager/bench/bench_memory.h"
 #include "manager/bench/bench_process_models.h"
 #include "manager/bench/bench_scenarios.h"
 #include "manager/bench/bench_stats.h"
@@ -115,6 +116,7 @@ int BenchCommand(const std::vector<std::string>& args) {
   RunHiddenScenario(options, *tab_exe, &report);
   RunFocusLatencyScenario(options, *tab_exe, &report);
   RunProcessModelScenario(options, *tab_exe, &report);
+  RunMemoryScenario(options, *tab_exe, &report);
   RunTransports(options, &report);
   AddTargets(options, &report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));

@@ -116,16 +116,20 @@ std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs
 }
 
 std::optional<DiscardEntry> TabDiscarder::Choose(
-    const std::vector<DiscardCandidate>& tabs, Clock::time_point now) {
-  if (settling(now)) return std::nullopt;
+    const std::vector<DiscardCandidate>& tabs, Clock::time_point now,
+    bool growing_released) {
+  const bool settle = settling(now);
+  if (settle && !growing_released) return std::nullopt;
   for (DiscardEntry& entry : DiscardOrder(tabs, now)) {
     if (!entry.discardable) break;  // the discardable ones come first
+    if (settle && entry.tab.growth_bytes_per_s <= 0) continue;
     return std::move(entry);
   }
   return std::nullopt;
 }
 
 void TabDiscarder::Discarded(Clock::time_point now) {
+  if (settling(now)) ++early_discards_;
   ++discards_;
   last_discard_ = now;
 }

@@ -16,7 +16,14 @@
 // After a discard the discarder waits a settle time before it chooses
 // again, so the memory of the ended process is given back and measured
 // before anything else goes: a critical level that lasts discards one tab
-// per settle time, never a burst.
+// per settle time, never a burst. One exception, for leaks: once the last
+// discarded process has been reaped (its memory is back and the total was
+// measured without it) and the tabs' memory is still growing over the
+// budget, a tab that is itself growing may go without waiting; waiting a
+// second while a leak grows 600 MiB/s is how a budget is overshot by half.
+// A still tab never goes early, so a budget the remaining tabs cannot
+// meet still discards one tab per settle time, and a growing tab that may
+// not go (focused, protected) does not make the others go early.
 //
 // Pure logic on plain data with the time passed in (testable with a fake
 // clock); TabHost gathers the candidates and does the discarding.
@@ -48,6 +55,7 @@ struct DiscardCandidate {
   bool is_protected = false;
   Clock::time_point last_active{};  // last shown or focused
   uint64_t memory_bytes = 0;        // its process's PSS (0: unknown)
+  double growth_bytes_per_s = 0;    // its process's (MemoryGrowth::RateOf)
 };
 
 // A candidate's place in the discard order, and why.
@@ -75,9 +83,13 @@ class TabDiscarder {
   // Under critical pressure at `now`: the tab to discard (the first of
   // DiscardOrder() that may go; a shared process's first tab stands for
   // all of it), or nullopt while settling after the last discard or when
-  // nothing may go. The caller discards it and calls Discarded().
+  // nothing may go. With `growing_released` (the tabs' memory still grows
+  // over the budget and the last discarded process has been reaped),
+  // while settling: the first in the order that may go and is growing
+  // itself. The caller discards it and calls Discarded().
   std::optional<DiscardEntry> Choose(const std::vector<DiscardCandidate>& tabs,
-                                     Clock::time_point now);
+                                     Clock::time_point now,
+                                     bool growing_released = false);
   // A discard happened (automatic or asked for): counts it and starts the
   // settle time.
   void Discarded(Clock::time_point now);
@@ -88,12 +100,15 @@ class TabDiscarder {
   void SetProtected(int tab_id, bool on);
   bool is_protected(int tab_id) const { return protected_.count(tab_id) > 0; }
   uint64_t discards() const { return discards_; }
+  // Discards made before the settle time was over (a growing tab).
+  uint64_t early_discards() const { return early_discards_; }
   std::chrono::milliseconds settle() const { return settle_; }
 
  private:
   std::chrono::milliseconds settle_;
   std::set<int> protected_;
   uint64_t discards_ = 0;
+  uint64_t early_discards_ = 0;
   Clock::time_point last_discard_{};
 };
 

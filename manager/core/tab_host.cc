@@ -21,7 +21,8 @@ TabHost::TabHost(asio::io_context& io, Options options)
       options_(std::move(options)),
       all_finished_(io, asio::steady_timer::time_point::max()),
       top_up_(io),
-      discarder_(options_.discard_settle) {
+      discarder_(options_.discard_settle),
+      growth_(2 * options_.pressure_interval) {
   TABSIM_CHECK(options_.prelaunch >= 0);
   TABSIM_CHECK(options_.fps >= 0);
   if (options_.fps > 0 && !options_.frames_over_socket &&
@@ -42,6 +43,7 @@ TabHost::TabHost(asio::io_context& io, Options options)
   if (options_.memory_pressure) {
     MemoryPressureMonitor::Options monitor;
     monitor.interval = options_.pressure_interval;
+    monitor.fast_interval = options_.pressure_fast_interval;
     monitor.budget_bytes = options_.memory_budget;
     monitor.kernel = options_.kernel_pressure;
     pressure_monitor_ = std::make_unique<MemoryPressureMonitor>(
@@ -652,6 +654,7 @@ std::vector<DiscardCandidate> TabHost::DiscardCandidates() const {
     if (auto memory = process_memory_.find(c.process_id);
         memory != process_memory_.end() && c.running)
       c.memory_bytes = memory->second;
+    if (c.running) c.growth_bytes_per_s = growth_.RateOf(c.process_id);
     candidates.push_back(std::move(c));
   }
   return candidates;
@@ -695,7 +698,7 @@ Status TabHost::Discard(int id, const std::string& why) {
   return Status::Ok();
 }
 
-uint64_t TabHost::SampleTabsMemory() {
+MemoryPressureMonitor::TabsMemory TabHost::SampleTabsMemory() {
   process_memory_.clear();
   uint64_t total = 0;
   for (const auto& process : processes_) {
@@ -706,7 +709,14 @@ uint64_t TabHost::SampleTabsMemory() {
     process_memory_[process->id()] = *memory;
     total += *memory;
   }
-  return total;
+  growth_.Add(std::chrono::steady_clock::now(), process_memory_);
+  return {total, growth_.TotalRate()};
+}
+
+bool TabHost::DiscardPending() const {
+  for (const auto& process : processes_)
+    if (process->discarding()) return true;
+  return false;
 }
 
 void TabHost::DropSpares() {
@@ -735,7 +745,13 @@ void TabHost::OnPressure(const PressureVerdict& verdict,
     PostTopUp();
   }
   if (verdict.level != PressureLevel::kCritical) return;
-  auto chosen = discarder_.Choose(DiscardCandidates(), std::chrono::steady_clock::now());
+  // Still growing over the budget with the last discard's memory back: a
+  // growing tab need not wait out the settle time.
+  const bool growing_released =
+      verdict.growing_over_budget && !DiscardPending();
+  auto chosen = discarder_.Choose(DiscardCandidates(),
+                                  std::chrono::steady_clock::now(),
+                                  growing_released);
   if (!chosen) return;
   Status discarded =
       Discard(chosen->tab.tab_id, "memory pressure (" + verdict.reason + ")");
