@@ -244,9 +244,11 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
   // Correctness, not timing: memory pressure never discards the focused
   // tab or a protected one.
   for (const boost::json::value& figure :
-       scenarios.at("memory").at("figures").as_array())
-    if (figure.at("key") == "memory.protected_or_focused_discarded")
+       scenarios.at("memory").at("figures").as_array()) {
+    if (figure.at("key") == "memory.protected_or_focused_discarded") {
       EXPECT_EQ(figure.at("value").to_number<double>(), 0) << figure;
+    }
+  }
   int ratios = 0;
   for (const boost::json::value& ratio : json.at("ratios").as_array()) {
     const boost::json::value& value = ratio.at("ratio");
