@@ -249,18 +249,24 @@ TEST(TabDiscarder, AGrowingTabGoesBeforeTheSettleTimeOnlyOnceTheLastIsReaped) {
   tabs[1].growth_bytes_per_s = 600.0 * kMiB;
   tabs[3].growth_bytes_per_s = 600.0 * kMiB;
   tabs[3].focused = true;  // grows too, but may never go
-  auto first = discarder.Choose(tabs, now, true);
+  TabDiscarder::Context growing_released;
+  growing_released.growing_over_budget = true;
+  growing_released.last_discard_released = true;
+  TabDiscarder::Context growing_pending = growing_released;
+  growing_pending.last_discard_released = false;
+  auto first = discarder.Choose(tabs, now, growing_released);
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->tab.tab_id, 1);
   discarder.Discarded(now);
   tabs[0].running = false;
   now += milliseconds(20);
   // Settling, and the last discard not known to be back: nothing goes.
-  EXPECT_FALSE(discarder.Choose(tabs, now, false).has_value());
+  EXPECT_FALSE(discarder.Choose(tabs, now, growing_pending).has_value());
+  EXPECT_FALSE(discarder.Choose(tabs, now).has_value());
   // Back, and still growing: the growing tab 2 goes, not the still tab 3
   // (older and bigger: first in the order).
   EXPECT_EQ(DiscardOrder(tabs, now)[0].tab.tab_id, 3);
-  auto second = discarder.Choose(tabs, now, true);
+  auto second = discarder.Choose(tabs, now, growing_released);
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->tab.tab_id, 2);
   discarder.Discarded(now);
@@ -270,13 +276,40 @@ TEST(TabDiscarder, AGrowingTabGoesBeforeTheSettleTimeOnlyOnceTheLastIsReaped) {
   // time however long the growth goes on.
   for (int tick = 0; tick < 9; ++tick) {
     now += milliseconds(100);
-    EXPECT_FALSE(discarder.Choose(tabs, now, true).has_value()) << tick;
+    EXPECT_FALSE(discarder.Choose(tabs, now, growing_released).has_value())
+        << tick;
   }
   now += milliseconds(100);
-  auto third = discarder.Choose(tabs, now, true);
+  auto third = discarder.Choose(tabs, now, growing_released);
   ASSERT_TRUE(third.has_value());
   EXPECT_EQ(third->tab.tab_id, 3);
   EXPECT_EQ(discarder.discards(), 2u);  // Discarded() not called for it yet
+}
+
+TEST(TabDiscarder, WhileTheTabsGrowOverTheBudgetAGrowingTabGoesFirst) {
+  const Clock::time_point now = Clock::time_point() + seconds(1000);
+  TabDiscarder discarder(milliseconds(1000));
+  // A leak reloaded lately (young, still small) beside old still tabs: by
+  // the order a still tab is first, and its 4 MiB would not stop the leak.
+  std::vector<DiscardCandidate> tabs = {
+      Tab(1, now - seconds(60), 4), Tab(2, now - seconds(50), 4),
+      Tab(3, now - seconds(1), 40)};
+  tabs[2].growth_bytes_per_s = 300.0 * kMiB;
+  EXPECT_EQ(DiscardOrder(tabs, now)[0].tab.tab_id, 1);
+  TabDiscarder::Context growing;
+  growing.growing_over_budget = true;
+  auto chosen = discarder.Choose(tabs, now, growing);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->tab.tab_id, 3);
+  // Over the budget and still: the order decides.
+  chosen = discarder.Choose(tabs, now);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->tab.tab_id, 1);
+  // Growing, but the grower may not go: the order decides (not early).
+  tabs[2].is_protected = true;
+  chosen = discarder.Choose(tabs, now, growing);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->tab.tab_id, 1);
 }
 
 TEST(TabDiscarder, ProtectionIsKeptPerTab) {

@@ -745,13 +745,11 @@ void TabHost::OnPressure(const PressureVerdict& verdict,
     PostTopUp();
   }
   if (verdict.level != PressureLevel::kCritical) return;
-  // Still growing over the budget with the last discard's memory back: a
-  // growing tab need not wait out the settle time.
-  const bool growing_released =
-      verdict.growing_over_budget && !DiscardPending();
+  TabDiscarder::Context context;
+  context.growing_over_budget = verdict.growing_over_budget;
+  context.last_discard_released = !DiscardPending();
   auto chosen = discarder_.Choose(DiscardCandidates(),
-                                  std::chrono::steady_clock::now(),
-                                  growing_released);
+                                  std::chrono::steady_clock::now(), context);
   if (!chosen) return;
   Status discarded =
       Discard(chosen->tab.tab_id, "memory pressure (" + verdict.reason + ")");
