@@ -123,6 +123,13 @@ TEST(MemoryGrowth, RatePerProcessOverTheWindowIgnoringSmallChanges) {
   EXPECT_EQ(growth.RateOf(3), 0);  // gone
   EXPECT_EQ(growth.RateOf(4), 0);  // new: no history
   EXPECT_DOUBLE_EQ(growth.TotalRate(), 640.0 * kMiB);
+  // A slow riser (a page settling in: 2 MiB in 200 ms) is no leak.
+  MemoryGrowth slow(milliseconds(200));
+  slow.Add(now, {{5, 10 * kMiB}});
+  slow.Add(now + milliseconds(200), {{5, 12 * kMiB}});
+  EXPECT_EQ(slow.RateOf(5), 0);
+  slow.Add(now + milliseconds(400), {{5, 30 * kMiB}});  // 18 MiB in 200 ms
+  EXPECT_GT(slow.RateOf(5), 0);
   // The window slides: a leak that stopped is no longer growing once its
   // growth is older than the window.
   for (int i = 0; i < 3; ++i) {
