@@ -8,8 +8,10 @@
 // has it, over that time; only a process that grew by at least
 // kMinGrowthBytes counts, so that the PSS of shared pages moving between
 // processes when one ends (a few hundred KiB) is not taken for a leak. A
-// process that shrank, ended or appeared counts 0. The total is the sum
-// of the processes' rates.
+// process that shrank, ended or appeared counts 0, and so does a rate
+// under 32 MiB/s (a page settling in; memory_growth.cc). The total is the
+// sum of the processes' rates. TabHost feeds it only processes past their
+// handshake.
 //
 // Pure logic on plain data with the time passed in (testable with a fake
 // clock). Single-threaded; owned by the TabHost.

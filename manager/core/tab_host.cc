@@ -700,6 +700,9 @@ Status TabHost::Discard(int id, const std::string& why) {
 
 MemoryPressureMonitor::TabsMemory TabHost::SampleTabsMemory() {
   process_memory_.clear();
+  // Growth only of processes past their handshake: one still starting
+  // grows by loading (exec, a sanitizer's start-up), not by leaking.
+  MemoryGrowth::Bytes live;
   uint64_t total = 0;
   for (const auto& process : processes_) {
     if (!process->running() || process->discarding() || process->pid() <= 0)
@@ -707,9 +710,10 @@ MemoryPressureMonitor::TabsMemory TabHost::SampleTabsMemory() {
     auto memory = ReadProcessMemory(process->pid());
     if (!memory.ok()) continue;  // exiting: it is giving its memory back
     process_memory_[process->id()] = *memory;
+    if (process->live()) live[process->id()] = *memory;
     total += *memory;
   }
-  growth_.Add(std::chrono::steady_clock::now(), process_memory_);
+  growth_.Add(std::chrono::steady_clock::now(), std::move(live));
   return {total, growth_.TotalRate()};
 }
 
