@@ -89,7 +89,7 @@ TEST(BenchOptions, RejectsBadOptionsWithOneLine) {
       {{"--json", ""}, "--json: empty file name"},
       {{"--only", "hidden,nope"},
        "--only: unknown scenario 'nope' (one of: input,latency,fairness,"
-       "frames,lifecycle,open,pacing,hidden,focus,models,transports)"},
+       "frames,lifecycle,open,pacing,hidden,focus,models,memory,transports)"},
       {{"stray"}, "unexpected argument 'stray' (see tabsim bench --help)"}};
   for (const auto& [args, message] : cases) {
     auto options = ParseBenchOptions(args);
@@ -198,7 +198,8 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
   bool ratio_to_floor = false;
   for (const char* scenario :
        {"input", "latency", "frames", "lifecycle", "open", "fairness",
-        "pacing", "hidden", "focus", "models", "transports", "floor"}) {
+        "pacing", "hidden", "focus", "models", "memory", "transports",
+        "floor"}) {
     ASSERT_TRUE(scenarios.contains(scenario)) << "scenario " << scenario;
     const boost::json::object& s = scenarios.at(scenario).as_object();
     // No scenario may quietly fail: nothing is reported unavailable.
@@ -208,7 +209,8 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
     // Every figure's value is a finite number (a non-finite one would be
     // null), > 0 except counts of things that may rightly not happen
     // (BeginFrames missed, display ticks skipped, latency beyond the
-    // interval, CPU of idle hidden tabs below the clock tick).
+    // interval, CPU of idle hidden tabs below the clock tick, discards
+    // that must not or need not happen).
     for (const boost::json::value& figure : s.at("figures").as_array()) {
       const boost::json::value& value = figure.at("value");
       EXPECT_TRUE(value.is_number()) << figure;
@@ -217,7 +219,10 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
                                key == "pacing.ticks_skipped_per_s" ||
                                key == "pacing.interval.p99_excess_ms" ||
                                key == "hidden.cpu_percent" ||
-                               key == "hidden.manager_cpu_percent";
+                               key == "hidden.manager_cpu_percent" ||
+                               key == "memory.protected_or_focused_discarded" ||
+                               key == "memory.bystanders_discarded" ||
+                               key == "memory.early_discards";
       if (value.is_number()) {
         if (may_be_zero)
           EXPECT_GE(value.to_number<double>(), 0) << figure;
@@ -242,8 +247,18 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
         "floor.batched_protobuf", "floor.pingpong_rtt_p50",
         "floor.memcpy_bandwidth", "transports.fifo.open_wait",
         "frames.socket.fps.1920x1080", "fairness.alone", "fairness.beside_flood",
-        "transports.shm_ring.stream.batched.msgs"})
+        "transports.shm_ring.stream.batched.msgs", "memory.episode.p50_ms",
+        "memory.episode.p99_ms", "memory.discards_per_episode",
+        "memory.max_overshoot_ratio", "memory.protected_or_focused_discarded"})
     EXPECT_EQ(keys.count(key), 1u) << key;
+  // Correctness, not timing: memory pressure never discards the focused
+  // tab or a protected one.
+  for (const boost::json::value& figure :
+       scenarios.at("memory").at("figures").as_array()) {
+    if (figure.at("key") == "memory.protected_or_focused_discarded") {
+      EXPECT_EQ(figure.at("value").to_number<double>(), 0) << figure;
+    }
+  }
   int ratios = 0;
   for (const boost::json::value& ratio : json.at("ratios").as_array()) {
     const boost::json::value& value = ratio.at("ratio");

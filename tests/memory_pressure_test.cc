@@ -1,5 +1,6 @@
-// Memory pressure levels from sample /proc text, and the discard order and
-// settle time of TabDiscarder with a fake clock (docs/memory.md).
+// Memory pressure levels from sample /proc text, the growth rate and the
+// prediction from it, and the discard order and settle time of
+// TabDiscarder with a fake clock (docs/memory.md).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "manager/core/memory_growth.h"
 #include "manager/core/memory_pressure.h"
 #include "manager/core/tab_discarder.h"
 
@@ -75,6 +77,66 @@ TEST(MemoryPressure, BudgetGivesLevels) {
   EXPECT_EQ(verdict.reason, "tabs 612 MiB over a 512 MiB budget");
   sample.budget_bytes = 0;  // no budget: the tabs' size alone is no pressure
   EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kNone);
+}
+
+TEST(MemoryPressure, GrowthThatWouldPassTheBudgetWithinTheHorizonIsCritical) {
+  PressureSample sample;
+  sample.budget_bytes = 256 * kMiB;
+  sample.tabs_bytes = 220 * kMiB;  // > 85%: moderate
+  sample.horizon = milliseconds(100);
+  sample.tabs_growth_bytes_per_s = 300.0 * kMiB;  // +30 MiB in 100 ms
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kModerate);
+  sample.tabs_growth_bytes_per_s = 400.0 * kMiB;  // +40: 260 > 256
+  PressureVerdict verdict = ComputePressure(sample);
+  EXPECT_EQ(verdict.level, PressureLevel::kCritical);
+  EXPECT_TRUE(verdict.growing_over_budget);
+  EXPECT_EQ(verdict.reason,
+            "tabs 220 MiB growing 400 MiB/s, over a 256 MiB budget within 100 ms");
+  // Over the budget and still: critical, but not growing.
+  sample.tabs_bytes = 300 * kMiB;
+  sample.tabs_growth_bytes_per_s = 0;
+  verdict = ComputePressure(sample);
+  EXPECT_EQ(verdict.level, PressureLevel::kCritical);
+  EXPECT_FALSE(verdict.growing_over_budget);
+  // Growth far from the budget is nothing.
+  sample.tabs_bytes = 10 * kMiB;
+  sample.tabs_growth_bytes_per_s = 100.0 * kMiB;
+  EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kNone);
+}
+
+TEST(MemoryGrowth, RatePerProcessOverTheWindowIgnoringSmallChanges) {
+  MemoryGrowth growth(milliseconds(200));
+  Clock::time_point now = Clock::time_point() + seconds(1000);
+  EXPECT_EQ(growth.TotalRate(), 0);
+  // Process 1 leaks 64 MiB per 100 ms; process 2 gains 512 KiB (shared
+  // pages' PSS moving to it); process 3 shrinks; process 4 appears late.
+  growth.Add(now, {{1, 10 * kMiB}, {2, 4 * kMiB}, {3, 50 * kMiB}});
+  EXPECT_EQ(growth.TotalRate(), 0);  // one sample: no rate yet
+  now += milliseconds(100);
+  growth.Add(now, {{1, 74 * kMiB}, {2, 4 * kMiB + kMiB / 2}, {3, 20 * kMiB}});
+  EXPECT_DOUBLE_EQ(growth.RateOf(1), 640.0 * kMiB);
+  EXPECT_EQ(growth.RateOf(2), 0);
+  EXPECT_EQ(growth.RateOf(3), 0);
+  now += milliseconds(100);
+  growth.Add(now, {{1, 138 * kMiB}, {2, 4 * kMiB + 3 * kMiB / 4}, {4, 30 * kMiB}});
+  EXPECT_DOUBLE_EQ(growth.RateOf(1), 640.0 * kMiB);  // over 200 ms
+  EXPECT_EQ(growth.RateOf(3), 0);  // gone
+  EXPECT_EQ(growth.RateOf(4), 0);  // new: no history
+  EXPECT_DOUBLE_EQ(growth.TotalRate(), 640.0 * kMiB);
+  // A slow riser (a page settling in: 2 MiB in 200 ms) is no leak.
+  MemoryGrowth slow(milliseconds(200));
+  slow.Add(now, {{5, 10 * kMiB}});
+  slow.Add(now + milliseconds(200), {{5, 12 * kMiB}});
+  EXPECT_EQ(slow.RateOf(5), 0);
+  slow.Add(now + milliseconds(400), {{5, 30 * kMiB}});  // 18 MiB in 200 ms
+  EXPECT_GT(slow.RateOf(5), 0);
+  // The window slides: a leak that stopped is no longer growing once its
+  // growth is older than the window.
+  for (int i = 0; i < 3; ++i) {
+    now += milliseconds(100);
+    growth.Add(now, {{1, 138 * kMiB}, {2, 4 * kMiB + 3 * kMiB / 4}, {4, 30 * kMiB}});
+  }
+  EXPECT_EQ(growth.TotalRate(), 0);
 }
 
 TEST(MemoryPressure, KernelSignalsGiveLevelsAndTheWorstWins) {
@@ -182,6 +244,79 @@ TEST(TabDiscarder, SettlesBetweenDiscardsSoItNeverLoops) {
   EXPECT_EQ(discarder.discards(), 2u);
   // Nothing else may go: only the focused tab runs.
   EXPECT_FALSE(discarder.Choose(tabs, now + seconds(5)).has_value());
+}
+
+TEST(TabDiscarder, AGrowingTabGoesBeforeTheSettleTimeOnlyOnceTheLastIsReaped) {
+  Clock::time_point now = Clock::time_point() + seconds(1000);
+  TabDiscarder discarder(milliseconds(1000));
+  std::vector<DiscardCandidate> tabs = {
+      Tab(1, now - seconds(30), 200), Tab(2, now - seconds(20), 150),
+      Tab(3, now - seconds(40), 180), Tab(4, now, 100)};
+  tabs[0].growth_bytes_per_s = 600.0 * kMiB;
+  tabs[1].growth_bytes_per_s = 600.0 * kMiB;
+  tabs[3].growth_bytes_per_s = 600.0 * kMiB;
+  tabs[3].focused = true;  // grows too, but may never go
+  TabDiscarder::Context growing_released;
+  growing_released.growing_over_budget = true;
+  growing_released.last_discard_released = true;
+  TabDiscarder::Context growing_pending = growing_released;
+  growing_pending.last_discard_released = false;
+  auto first = discarder.Choose(tabs, now, growing_released);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->tab.tab_id, 1);
+  discarder.Discarded(now);
+  tabs[0].running = false;
+  now += milliseconds(20);
+  // Settling, and the last discard not known to be back: nothing goes.
+  EXPECT_FALSE(discarder.Choose(tabs, now, growing_pending).has_value());
+  EXPECT_FALSE(discarder.Choose(tabs, now).has_value());
+  // Back, and still growing: the growing tab 2 goes, not the still tab 3
+  // (older and bigger: first in the order).
+  EXPECT_EQ(DiscardOrder(tabs, now)[0].tab.tab_id, 3);
+  auto second = discarder.Choose(tabs, now, growing_released);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->tab.tab_id, 2);
+  discarder.Discarded(now);
+  tabs[1].running = false;
+  EXPECT_EQ(discarder.early_discards(), 1u);
+  // Only the focused tab grows now: the still one waits out the settle
+  // time however long the growth goes on.
+  for (int tick = 0; tick < 9; ++tick) {
+    now += milliseconds(100);
+    EXPECT_FALSE(discarder.Choose(tabs, now, growing_released).has_value())
+        << tick;
+  }
+  now += milliseconds(100);
+  auto third = discarder.Choose(tabs, now, growing_released);
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->tab.tab_id, 3);
+  EXPECT_EQ(discarder.discards(), 2u);  // Discarded() not called for it yet
+}
+
+TEST(TabDiscarder, WhileTheTabsGrowOverTheBudgetAGrowingTabGoesFirst) {
+  const Clock::time_point now = Clock::time_point() + seconds(1000);
+  TabDiscarder discarder(milliseconds(1000));
+  // A leak reloaded lately (young, still small) beside old still tabs: by
+  // the order a still tab is first, and its 4 MiB would not stop the leak.
+  std::vector<DiscardCandidate> tabs = {
+      Tab(1, now - seconds(60), 4), Tab(2, now - seconds(50), 4),
+      Tab(3, now - seconds(1), 40)};
+  tabs[2].growth_bytes_per_s = 300.0 * kMiB;
+  EXPECT_EQ(DiscardOrder(tabs, now)[0].tab.tab_id, 1);
+  TabDiscarder::Context growing;
+  growing.growing_over_budget = true;
+  auto chosen = discarder.Choose(tabs, now, growing);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->tab.tab_id, 3);
+  // Over the budget and still: the order decides.
+  chosen = discarder.Choose(tabs, now);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->tab.tab_id, 1);
+  // Growing, but the grower may not go: the order decides (not early).
+  tabs[2].is_protected = true;
+  chosen = discarder.Choose(tabs, now, growing);
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(chosen->tab.tab_id, 1);
 }
 
 TEST(TabDiscarder, ProtectionIsKeptPerTab) {

@@ -20,6 +20,7 @@
 #include "manager/bench/bench_plot_svg.h"
 #include "manager/bench/bench_report.h"
 #include "manager/bench/bench_governance.h"
+#include "manager/bench/bench_memory.h"
 #include "manager/bench/bench_process_models.h"
 #include "manager/bench/bench_scenarios.h"
 #include "manager/bench/bench_stats.h"
@@ -120,6 +121,7 @@ int BenchCommand(const std::vector<std::string>& args) {
   if (want("hidden")) RunHiddenScenario(options, *tab_exe, &report);
   if (want("focus")) RunFocusLatencyScenario(options, *tab_exe, &report);
   if (want("models")) RunProcessModelScenario(options, *tab_exe, &report);
+  if (want("memory")) RunMemoryScenario(options, *tab_exe, &report);
   if (want("transports")) RunTransports(options, &report);
   AddTargets(options, &report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));

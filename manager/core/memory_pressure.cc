@@ -2,6 +2,7 @@
 
 #include <boost/asio/error.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -114,20 +115,37 @@ PressureVerdict ComputePressure(const PressureSample& sample,
                                 const PressureThresholds& thresholds) {
   PressureVerdict worst;
   auto consider = [&worst](PressureLevel level, std::string reason) {
-    if (level > worst.level) worst = PressureVerdict{level, std::move(reason)};
+    if (level > worst.level) {
+      worst.level = level;
+      worst.reason = std::move(reason);
+    }
   };
   if (sample.budget_bytes > 0) {
     const uint64_t budget = sample.budget_bytes;
-    if (sample.tabs_bytes > budget)
+    const double growth = sample.tabs_growth_bytes_per_s;
+    const double ahead =
+        double(sample.tabs_bytes) +
+        growth * std::chrono::duration<double>(sample.horizon).count();
+    if (sample.tabs_bytes > budget) {
       consider(PressureLevel::kCritical, "tabs " + Mib(sample.tabs_bytes) +
                                              " over a " + Mib(budget) + " budget");
-    else if (double(sample.tabs_bytes) >
+    } else if (growth > 0 && ahead > double(budget)) {
+      consider(PressureLevel::kCritical,
+               "tabs " + Mib(sample.tabs_bytes) + " growing " +
+                   Mib(uint64_t(growth)) + "/s, over a " + Mib(budget) +
+                   " budget within " + std::to_string(sample.horizon.count()) +
+                   " ms");
+    } else if (double(sample.tabs_bytes) >
              PressureThresholds::kBudgetModerate * double(budget))
       consider(PressureLevel::kModerate,
                "tabs " + Mib(sample.tabs_bytes) + " near a " + Mib(budget) +
                    " budget (over " +
                    Percent(PressureThresholds::kBudgetModerate * 100) + ")");
   }
+  // Set before the kernel's signals may take the reason: it is about the
+  // budget, whichever signal is worst.
+  worst.growing_over_budget = worst.level == PressureLevel::kCritical &&
+                              sample.tabs_growth_bytes_per_s > 0;
   if (sample.psi_some_avg10) {
     const double psi = *sample.psi_some_avg10;
     const std::string reason = "memory PSI some avg10 " + Percent(psi);
@@ -173,7 +191,12 @@ void MemoryPressureMonitor::Stop() {
 PressureSample MemoryPressureMonitor::Sample() const {
   PressureSample sample;
   sample.budget_bytes = options_.budget_bytes;
-  sample.tabs_bytes = tabs_bytes_ ? tabs_bytes_() : 0;
+  sample.horizon = options_.interval;
+  if (tabs_bytes_) {
+    const TabsMemory tabs = tabs_bytes_();
+    sample.tabs_bytes = tabs.bytes;
+    sample.tabs_growth_bytes_per_s = tabs.growth_bytes_per_s;
+  }
   if (options_.kernel) {
     if (auto text = ReadProcFile("/proc/pressure/memory"); text.ok())
       if (auto psi = ParsePsiSomeAvg10(*text); psi.ok())
@@ -184,8 +207,20 @@ PressureSample MemoryPressureMonitor::Sample() const {
   return sample;
 }
 
+std::chrono::milliseconds MemoryPressureMonitor::NextInterval() const {
+  const uint64_t budget = options_.budget_bytes;
+  if (budget == 0) return options_.interval;
+  const double ahead =
+      double(sample_.tabs_bytes) +
+      sample_.tabs_growth_bytes_per_s *
+          std::chrono::duration<double>(options_.interval).count();
+  return ahead > PressureThresholds::kBudgetModerate * double(budget)
+             ? std::min(options_.fast_interval, options_.interval)
+             : options_.interval;
+}
+
 void MemoryPressureMonitor::Arm() {
-  timer_.expires_after(options_.interval);
+  timer_.expires_after(NextInterval());
   timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
                         boost::system::error_code error) {
     if (error == boost::asio::error::operation_aborted || alive.expired() ||

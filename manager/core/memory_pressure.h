@@ -9,7 +9,16 @@
 //     /proc/meminfo;
 //   * the budget: the tabs' total PSS (each from /proc/PID/smaps_rollup,
 //     RSS from /proc/PID/statm where that is unreadable) over the budget is
-//     critical, over kBudgetModerate of it moderate.
+//     critical, over kBudgetModerate of it moderate; so is a total that,
+//     growing at its present rate, would pass the budget within the
+//     horizon (one regular interval): a leak of 600 MiB/s passes a budget
+//     between two samples 100 ms apart, so waiting to see it over is
+//     acting too late.
+//
+// The monitor samples every `interval`, and every `fast_interval` while
+// the tabs' total (or where it is heading within one interval) is above
+// kBudgetModerate of the budget: near the budget a 100 ms blind spot is
+// what lets a leak overshoot.
 //
 // The parsing and the level computation are pure functions (testable with
 // sample text); MemoryPressureMonitor only reads /proc on a timer of the
@@ -71,37 +80,52 @@ struct PressureSample {
   std::optional<double> psi_some_avg10;
   std::optional<MemInfo> meminfo;
   uint64_t tabs_bytes = 0;  // the tabs' total PSS
+  // How fast the tabs' memory grows (MemoryGrowth::TotalRate; 0: still).
+  double tabs_growth_bytes_per_s = 0;
+  // How far ahead the growth is projected against the budget.
+  std::chrono::milliseconds horizon{0};
   uint64_t budget_bytes = 0;  // 0: no budget
 };
 
 struct PressureVerdict {
   PressureLevel level = PressureLevel::kNone;
   // Why, for causes and logs: "tabs 612 MiB over a 512 MiB budget",
-  // "memory PSI some avg10 45.0%", "MemAvailable 3% of MemTotal"; empty
-  // at kNone.
+  // "tabs 232 MiB growing 1500 MiB/s, over a 256 MiB budget within 100
+  // ms", "memory PSI some avg10 45.0%", "MemAvailable 3% of MemTotal";
+  // empty at kNone.
   std::string reason;
+  // The budget alone makes it critical while the tabs' memory still grows:
+  // what lets the discarder skip its settle time (TabDiscarder::Choose).
+  bool growing_over_budget = false;
 };
 
 // The worst level any signal gives, with that signal's reason.
 PressureVerdict ComputePressure(const PressureSample& sample,
                                 const PressureThresholds& thresholds = {});
 
-// Samples the signals every `interval` on the loop and tells `listener`
-// each verdict (every sample, not only changes: the discarder acts on a
+// Samples the signals every `interval` (`fast_interval` near the budget)
+// on the loop and tells `listener` each verdict (every sample, not only changes: the discarder acts on a
 // critical level for as long as it lasts).
 //
 // Ownership: owned by the TabHost; `tabs_bytes` is asked for the tabs'
-// memory at each sample (it must stay callable while the monitor runs).
+// memory and its growth at each sample (it must stay callable while the
+// monitor runs).
 // The timer stops with Stop() or the monitor's destruction.
 class MemoryPressureMonitor {
  public:
   struct Options {
     std::chrono::milliseconds interval{100};
+    // Near the budget (see the top of this file); at most `interval`.
+    std::chrono::milliseconds fast_interval{20};
     uint64_t budget_bytes = 0;
     bool kernel = true;  // read PSI and meminfo
     PressureThresholds thresholds;
   };
-  using TabsBytes = std::function<uint64_t()>;
+  struct TabsMemory {
+    uint64_t bytes = 0;
+    double growth_bytes_per_s = 0;
+  };
+  using TabsBytes = std::function<TabsMemory()>;
   using Listener =
       std::function<void(const PressureVerdict&, const PressureSample&)>;
 
@@ -122,6 +146,8 @@ class MemoryPressureMonitor {
 
  private:
   void Arm();
+  // fast_interval near the budget, interval otherwise.
+  std::chrono::milliseconds NextInterval() const;
 
   Options options_;
   TabsBytes tabs_bytes_;

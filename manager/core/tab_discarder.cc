@@ -116,16 +116,26 @@ std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs
 }
 
 std::optional<DiscardEntry> TabDiscarder::Choose(
-    const std::vector<DiscardCandidate>& tabs, Clock::time_point now) {
-  if (settling(now)) return std::nullopt;
-  for (DiscardEntry& entry : DiscardOrder(tabs, now)) {
-    if (!entry.discardable) break;  // the discardable ones come first
-    return std::move(entry);
+    const std::vector<DiscardCandidate>& tabs, Clock::time_point now,
+    const Context& context) {
+  const bool settle = settling(now);
+  if (settle && !(context.growing_over_budget && context.last_discard_released))
+    return std::nullopt;
+  std::vector<DiscardEntry> order = DiscardOrder(tabs, now);
+  if (context.growing_over_budget) {
+    for (DiscardEntry& entry : order) {
+      if (!entry.discardable) break;  // the discardable ones come first
+      if (entry.tab.growth_bytes_per_s > 0) return std::move(entry);
+    }
+    if (settle) return std::nullopt;  // only a growing tab goes early
   }
+  if (!order.empty() && order.front().discardable)
+    return std::move(order.front());
   return std::nullopt;
 }
 
 void TabDiscarder::Discarded(Clock::time_point now) {
+  if (settling(now)) ++early_discards_;
   ++discards_;
   last_discard_ = now;
 }

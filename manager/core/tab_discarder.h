@@ -16,7 +16,16 @@
 // After a discard the discarder waits a settle time before it chooses
 // again, so the memory of the ended process is given back and measured
 // before anything else goes: a critical level that lasts discards one tab
-// per settle time, never a burst.
+// per settle time, never a burst. One exception, for leaks: once the last
+// discarded process has been reaped (its memory is back and the total was
+// measured without it) and the tabs' memory is still growing over the
+// budget, a tab that is itself growing may go without waiting; waiting a
+// second while a leak grows 600 MiB/s is how a budget is overshot by half.
+// A still tab never goes early, so a budget the remaining tabs cannot
+// meet still discards one tab per settle time, and a growing tab that may
+// not go (focused, protected) does not make the others go early. While the
+// tabs grow over the budget a growing tab goes before a still one even
+// after the settle time: a still tab's few MiB cannot stop a leak.
 //
 // Pure logic on plain data with the time passed in (testable with a fake
 // clock); TabHost gathers the candidates and does the discarding.
@@ -48,6 +57,7 @@ struct DiscardCandidate {
   bool is_protected = false;
   Clock::time_point last_active{};  // last shown or focused
   uint64_t memory_bytes = 0;        // its process's PSS (0: unknown)
+  double growth_bytes_per_s = 0;    // its process's (MemoryGrowth::RateOf)
 };
 
 // A candidate's place in the discard order, and why.
@@ -67,17 +77,33 @@ struct DiscardEntry {
 std::vector<DiscardEntry> DiscardOrder(const std::vector<DiscardCandidate>& tabs,
                                        DiscardCandidate::Clock::time_point now);
 
+// What the pressure is made of, for TabDiscarder::Choose().
+struct DiscardContext {
+  // The budget is critical and the tabs' memory still grows: a growing
+  // tab goes before a still one (discarding a still tab cannot stop a
+  // leak), whatever the order.
+  bool growing_over_budget = false;
+  // The last discarded process has been reaped, so its memory is back
+  // and the total was measured without it: with growing_over_budget, a
+  // growing tab need not wait out the settle time.
+  bool last_discard_released = false;
+};
+
 class TabDiscarder {
  public:
   using Clock = std::chrono::steady_clock;
   explicit TabDiscarder(std::chrono::milliseconds settle) : settle_(settle) {}
 
+  using Context = DiscardContext;
   // Under critical pressure at `now`: the tab to discard (the first of
-  // DiscardOrder() that may go; a shared process's first tab stands for
-  // all of it), or nullopt while settling after the last discard or when
-  // nothing may go. The caller discards it and calls Discarded().
+  // DiscardOrder() that may go, the first growing one when the tabs grow
+  // over the budget; a shared process's first tab stands for all of it),
+  // or nullopt while settling after the last discard (see Context for the
+  // one exception) or when nothing may go. The caller discards it and
+  // calls Discarded().
   std::optional<DiscardEntry> Choose(const std::vector<DiscardCandidate>& tabs,
-                                     Clock::time_point now);
+                                     Clock::time_point now,
+                                     const Context& context = {});
   // A discard happened (automatic or asked for): counts it and starts the
   // settle time.
   void Discarded(Clock::time_point now);
@@ -88,12 +114,16 @@ class TabDiscarder {
   void SetProtected(int tab_id, bool on);
   bool is_protected(int tab_id) const { return protected_.count(tab_id) > 0; }
   uint64_t discards() const { return discards_; }
+  // Discards made before the settle time was over: growing tabs chosen
+  // early, and discards asked for (`discard ID`) while settling.
+  uint64_t early_discards() const { return early_discards_; }
   std::chrono::milliseconds settle() const { return settle_; }
 
  private:
   std::chrono::milliseconds settle_;
   std::set<int> protected_;
   uint64_t discards_ = 0;
+  uint64_t early_discards_ = 0;
   Clock::time_point last_discard_{};
 };
 

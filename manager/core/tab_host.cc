@@ -21,7 +21,8 @@ TabHost::TabHost(asio::io_context& io, Options options)
       options_(std::move(options)),
       all_finished_(io, asio::steady_timer::time_point::max()),
       top_up_(io),
-      discarder_(options_.discard_settle) {
+      discarder_(options_.discard_settle),
+      growth_(2 * options_.pressure_interval) {
   TABSIM_CHECK(options_.prelaunch >= 0);
   TABSIM_CHECK(options_.fps >= 0);
   if (options_.fps > 0 && !options_.frames_over_socket &&
@@ -42,6 +43,7 @@ TabHost::TabHost(asio::io_context& io, Options options)
   if (options_.memory_pressure) {
     MemoryPressureMonitor::Options monitor;
     monitor.interval = options_.pressure_interval;
+    monitor.fast_interval = options_.pressure_fast_interval;
     monitor.budget_bytes = options_.memory_budget;
     monitor.kernel = options_.kernel_pressure;
     pressure_monitor_ = std::make_unique<MemoryPressureMonitor>(
@@ -659,6 +661,7 @@ std::vector<DiscardCandidate> TabHost::DiscardCandidates() const {
     if (auto memory = process_memory_.find(c.process_id);
         memory != process_memory_.end() && c.running)
       c.memory_bytes = memory->second;
+    if (c.running) c.growth_bytes_per_s = growth_.RateOf(c.process_id);
     candidates.push_back(std::move(c));
   }
   return candidates;
@@ -702,8 +705,11 @@ Status TabHost::Discard(int id, const std::string& why) {
   return Status::Ok();
 }
 
-uint64_t TabHost::SampleTabsMemory() {
+MemoryPressureMonitor::TabsMemory TabHost::SampleTabsMemory() {
   process_memory_.clear();
+  // Growth only of processes past their handshake: one still starting
+  // grows by loading (exec, a sanitizer's start-up), not by leaking.
+  MemoryGrowth::Bytes live;
   uint64_t total = 0;
   for (const auto& process : processes_) {
     if (!process->running() || process->discarding() || process->pid() <= 0)
@@ -711,9 +717,17 @@ uint64_t TabHost::SampleTabsMemory() {
     auto memory = ReadProcessMemory(process->pid());
     if (!memory.ok()) continue;  // exiting: it is giving its memory back
     process_memory_[process->id()] = *memory;
+    if (process->live()) live[process->id()] = *memory;
     total += *memory;
   }
-  return total;
+  growth_.Add(std::chrono::steady_clock::now(), std::move(live));
+  return {total, growth_.TotalRate()};
+}
+
+bool TabHost::DiscardPending() const {
+  for (const auto& process : processes_)
+    if (process->discarding()) return true;
+  return false;
 }
 
 void TabHost::DropSpares() {
@@ -742,7 +756,11 @@ void TabHost::OnPressure(const PressureVerdict& verdict,
     PostTopUp();
   }
   if (verdict.level != PressureLevel::kCritical) return;
-  auto chosen = discarder_.Choose(DiscardCandidates(), std::chrono::steady_clock::now());
+  TabDiscarder::Context context;
+  context.growing_over_budget = verdict.growing_over_budget;
+  context.last_discard_released = !DiscardPending();
+  auto chosen = discarder_.Choose(DiscardCandidates(),
+                                  std::chrono::steady_clock::now(), context);
   if (!chosen) return;
   Status discarded =
       Discard(chosen->tab.tab_id, "memory pressure (" + verdict.reason + ")");

@@ -33,6 +33,7 @@
 #include "manager/core/command_recorder.h"
 #include "manager/core/containment.h"
 #include "manager/core/frame_scheduler.h"
+#include "manager/core/memory_growth.h"
 #include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
 #include "manager/core/process_priority.h"
@@ -84,15 +85,18 @@ class TabHost : private TabObserver {
     // --record); not owned, must outlive the host. A spare gets it when
     // Open() takes it, after the navigation that gives it its page.
     CommandRecorder* recorder = nullptr;
-    // Memory pressure (docs/memory.md): every pressure_interval the host
-    // reads the kernel's signals (unless kernel_pressure is false) and the
-    // tabs' PSS against memory_budget (bytes; 0: none). Moderate drops the
+    // Memory pressure (docs/memory.md): every pressure_interval (every
+    // pressure_fast_interval near the budget) the host reads the kernel's
+    // signals (unless kernel_pressure is false) and the tabs' PSS and its
+    // growth against memory_budget (bytes; 0: none). Moderate drops the
     // spares; critical discards the least important tab, then waits
-    // discard_settle before it may discard another.
+    // discard_settle before it may discard another (a growing tab may go
+    // once the last discarded process is reaped; TabDiscarder).
     bool memory_pressure = false;
     bool kernel_pressure = true;
     uint64_t memory_budget = 0;
     std::chrono::milliseconds pressure_interval{100};
+    std::chrono::milliseconds pressure_fast_interval{20};
     std::chrono::milliseconds discard_settle{1000};
   };
   // The page a spare idles on until Open() navigates it.
@@ -211,6 +215,8 @@ class TabHost : private TabObserver {
   // memory pressure is off.
   uint64_t tabs_memory_bytes() const { return tabs_memory_; }
   uint64_t discards() const { return discarder_.discards(); }
+  // Of those, how many went before the settle time was over (growing tabs).
+  uint64_t early_discards() const { return discarder_.early_discards(); }
   // Moderate or critical pressure seen so far (samples).
   uint64_t spares_dropped() const { return spares_dropped_; }
 
@@ -239,8 +245,12 @@ class TabHost : private TabObserver {
   std::vector<DiscardCandidate> DiscardCandidates() const;
   // The monitor's listener.
   void OnPressure(const PressureVerdict& verdict, const PressureSample& sample);
-  // Sums the PSS of every running process; remembers each one's.
-  uint64_t SampleTabsMemory();
+  // Sums the PSS of every running process; remembers each one's, and
+  // gives the growth rate over growth_'s window.
+  MemoryPressureMonitor::TabsMemory SampleTabsMemory();
+  // A discarded process not yet reaped: its memory is still being given
+  // back, so the total measured now does not yet show the discard.
+  bool DiscardPending() const;
   void DropSpares();
   std::shared_ptr<ProcessHost> ProcessOf(const TabSession& tab) const;
   // Visibility and priorities are recomputed on a later turn of the loop,
@@ -329,6 +339,7 @@ class TabHost : private TabObserver {
   PressureVerdict pressure_;
   uint64_t tabs_memory_ = 0;
   std::map<int, uint64_t> process_memory_;  // by process id, last sample
+  MemoryGrowth growth_;
   std::map<int, std::chrono::steady_clock::time_point> last_focused_;
   uint64_t spares_dropped_ = 0;
   // The last sample at moderate or worse: spares are made again only
