@@ -242,6 +242,26 @@ TEST_F(TimelineE2eTest, CrashHiddenTabFlowsAndCtl) {
   EXPECT_GE(begin_frames_visible, 30);
   EXPECT_EQ(hidden_marks, 1);
   EXPECT_EQ(begin_frames_hidden, 0);
+
+  // Frame holds: tab 1's frames held by the manager, each from its frame
+  // to its release, on the thread of its buffer, one after another there.
+  std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> holds;  // by tid
+  for (const json::value& e : events) {
+    if (Int(e.at("pid")) != pids[1] || e.at("ph") != "X" ||
+        Str(e.at("name")).rfind("held: frame ", 0) != 0)
+      continue;
+    EXPECT_GT(Int(e.at("dur")), 0);
+    holds[Int(e.at("tid"))].emplace_back(Int(e.at("ts")), Int(e.at("dur")));
+  }
+  EXPECT_EQ(holds.size(), 2u) << "a thread per buffer of the double buffer";
+  size_t held = 0;
+  for (const auto& [tid, slices] : holds) {
+    held += slices.size();
+    for (size_t i = 1; i < slices.size(); ++i)
+      EXPECT_GE(slices[i].first, slices[i - 1].first + slices[i - 1].second)
+          << "holds of one buffer follow one another";
+  }
+  EXPECT_GE(held, 20u);
   EXPECT_EQ(events.back().at("name"), "timeline stopped");
 
   // Started again from ctl with a relative name (the client's directory),

@@ -88,6 +88,7 @@ std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(
   view.navigation_id = frame.navigation_id();
   view.region_generation = frame.region_generation();
   view.begin_frame_sequence = frame.begin_frame_sequence();
+  view.buffer_index = int(frame.buffer_index());
   view.damage_x = static_cast<int>(damage.x());
   view.damage_y = static_cast<int>(damage.y());
   view.damage_width = static_cast<int>(damage.width());

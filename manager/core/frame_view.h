@@ -20,6 +20,7 @@ struct FrameView {
   uint64_t navigation_id = 0;  // last Navigate applied; 0: the first page
   uint32_t region_generation = 0;  // 1 until the first resize
   uint64_t begin_frame_sequence = 0;  // the BeginFrame it answers; 0: unpaced
+  int buffer_index = -1;  // which of the region's buffers (-1: over the socket)
   int damage_x = 0;
   int damage_y = 0;
   int damage_width = 0;

@@ -27,6 +27,11 @@ constexpr int64_t kInputTid = 1;
 // A tab's threads in its process: 2N and 2N+1 (no pid is that small).
 int64_t TabTid(int tab_id) { return int64_t(tab_id) * 2; }
 int64_t FramesTid(int tab_id) { return int64_t(tab_id) * 2 + 1; }
+// Its buffers' threads, out of the way of the above: one per buffer, so
+// each thread's hold slices follow one another.
+int64_t BufferTid(int tab_id, uint32_t buffer) {
+  return (int64_t(1) << 32) + int64_t(tab_id) * 2 + int64_t(buffer % 2);
+}
 
 std::string TabName(const TabSession& tab) {
   return "tab " + std::to_string(tab.id()) + " " + tab.url();
@@ -277,6 +282,33 @@ void Timeline::OnFrame(const TabSession& tab, const FrameView& frame) {
   Emit(std::move(slice));
   FinishInputs(*track, *lane, frame.last_input_sequence, lane->frames_tid, ts);
   if (lane->begin_frame != 0) EndBeginFrame(*track, *lane, "frame");
+  if (frame.buffer_index >= 0) {
+    if (!lane->buffer_threads_named) {
+      lane->buffer_threads_named = true;
+      for (uint32_t b = 0; b < 2; ++b)
+        Emit(te::ThreadName(track->pid, BufferTid(lane->tab_id, b), ts,
+                            "tab " + std::to_string(lane->tab_id) + " buffer " +
+                                std::to_string(b)));
+    }
+    lane->held[{frame.region_generation, uint32_t(frame.buffer_index)}] = {
+        ts, frame.sequence};
+  }
+}
+
+void Timeline::FrameReleased(Track& track, Lane& lane,
+                             const proto::FrameRelease& release) {
+  auto it = lane.held.find({release.region_generation(), release.buffer_index()});
+  if (it == lane.held.end()) return;
+  const int64_t now = Now();
+  json::object slice = te::Complete(
+      "held: frame " + std::to_string(it->second.sequence), "frame", track.pid,
+      BufferTid(lane.tab_id, release.buffer_index()), it->second.since,
+      std::max<int64_t>(1, now - it->second.since));
+  slice["args"] = json::object{{"sequence", it->second.sequence},
+                               {"buffer_index", release.buffer_index()},
+                               {"region_generation", release.region_generation()}};
+  lane.held.erase(it);
+  Emit(std::move(slice));
 }
 
 void Timeline::OnTitleChanged(const TabSession& tab) {
@@ -342,6 +374,9 @@ void Timeline::OnSent(const ProcessHost& process,
       break;
     case M::kBeginFrame:
       BeginFrameSent(*track, LaneOf(*track, view), message.begin_frame());
+      break;
+    case M::kFrameRelease:
+      FrameReleased(*track, LaneOf(*track, view), message.frame_release());
       break;
     case M::kSetVisible:
       Instant(track->pid, LaneOf(*track, view).tid,

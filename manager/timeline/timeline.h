@@ -15,7 +15,9 @@
 //     frame, visibility, navigations, title, state changes, input applied,
 //     lost with the cause) and a thread "tab N frames" (each BeginFrame as
 //     a B/E slice until its frame or DidNotProduceFrame, each accepted
-//     frame as a slice); counters: frames/s, messages/s, bytes queued per
+//     frame as a slice) and threads "tab N buffer 0|1" (each frame the
+//     manager holds in that buffer, from its FrameReady to its
+//     FrameRelease); counters: frames/s, messages/s, bytes queued per
 //     direction, memory (PSS MiB);
 //   - each input as a flow (id, the sequence number in args): sent
 //     (manager "input") -> applied (the tab's InputAck, a step when it
@@ -147,6 +149,14 @@ class Timeline final : public TabObserver, public TimelineSink {
     bool drew = false;
     uint64_t begin_frame = 0;  // the BeginFrame slice open; 0: none
     std::deque<PendingInput> inputs;
+    // Buffers the manager holds, by (region generation, buffer index):
+    // since when, and which frame. Drawn as a slice when released.
+    struct Held {
+      int64_t since = 0;
+      uint64_t sequence = 0;
+    };
+    std::map<std::pair<uint32_t, uint32_t>, Held> held;
+    bool buffer_threads_named = false;
   };
   struct Track {
     int64_t pid = 0;
@@ -186,6 +196,8 @@ class Timeline final : public TabObserver, public TimelineSink {
 
   void InputSent(Track& track, const proto::ManagerToTab& message);
   void BeginFrameSent(Track& track, Lane& lane, const proto::BeginFrame& begin);
+  // The manager gives a buffer back: the hold slice of the frame in it.
+  void FrameReleased(Track& track, Lane& lane, const proto::FrameRelease& release);
   void EndBeginFrame(Track& track, Lane& lane, std::string_view result);
   // Ends the flows of `lane`'s inputs up to `sequence` at `ts` on `tid`
   // (inside the slice just written there).
