@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <dirent.h>
 #include <fstream>
 #include <regex>
@@ -95,11 +96,8 @@ std::string Join(const std::vector<pid_t>& pids) {
 class Manager {
  public:
   explicit Manager(bool fallback, std::vector<std::string> extra = {})
-      : fallback_(fallback) {
-    dir_ = ::testing::TempDir() + "/tabsim-contain-" + std::to_string(::getpid()) +
-           "-" + std::to_string(counter_++);
-    ::mkdir(dir_.c_str(), 0700);
-    mark_ = std::to_string(::getpid()) + "-" + std::to_string(counter_) + "-" +
+      : fallback_(fallback), dir_(testing::FreshTestDir("tabsim-contain")) {
+    mark_ = dir_.substr(dir_.rfind('/') + 1) + "-" +
             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
     WriteScript();
     std::vector<std::string> args = {testing::ManagerExecutable(), "run", "--ui", "none",
@@ -110,50 +108,30 @@ class Manager {
     // Asked for in both: the fallback is then TABSIM_NO_NAMESPACES's
     // refusal, announced loudly.
     args.push_back("--tab-namespaces");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int out = ::open(path("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open(path("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
+    process_.emplace(dir_, std::move(args), [this] {
       ::setenv(kMarkVariable, mark_.c_str(), 1);
       // Info: the orphan pass names each process it kills.
-      if (fallback) ::setenv("TABSIM_NO_NAMESPACES", "1", 1);
-      if (fallback) ::setenv("TABSIM_LOG_LEVEL", "info", 1);
+      if (fallback_) ::setenv("TABSIM_NO_NAMESPACES", "1", 1);
+      if (fallback_) ::setenv("TABSIM_LOG_LEVEL", "info", 1);
       else ::unsetenv("TABSIM_NO_NAMESPACES");
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    });
   }
   ~Manager() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    process_.reset();  // the manager first (SIGKILL unless it exited)
     // Never leave a daemon behind, whatever the test found.
     for (pid_t pid : Marked(mark_, 0)) ::kill(pid, SIGKILL);
   }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_->pid(); }
   const std::string& mark() const { return mark_; }
-  std::string out() const { return Slurp(path("out")); }
-  std::string err() const { return Slurp(path("err")); }
+  std::string out() const { return process_->out(); }
+  std::string err() const { return process_->err(); }
   std::string path(const std::string& name) const { return dir_ + "/" + name; }
 
   std::smatch WaitFor(const std::string& pattern, std::chrono::milliseconds timeout = 15s) {
-    std::smatch match = testing::WaitForMatch([this] { return out(); }, pattern,
-                                              timeout, &text_);
-    if (match.empty()) ADD_FAILURE() << "stderr:\n" << err();
-    return match;
+    return process_->WaitFor(pattern, timeout);
   }
   // Exit status, or -1 on timeout.
-  int Wait(std::chrono::milliseconds timeout = 15s) {
-    const int code = testing::WaitForExit(pid_, timeout);
-    if (code >= 0) exited_ = true;
-    return code;
-  }
+  int Wait(std::chrono::milliseconds timeout = 15s) { return process_->Wait(timeout); }
   // `tabsim ctl --control PATH args...`; its exit status.
   int Ctl(std::vector<std::string> args) {
     args.insert(args.begin(), {testing::ManagerExecutable(), "ctl", "--control",
@@ -180,12 +158,12 @@ class Manager {
     WaitFor("tab 1 first frame");
     auto deadline = std::chrono::steady_clock::now() + 5s;
     auto seen = [&] {
-      return Marked(mark_, pid_).size() >= 2 ||
+      return Marked(mark_, pid()).size() >= 2 ||
              (fallback_ && err().find("left behind by a tab") != std::string::npos);
     };
     while (!seen() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(10ms);
-    ASSERT_TRUE(seen()) << Join(Marked(mark_, pid_)) << "\n" << err();
+    ASSERT_TRUE(seen()) << Join(Marked(mark_, pid())) << "\n" << err();
   }
 
  private:
@@ -204,13 +182,10 @@ class Manager {
     ::chmod(path("tab.sh").c_str(), 0700);
   }
 
-  static inline int counter_ = 0;
   bool fallback_;
   std::string dir_;
   std::string mark_;
-  std::string text_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
+  std::optional<testing::CapturedProcess> process_;
 };
 
 class Containment : public ::testing::TestWithParam<bool> {

@@ -27,63 +27,22 @@ namespace {
 using namespace std::chrono_literals;
 
 // A `tabsim` process with stdout and stderr captured to files.
-class Manager {
+class Manager : public testing::CapturedProcess {
  public:
-  explicit Manager(std::vector<std::string> args) {
-    dir_ = ::testing::TempDir() + "/tabsim-mp-" + std::to_string(::getpid()) +
-           "-" + std::to_string(counter_++);
-    ::mkdir(dir_.c_str(), 0700);
-    args.insert(args.begin(), testing::ManagerExecutable());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int out = ::open((dir_ + "/out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int err = ::open((dir_ + "/err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(out, 1);
-      ::dup2(err, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-  ~Manager() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
-  std::string out() const { return Slurp(dir_ + "/out"); }
-  std::string err() const { return Slurp(dir_ + "/err"); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-
-  // Waits until stdout matches `pattern`; returns the first match groups.
+  explicit Manager(std::vector<std::string> args)
+      : CapturedProcess(testing::FreshTestDir("tabsim-mp"), WithTabsim(std::move(args))) {}
   std::smatch WaitFor(const std::string& pattern, std::chrono::milliseconds timeout = 10s) {
-    std::smatch match = testing::WaitForMatch([this] { return out(); }, pattern,
-                                              timeout, &text_);
-    if (match.empty()) ADD_FAILURE() << "stderr:\n" << err();
-    return match;
+    return CapturedProcess::WaitFor(pattern, timeout);
   }
-  // Exit status, or -1 on timeout.
   int Wait(std::chrono::milliseconds timeout = 15s) {
-    const int code = testing::WaitForExit(pid_, timeout);
-    if (code >= 0) exited_ = true;
-    return code;
+    return CapturedProcess::Wait(timeout);
   }
 
  private:
-  static std::string Slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
+  static std::vector<std::string> WithTabsim(std::vector<std::string> args) {
+    args.insert(args.begin(), testing::ManagerExecutable());
+    return args;
   }
-  static inline int counter_ = 0;
-  std::string dir_;
-  std::string text_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
 };
 
 std::vector<pid_t> TabPids(const std::string& out) {

@@ -3,7 +3,10 @@
 #define TABSIM_TESTS_TEST_UTIL_H_
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,11 +15,15 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace tabsim::testing {
 
@@ -117,6 +124,86 @@ inline int WaitForExit(pid_t pid, std::chrono::milliseconds timeout) {
   }
   return -1;
 }
+
+// A fresh, private directory under the test's temporary directory:
+// PREFIX-PID-N.
+inline std::string FreshTestDir(const std::string& prefix) {
+  static int counter = 0;
+  const std::string dir = ::testing::TempDir() + "/" + prefix + "-" +
+                          std::to_string(::getpid()) + "-" +
+                          std::to_string(counter++);
+  ::mkdir(dir.c_str(), 0700);
+  return dir;
+}
+
+// A process (a `tabsim` command, say) with its stdout and stderr captured to
+// the files `out` and `err` of `dir`, which must exist: forked and exec'd at
+// construction, SIGKILLed and reaped at destruction unless Wait() saw it
+// exit. For tests that read what a process prints while it runs.
+class CapturedProcess {
+ public:
+  // args[0] is the program. `in_child`, if set, runs in the child just
+  // before the exec (to set its environment, say).
+  CapturedProcess(std::string dir, std::vector<std::string> args,
+                  const std::function<void()>& in_child = {})
+      : dir_(std::move(dir)) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int out = ::open(path("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err = ::open(path("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(out, 1);
+      ::dup2(err, 2);
+      if (in_child) in_child();
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  CapturedProcess(const CapturedProcess&) = delete;
+  CapturedProcess& operator=(const CapturedProcess&) = delete;
+  ~CapturedProcess() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string out() const { return Slurp(path("out")); }
+  std::string err() const { return Slurp(path("err")); }
+
+  // Waits until stdout matches `pattern`; returns the match (empty, and a
+  // failure naming stderr too, on a timeout).
+  std::smatch WaitFor(const std::string& pattern,
+                      std::chrono::milliseconds timeout) {
+    std::smatch match = WaitForMatch([this] { return out(); }, pattern,
+                                     timeout, &text_);
+    if (match.empty()) ADD_FAILURE() << "stderr:\n" << err();
+    return match;
+  }
+  // Exit status, or -1 on timeout.
+  int Wait(std::chrono::milliseconds timeout) {
+    const int code = WaitForExit(pid_, timeout);
+    if (code >= 0) exited_ = true;
+    return code;
+  }
+
+ private:
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  std::string dir_;
+  std::string text_;  // what the last WaitFor's match points into
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
 
 }  // namespace tabsim::testing
 
