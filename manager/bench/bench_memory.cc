@@ -105,13 +105,7 @@ void RunMemoryScenario(const BenchOptions& options, const std::string& tab_exe,
     }
     still.push_back((*tab)->id());
   }
-  const bool drawn = tabs.RunUntil(
-      [&] {
-        for (int id : still)
-          if (tabs.Find(id)->counters().frames == 0) return false;
-        return true;
-      },
-      milliseconds(60000));
+  const bool drawn = tabs.RunUntilDrawn(still, milliseconds(60000));
   if (!drawn) {
     report->AddUnavailable("memory", "memory.episode.p50_ms",
                            "the still tabs did not draw within 60 s");

@@ -61,13 +61,7 @@ void RunProcessModelScenario(const BenchOptions& options,
       ids.push_back((*tab)->id());
     }
     if (!opened) continue;
-    const bool drawn = tabs.RunUntil(
-        [&] {
-          for (int id : ids)
-            if (tabs.Find(id)->counters().frames == 0) return false;
-          return true;
-        },
-        milliseconds(120000));
+    const bool drawn = tabs.RunUntilDrawn(ids, milliseconds(120000));
     if (!drawn) {
       report->AddUnavailable("models", prefix + ".processes",
                              "not every tab drew within 120 s");

@@ -47,6 +47,19 @@ bool BenchTabs::RunUntil(const std::function<bool()>& done,
   return true;
 }
 
+bool BenchTabs::RunUntilDrawn(const std::vector<int>& ids,
+                              std::chrono::milliseconds timeout) {
+  return RunUntil(
+      [&] {
+        for (int id : ids) {
+          TabSession* tab = Find(id);
+          if (tab == nullptr || tab->counters().frames == 0) return false;
+        }
+        return true;
+      },
+      timeout);
+}
+
 void BenchTabs::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;

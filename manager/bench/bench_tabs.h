@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "manager/core/tab_host.h"
@@ -41,6 +42,9 @@ class BenchTabs final : public TabObserver {
   // timeout; returns done().
   bool RunUntil(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout);
+  // RunUntil every tab of `ids` has drawn a frame (a tab gone never has).
+  bool RunUntilDrawn(const std::vector<int>& ids,
+                     std::chrono::milliseconds timeout);
   // Closes every tab and waits until all are reaped (bounded by the grace
   // period). Idempotent.
   void Shutdown();
