@@ -287,12 +287,8 @@ asio::awaitable<void> Replayer::SendAll(Tab& tab) {
     co_await AwaitKey(tab, keys[next_key]);
     if (tab.lost || !tab.result.failure.empty()) co_return;
   }
-  // Paced: the answer to the last BeginFrame (DidNotProduceFrame is heard
-  // of by no observer: poll).
-  const Clock::time_point give_up = Clock::now() + settings_.timeout;
-  while (tab.paced && tab.session->begin_frame_outstanding() && !tab.lost &&
-         Clock::now() < give_up)
-    co_await WaitFor(tab, [&] { return tab.lost; }, Clock::now() + kRetryAfter);
+  // Paced: the answer to the last BeginFrame.
+  if (tab.paced) co_await AwaitBeginFrameAnswered(tab);
   // At a real pace, the tab lives as long as the recorded one did (time-
   // driven pages go on drawing, and are compared).
   if (settings_.speed > 0 && tab.recording.end)
@@ -329,6 +325,15 @@ asio::awaitable<void> Replayer::AwaitKey(Tab& tab, const FrameKey& key) {
   if (!done && !tab.lost)
     result.failure = "the frame at " + ToString(key) + " did not come within " +
                      std::to_string(settings_.timeout.count()) + " ms";
+}
+
+asio::awaitable<void> Replayer::AwaitBeginFrameAnswered(Tab& tab) {
+  // The answer is a frame or a DidNotProduceFrame, which no observer hears
+  // of: poll.
+  const Clock::time_point give_up = Clock::now() + settings_.timeout;
+  while (tab.session->begin_frame_outstanding() && !tab.lost &&
+         Clock::now() < give_up)
+    co_await WaitFor(tab, [&] { return tab.lost; }, Clock::now() + kRetryAfter);
 }
 
 void Replayer::Compare(Tab& tab, const FrameKey& key, uint64_t hash) {
@@ -423,13 +428,8 @@ asio::awaitable<Status> Replayer::Send(Tab& tab,
                              int(entry.resize().height()));
   }
   if (entry.has_begin_frame()) {
-    // One outstanding at a time, as the display clock does: wait for the
-    // tab to answer the last one (a frame, or DidNotProduceFrame, which
-    // no observer hears of: poll).
-    const Clock::time_point give_up = Clock::now() + settings_.timeout;
-    while (session.begin_frame_outstanding() && !tab.lost &&
-           Clock::now() < give_up)
-      co_await WaitFor(tab, [&] { return tab.lost; }, Clock::now() + kRetryAfter);
+    // One outstanding at a time, as the display clock does.
+    co_await AwaitBeginFrameAnswered(tab);
     if (tab.lost) co_return Error{"lost", EPIPE};
     const record::BeginFrame& begin = entry.begin_frame();
     Status sent = session.BeginFrame(

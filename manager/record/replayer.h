@@ -148,6 +148,8 @@ class Replayer : private TabObserver {
   // applied everything up to it and drew nothing more, takes its latest
   // frame for it).
   boost::asio::awaitable<void> AwaitKey(Tab& tab, const FrameKey& key);
+  // Until the tab's BeginFrame is answered, it is lost, or --timeout.
+  boost::asio::awaitable<void> AwaitBeginFrameAnswered(Tab& tab);
   // Judges a replayed frame's hash at `key` against the recording.
   void Compare(Tab& tab, const FrameKey& key, uint64_t hash);
   // Paced: the frame answering replayed BeginFrame `begin_frame` against
