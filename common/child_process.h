@@ -80,6 +80,11 @@ class ChildProcess {
   // Readable once the child has exited. Owned by this object and closed
   // when the child is reaped (-1 from then on).
   int pidfd() const { return pidfd_.get(); }
+  // Hands the pidfd to an event loop that watches for the exit (one fd per
+  // child instead of a dup). Signals then go by pid, which is as safe: until
+  // this object reaps the child, nobody else can, so its pid cannot be
+  // reused. Invalid once reaped or taken.
+  UniqueFd TakePidfd() { return std::move(pidfd_); }
   bool reaped() const { return exit_.has_value(); }
   const std::optional<ChildExit>& exit() const { return exit_; }
   // Spawned into kSandboxNamespaces: PID 1 of its own PID namespace.

@@ -8,9 +8,9 @@
 
 namespace tabsim {
 
-// Every tab costs the manager a socket, a pidfd (and its dup) and a memfd
-// while it runs: raises RLIMIT_NOFILE's soft limit to the hard limit, as
-// servers do. Best effort; the limit stays as it was if that fails.
+// Every tab costs the manager a socket, a pidfd, a memfd and an output
+// pipe while it runs (manager/core/tab_capacity.h): raises RLIMIT_NOFILE's
+// soft limit to the hard limit, as servers do. Best effort; the limit stays as it was if that fails.
 void RaiseFdLimit();
 
 // The fds this process has open (entries of /proc/self/fd); -1 if unknown.

@@ -23,6 +23,10 @@ class BouncePage final : public Page {
   void OnResize(int width, int height) override;
   bool NeedsFrame(Clock::time_point now) const override;
   std::optional<Clock::time_point> NextWakeup() const override;
+  // Only animation: nothing to do while hidden.
+  std::optional<Clock::time_point> NextTimer() const override {
+    return std::nullopt;
+  }
   Rect Render(Canvas& canvas, Clock::time_point now) override;
 
   // The ball's bounding box at `now` on a width x height page.

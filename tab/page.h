@@ -79,6 +79,16 @@ class Page {
   // input arriving, e.g. the next animation frame. nullopt = only on input.
   virtual std::optional<Clock::time_point> NextWakeup() const = 0;
 
+  // The wake-up a hidden page still needs: its timers (a title that
+  // changes, a hostile page's work in Tick()), which the tab throttles to
+  // one a second. Animation frames are not timers: a hidden page gets none,
+  // as Chromium runs no requestAnimationFrame callbacks for a hidden page.
+  // Default: every wake-up is a timer; a page that only animates says
+  // nullopt and costs nothing while hidden.
+  virtual std::optional<Clock::time_point> NextTimer() const {
+    return NextWakeup();
+  }
+
   // Draws the complete page into `canvas` (the whole buffer must be
   // written: the buffer may hold a frame from two renders ago). Returns the
   // rectangle that differs from the previous frame (the damage).

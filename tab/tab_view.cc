@@ -208,11 +208,14 @@ void TabView::UpdateBeginFrameSubscription(Clock::time_point now) {
 
 std::optional<TabView::Clock::time_point> TabView::NextWakeup(
     Clock::time_point now) const {
-  std::optional<Clock::time_point> wakeup = page_->NextWakeup();
   if (!config_.visible) {
-    if (!wakeup) return std::nullopt;
-    return std::max(*wakeup, last_tick_ + kHiddenTimerPeriod);
+    // Hidden: timers only, at most one a second (animation waits for
+    // WasShown, which brings a fresh frame).
+    std::optional<Clock::time_point> timer = page_->NextTimer();
+    if (!timer) return std::nullopt;
+    return std::max(*timer, last_tick_ + kHiddenTimerPeriod);
   }
+  std::optional<Clock::time_point> wakeup = page_->NextWakeup();
   if (!config_.paced && (force_frame_ || page_->NeedsFrame(now))) {
     // Something to draw: now, or once a buffer comes back (a message
     // wakes us then), or once the outbox drains (POLLOUT does).

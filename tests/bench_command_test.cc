@@ -50,7 +50,7 @@ TEST(BenchOptions, QuickSetsSmokeDefaults) {
   ASSERT_TRUE(full.ok());
   EXPECT_FALSE(full->quick);
   EXPECT_EQ(full->seconds, 2.0);
-  EXPECT_EQ(full->tab_counts, (std::vector<int>{1, 4, 16, 64, 256}));
+  EXPECT_EQ(full->tab_counts, (std::vector<int>{1, 4, 16, 64, 256, 1024, 4096}));
   EXPECT_EQ(full->latency_samples, 20000);
   EXPECT_EQ(full->lifecycle_samples, 40);
 }
@@ -75,9 +75,9 @@ TEST(BenchOptions, GivenOptionsWinOverQuickWhereverItStands) {
 TEST(BenchOptions, RejectsBadOptionsWithOneLine) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--bogus"}, "unknown option --bogus (see tabsim bench --help)"},
-      {{"--tabs", "0"}, "--tabs: '0' is not a whole number from 1 to 1024"},
-      {{"--tabs", "1,x"}, "--tabs: 'x' is not a whole number from 1 to 1024"},
-      {{"--tabs", "1,,4"}, "--tabs: '' is not a whole number from 1 to 1024"},
+      {{"--tabs", "0"}, "--tabs: '0' is not a whole number from 1 to 100000"},
+      {{"--tabs", "1,x"}, "--tabs: 'x' is not a whole number from 1 to 100000"},
+      {{"--tabs", "1,,4"}, "--tabs: '' is not a whole number from 1 to 100000"},
       {{"--seconds"}, "--seconds needs a value (see tabsim bench --help)"},
       {{"--seconds", "nan"},
        "--seconds: 'nan' is not a number of seconds from 0.05 to 600"},
@@ -89,7 +89,7 @@ TEST(BenchOptions, RejectsBadOptionsWithOneLine) {
       {{"--json", ""}, "--json: empty file name"},
       {{"--only", "hidden,nope"},
        "--only: unknown scenario 'nope' (one of: input,latency,fairness,"
-       "frames,lifecycle,open,pacing,hidden,focus,models,memory,transports)"},
+       "frames,lifecycle,open,pacing,hidden,focus,models,memory,scale,transports)"},
       {{"stray"}, "unexpected argument 'stray' (see tabsim bench --help)"}};
   for (const auto& [args, message] : cases) {
     auto options = ParseBenchOptions(args);
@@ -220,6 +220,7 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
                                key == "pacing.interval.p99_excess_ms" ||
                                key == "hidden.cpu_percent" ||
                                key == "hidden.manager_cpu_percent" ||
+                               key == "hidden.timer_pages_cpu_percent" ||
                                key == "memory.protected_or_focused_discarded" ||
                                key == "memory.bystanders_discarded" ||
                                key == "memory.early_discards";

@@ -36,7 +36,7 @@ struct Mistake {
 TEST_F(CliE2eTest, EachMistakeIsOneLineOnStderrAndExitTwo) {
   const std::vector<Mistake> mistakes = {
       {{"run", "--tabs", "0"},
-       "tabsim run: --tabs: '0' is not a whole number from 1 to 1024\n"},
+       "tabsim run: --tabs: '0' is not a whole number from 1 to 100000\n"},
       {{"run", "--tbas", "3"},
        "tabsim run: unknown option --tbas (see tabsim run --help)\n"},
       {{"run", "--timeline-max-mb", "8"},
@@ -47,7 +47,7 @@ TEST_F(CliE2eTest, EachMistakeIsOneLineOnStderrAndExitTwo) {
       {{"bench", "--bogus"},
        "tabsim bench: unknown option --bogus (see tabsim bench --help)\n"},
       {{"bench", "--tabs", "1,0"},
-       "tabsim bench: --tabs: '0' is not a whole number from 1 to 1024\n"},
+       "tabsim bench: --tabs: '0' is not a whole number from 1 to 100000\n"},
       {{"replay"}, "tabsim replay: missing DIR (see tabsim replay --help)\n"},
       {{"replay", "--bogus", "x"},
        "tabsim replay: unknown option --bogus (see tabsim replay --help)\n"},
@@ -112,7 +112,7 @@ TEST_F(CliE2eTest, EveryHelpIsOnStdoutAndListsEveryOption) {
         "--process-model", "--fps", "--hidden", "--memory-budget",
         "--discard-settle", "--no-memory-pressure",
         "--kill-unresponsive-after"},
-       {"usage: tabsim run [options] ", "from 1 to 1024",
+       {"usage: tabsim run [options] ", "from 1 to 100000",
         "default: one per --page, else 3", "default: 480x320",
         "default: 127.0.0.1:0", "default: 3000", "default: 20000",
         "from 0 to 16", "tui|none|web", "sim://bad-message?kind="}},

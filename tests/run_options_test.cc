@@ -81,8 +81,8 @@ TEST(RunOptions, PagesRepeatInOrderAndSetTheTabCount) {
 
 TEST(RunOptions, MistakesAreWordedTheHouseWay) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"--tabs", "0"}, "--tabs: '0' is not a whole number from 1 to 1024"},
-      {{"--tabs", "1025"}, "--tabs: '1025' is not a whole number from 1 to 1024"},
+      {{"--tabs", "0"}, "--tabs: '0' is not a whole number from 1 to 100000"},
+      {{"--tabs", "100001"}, "--tabs: '100001' is not a whole number from 1 to 100000"},
       {{"--tbas", "3"}, "unknown option --tbas (see tabsim run --help)"},
       {{"stray"}, "unexpected argument 'stray' (see tabsim run --help)"},
       {{"--tabs"}, "--tabs needs a value (see tabsim run --help)"},

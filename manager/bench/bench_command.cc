@@ -22,6 +22,7 @@
 #include "manager/bench/bench_governance.h"
 #include "manager/bench/bench_memory.h"
 #include "manager/bench/bench_process_models.h"
+#include "manager/bench/bench_scale.h"
 #include "manager/bench/bench_scenarios.h"
 #include "manager/bench/bench_stats.h"
 #include "manager/bench/bench_transports.h"
@@ -70,6 +71,18 @@ void AddTargets(const BenchOptions& options, BenchReport* report) {
   report->AddRatio("open to first frame p50: spawning / prelaunched spare",
                    "open.first_frame.cold.p50", "open.first_frame.prelaunch.p50",
                    std::nullopt, true);
+  // The figures are for 1,000 tabs; --quick measures fewer.
+  const std::string scaled = std::to_string(ScaleCounts(options.quick).front());
+  report->AddBudget(scaled + " tabs: first open to every first frame / 5 s",
+                    "scale.all_drawn_ms.tabs=" + scaled, 5000, "5 s");
+  report->AddBudget("a tab process's PSS (" + scaled + " tabs) / 2 MiB",
+                    "scale.tab_pss_kib.tabs=" + scaled, 2048, "2 MiB");
+  report->AddRatio("manager CPU per event: " + std::to_string(most) +
+                       " tabs / 1 tab",
+                   "input.cpu_ns_per_event.tabs=" + std::to_string(most),
+                   "input.cpu_ns_per_event.tabs=1",
+                   most >= 4096 ? std::optional<double>(1.3) : std::nullopt,
+                   false);
 }
 
 }  // namespace
@@ -122,6 +135,7 @@ int BenchCommand(const std::vector<std::string>& args) {
   if (want("focus")) RunFocusLatencyScenario(options, *tab_exe, &report);
   if (want("models")) RunProcessModelScenario(options, *tab_exe, &report);
   if (want("memory")) RunMemoryScenario(options, *tab_exe, &report);
+  if (want("scale")) RunScaleScenario(options, *tab_exe, &report);
   if (want("transports")) RunTransports(options, &report);
   AddTargets(options, &report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));

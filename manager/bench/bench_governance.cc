@@ -180,6 +180,36 @@ void RunPacingIntervalScenario(const BenchOptions& options,
                     "pacing.interval.p99_excess_ms", 2.0, "2 ms");
 }
 
+// The CPU of `count` hidden tabs of a page that keeps a timer running
+// (sim://clock changes its title every second): what the 1 Hz throttle
+// and the background hang monitor leave. Reported beside the animation
+// figure, which no longer wakes at all.
+void MeasureHiddenTimerPages(int count, double seconds,
+                             const std::string& tab_exe, BenchReport* report) {
+  std::fprintf(stderr, "bench: hidden: %d hidden sim://clock tabs\n", count);
+  BenchTabs tabs(BenchHostOptions(tab_exe, 160, 100, kDisplayHz));
+  const int viewer = 0;
+  tabs.host().SetViewerTabs(&viewer, {});
+  auto ids = OpenAndSettle(
+      tabs, std::vector<std::string>(size_t(count), "sim://clock"), false);
+  if (!ids.ok()) {
+    report->AddUnavailable("hidden", "hidden.timer_pages_cpu_percent",
+                           ids.error().message);
+    return;
+  }
+  RunFor(tabs, 1.0);
+  const double before = CpuSeconds(tabs, false, true);
+  const auto start = Clock::now();
+  RunFor(tabs, seconds);
+  const double elapsed =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  report->AddFigure({"hidden", "hidden.timer_pages_cpu_percent",
+                     std::to_string(count) +
+                         " hidden sim://clock tabs (a 1 Hz timer) together",
+                     100 * (CpuSeconds(tabs, false, true) - before) / elapsed,
+                     "% core", ""});
+}
+
 void RunHiddenScenario(const BenchOptions& options, const std::string& tab_exe,
                        BenchReport* report) {
   const int count = options.quick ? 32 : 256;
@@ -239,6 +269,8 @@ void RunHiddenScenario(const BenchOptions& options, const std::string& tab_exe,
                      "shown again -> fresh frame p99", s.p99, "ms", ""});
   report->AddBudget("shown again -> fresh frame within one 16.7 ms interval",
                     "hidden.shown_first_frame.p99_ms", kIntervalMs, "16.7 ms");
+  tabs.Shutdown();
+  MeasureHiddenTimerPages(count, seconds, tab_exe, report);
 }
 
 void RunFocusLatencyScenario(const BenchOptions& options,

@@ -23,8 +23,10 @@ void RunPacingDemoScenario(const BenchOptions& options,
 // between a tab's consecutive frames.
 void RunPacingIntervalScenario(const BenchOptions& options,
                                const std::string& tab_exe, BenchReport* report);
-// hidden.cpu_percent (every hidden tab together) and
-// hidden.shown_first_frame.{p50,p99}_ms (showing one to its fresh frame).
+// hidden.cpu_percent (every hidden sim://bounce tab together: animation
+// only, so none wakes), hidden.shown_first_frame.{p50,p99}_ms (showing one
+// to its fresh frame) and hidden.timer_pages_cpu_percent (as many hidden
+// sim://clock tabs, whose 1 Hz timer still runs).
 void RunHiddenScenario(const BenchOptions& options, const std::string& tab_exe,
                        BenchReport* report);
 // focus.latency.{idle,busy,busy_no_priorities}.p99_ms: the focused tab's

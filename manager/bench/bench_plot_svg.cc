@@ -140,7 +140,7 @@ const std::vector<BenchSeries>* Plot(const BenchReport& report,
 std::string RenderBenchSvg(const BenchReport& report) {
   std::ostringstream svg;
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='"
-      << 2 * kPanelWidth << "' height='" << kPanelHeight
+      << 3 * kPanelWidth << "' height='" << kPanelHeight
       << "' font-family='sans-serif'>\n"
       << "<rect width='100%' height='100%' fill='white'/>\n";
 
@@ -191,6 +191,23 @@ std::string RenderBenchSvg(const BenchReport& report) {
     right.Vertical(ping->value, "#888");
     right.Legend("floor: raw ping-pong p50", "#888", row++, true);
   }
+
+  // Third: what a delivered event costs the manager as tabs grow.
+  const auto* cost = Plot(report, "cost");
+  double cost_x_max = 1, cost_y_max = 1;
+  if (cost)
+    for (const auto& s : *cost)
+      for (auto [x, y] : s.points) {
+        cost_x_max = std::max(cost_x_max, x);
+        cost_y_max = std::max(cost_y_max, y);
+      }
+  Panel third(svg, 2 * kPanelWidth, 1, std::max(cost_x_max, 2.0),
+              cost_y_max * 1.1);
+  third.Axes("Manager CPU per delivered event vs tabs", "tabs (log)",
+             "ns/event", false);
+  row = 0;
+  if (cost)
+    for (const auto& s : *cost) third.Line(s, kColors[1], true, row++);
   svg << "</svg>\n";
   return svg.str();
 }

@@ -1,7 +1,8 @@
 // Hand-written SVG plots of a benchmark run (no plotting library): on the
 // left, delivered input events/s against the number of tabs (log x) with
-// the batched floor as a reference line; on the right, the input->ack
-// latency CDF for the idle and the busy loop (log x).
+// the batched floor as a reference line; in the middle, the input->ack
+// latency CDF for the idle and the busy loop (log x); on the right, the
+// manager's CPU per delivered event against the number of tabs (log x).
 #ifndef TABSIM_MANAGER_BENCH_BENCH_PLOT_SVG_H_
 #define TABSIM_MANAGER_BENCH_BENCH_PLOT_SVG_H_
 

@@ -101,6 +101,7 @@ uint64_t TotalAcked(BenchTabs& tabs, const std::vector<int>& ids) {
 void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
                       BenchReport* report) {
   BenchSeries series{"tabsim events/s", {}};
+  BenchSeries cost{"manager CPU ns/event", {}};
   for (int count : options.tab_counts) {
     std::fprintf(stderr, "bench: input: %d tab%s\n", count,
                  count == 1 ? "" : "s");
@@ -139,14 +140,16 @@ void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
         std::to_string(count) + " tab" + (count == 1 ? "" : "s");
     report->AddFigure({"input", key, "delivered input events, " + tabs_text,
                        rate, "events/s", "floor.batched_protobuf"});
+    const double ns_per_event = std::max(cpu, 1e-6) / double(delivered) * 1e9;
     report->AddFigure({"input",
                        "input.cpu_ns_per_event.tabs=" + std::to_string(count),
-                       "manager CPU per event, " + tabs_text,
-                       std::max(cpu, 1e-6) / double(delivered) * 1e9,
+                       "manager CPU per event, " + tabs_text, ns_per_event,
                        "ns/event", ""});
     series.points.push_back({double(count), rate});
+    cost.points.push_back({double(count), ns_per_event});
   }
   report->AddSeries("throughput", std::move(series));
+  report->AddSeries("cost", std::move(cost));
 }
 
 void RunFairnessScenario(const BenchOptions& options,

@@ -172,9 +172,9 @@ Status ProcessHost::Start(TabSession& first) {
       spawn.argv.end();
   RefreshLayers();
 
-  int watch_fd = ::fcntl(child_.pidfd(), F_DUPFD_CLOEXEC, 0);
-  if (watch_fd < 0) return Error::FromErrno("dup pidfd");
-  exit_watch_.emplace(executor_, watch_fd);
+  // The loop owns the pidfd from here (closed with exit_watch_): one fd
+  // per tab process, not a dup of the child's own.
+  exit_watch_.emplace(executor_, child_.TakePidfd().release());
   channel_.emplace(
       Channel::Socket(executor_, asio::local::stream_protocol(), ours.release()),
       options_.frames_over_socket ? kMaxFramePixelsMessageSize
@@ -614,6 +614,10 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::WatchHang() {
     if (!live()) continue;
     Clock::time_point now = Clock::now();
     if (!ping_outstanding_) {
+      if (!foreground() && pings_sent_ > 0 &&
+          now - ping_sent_at_ <
+              kBackgroundPingFactor * options_.ping_interval)
+        continue;
       proto::ManagerToTab ping;
       ping_nonce_ = RandomNonce();
       ping.mutable_ping()->set_nonce(ping_nonce_);

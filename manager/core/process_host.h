@@ -80,6 +80,7 @@ inline constexpr size_t kMaxViewsPerProcess = 1000;
 
 class ProcessHost {
  public:
+  static constexpr int kBackgroundPingFactor = 5;
   using Clock = std::chrono::steady_clock;
   struct Options {
     int id = 0;  // the manager's process number (not the pid)
@@ -91,6 +92,11 @@ class ProcessHost {
     // unresponsive_after marks the process (every view) unresponsive, for
     // kill_after kills it (0: never).
     std::chrono::milliseconds ping_interval{1000};
+    // A background process (no view visible) is pinged only every
+    // kBackgroundPingFactor intervals, so the monitor does not wake its
+    // hidden tabs every second (Chromium's hang monitor watches the input a
+    // user waits on, not hidden pages). Its hang is then noticed within
+    // that plus unresponsive_after.
     std::chrono::milliseconds unresponsive_after{3000};
     std::chrono::milliseconds kill_after{20000};
     // Everything queued to a process is bounded; past this the process is

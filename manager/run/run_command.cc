@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,6 +24,7 @@
 #include "common/check.h"
 #include "common/fd_limit.h"
 #include "common/namespaces.h"
+#include "common/protocol.h"
 #include "manager/base/cli.h"
 #include "manager/control/control_path.h"
 #include "manager/control/control_server.h"
@@ -30,6 +32,7 @@
 #include "manager/record/recorder.h"
 #include "manager/run/run_options.h"
 #include "manager/commands/summary.h"
+#include "manager/core/tab_capacity.h"
 #include "manager/core/tab_executable.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/task_manager.h"
@@ -45,6 +48,9 @@ using namespace asio::experimental::awaitable_operators;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
+
+// Tabs opened between two turns of the loop while --tabs are opened.
+constexpr int kOpenBurst = 16;
 
 // Opens the tabs, waits for a signal, the end of --duration or a quit from
 // the UI (`quit` cancelled), then shuts every tab down in order and calls
@@ -65,6 +71,10 @@ asio::awaitable<void> Serve(TabHost& host, const RunOptions& options,
     // --hidden N: the last N start hidden, as background tabs would.
     if (i >= options.tabs - options.hidden)
       (void)host.SetPin((*tab)->id(), TabHost::Pin::kHidden);
+    // Thousands of tabs take seconds to spawn: let the ones already
+    // spawned handshake and draw (and the front ends show them) meanwhile.
+    if (i % kOpenBurst == kOpenBurst - 1)
+      co_await asio::post(executor, asio::use_awaitable);
   }
   if (*exit_code == 0) host.StartSpares();
   if (*exit_code == 0) {
@@ -158,6 +168,15 @@ int RunCommand(const std::vector<std::string>& args) {
   // Every running tab costs a few fds; a hard limit far above the soft one
   // (Debian: 1,024 soft, 524,288 hard) is there to be used.
   RaiseFdLimit();
+  // Say which limit a large --tabs would hit before spawning any of them.
+  if (Status fits = CheckTabCapacity(
+          ReadCapacityFacts(), long(options.tabs) + options.prelaunch,
+          RegionBytes(options.width, options.height));
+      !fits.ok()) {
+    std::fprintf(stderr, "tabsim run: --tabs: %s\n",
+                 fits.error().message.c_str());
+    return 2;
+  }
 
   // --record: created before the host, which calls it, and outlives it.
   std::unique_ptr<Recorder> recorder;

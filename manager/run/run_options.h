@@ -68,7 +68,9 @@ struct RunOptions {
   std::string help;
 };
 
-inline constexpr int kMaxTabs = 1024;
+// What --tabs accepts as a number; what the machine allows (fds, processes,
+// memory) is checked before anything is spawned (manager/core/tab_capacity.h).
+inline constexpr int kMaxTabs = 100000;
 inline constexpr int kMaxPrelaunch = 16;
 // As the user types it; the start of every error line.
 inline constexpr char kRunCommand[] = "tabsim run";

@@ -1,0 +1,168 @@
+#include "manager/core/tab_capacity.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "common/fd_limit.h"
+
+namespace tabsim {
+namespace {
+
+constexpr long kNoLimit = std::numeric_limits<long>::max();
+
+std::string FirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// A whole number, "max" as -1, anything else as `otherwise`.
+long ParseLimit(const std::string& text, long otherwise) {
+  if (text == "max") return -1;
+  char* end = nullptr;
+  long value = std::strtol(text.c_str(), &end, 10);
+  return end != text.c_str() && value >= 0 ? value : otherwise;
+}
+
+long RlimitSoft(int resource, long* hard = nullptr) {
+  rlimit limit{};
+  if (::getrlimit(resource, &limit) != 0) return -1;
+  auto value = [](rlim_t v) {
+    return v == RLIM_INFINITY || v > rlim_t(kNoLimit) ? -1L : long(v);
+  };
+  if (hard) *hard = value(limit.rlim_max);
+  return value(limit.rlim_cur);
+}
+
+// "20000" -> "20,000".
+std::string Grouped(long long value) {
+  std::string digits = std::to_string(value < 0 ? -value : value);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return (value < 0 ? "-" : "") + out;
+}
+
+std::string Mib(uint64_t bytes) { return Grouped(static_cast<long long>(bytes >> 20)) + " MiB"; }
+
+// How many more tabs fit under `limit` given `used` of it already, at
+// `per_tab` each (kNoLimit for none).
+long Room(long limit, long used, long per_tab) {
+  if (limit < 0) return kNoLimit;
+  return std::max(0L, (limit - used) / per_tab);
+}
+
+}  // namespace
+
+CapacityFacts ReadCapacityFacts() {
+  CapacityFacts facts;
+  facts.fd_limit = RlimitSoft(RLIMIT_NOFILE, &facts.fd_hard_limit);
+  facts.fds_open = std::max(0, CountOpenFds());
+  facts.pid_max = ParseLimit(FirstLine("/proc/sys/kernel/pid_max"), -1);
+  facts.threads_max = ParseLimit(FirstLine("/proc/sys/kernel/threads-max"), -1);
+  // /proc/loadavg: "0.33 0.50 0.40 2/687 1234": 687 threads exist.
+  std::istringstream loadavg(FirstLine("/proc/loadavg"));
+  std::string skip, runnable;
+  loadavg >> skip >> skip >> skip >> runnable;
+  if (size_t slash = runnable.find('/'); slash != std::string::npos)
+    facts.tasks_running = ParseLimit(runnable.substr(slash + 1), 0);
+  // Root (CAP_SYS_RESOURCE) is not held to RLIMIT_NPROC.
+  if (::geteuid() != 0) facts.nproc_limit = RlimitSoft(RLIMIT_NPROC);
+  // The pids controller: cgroup v1 ("8:pids:/path", mounted at
+  // /sys/fs/cgroup/pids) or v2 ("0::/path"); the first that has a pids.max.
+  std::ifstream cgroups("/proc/self/cgroup");
+  for (std::string line; std::getline(cgroups, line);) {
+    std::string dir;
+    if (size_t at = line.find(":pids:"); at != std::string::npos)
+      dir = "/sys/fs/cgroup/pids" + line.substr(at + 6);
+    else if (line.rfind("0::", 0) == 0)
+      dir = "/sys/fs/cgroup" + line.substr(3);
+    else
+      continue;
+    const std::string max = FirstLine(dir + "/pids.max");
+    if (max.empty()) continue;
+    facts.cgroup_pids_max = ParseLimit(max, -1);
+    facts.cgroup_pids_current = ParseLimit(FirstLine(dir + "/pids.current"), 0);
+    break;
+  }
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  while (meminfo >> key >> kib) {
+    if (key == "MemAvailable:") facts.mem_available = kib * 1024;
+    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return facts;
+}
+
+TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes) {
+  TabCapacity best{kNoLimit, ""};
+  auto consider = [&](long room, const char* limit) {
+    if (room < best.tabs) best = {room, limit};
+  };
+  consider(Room(facts.fd_limit, facts.fds_open + kFdsReserved, kFdsPerTab),
+           "file descriptors");
+  consider(Room(facts.pid_max, facts.tasks_running, 1), "processes");
+  consider(Room(facts.threads_max, facts.tasks_running, 1), "processes");
+  consider(Room(facts.nproc_limit, facts.tasks_running, 1), "processes");
+  consider(Room(facts.cgroup_pids_max, facts.cgroup_pids_current, 1),
+           "processes");
+  if (facts.mem_available > 0) {
+    const uint64_t per_tab = kTabProcessBytes + region_bytes;
+    consider(long(std::min<uint64_t>(facts.mem_available / per_tab, kNoLimit)),
+             "memory");
+  }
+  return best;
+}
+
+Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
+                        uint64_t region_bytes) {
+  const std::string count = Grouped(tabs) + (tabs == 1 ? " tab" : " tabs");
+  const long fds_needed = facts.fds_open + kFdsReserved + tabs * kFdsPerTab;
+  if (facts.fd_limit >= 0 && fds_needed > facts.fd_limit) {
+    std::string hard = facts.fd_hard_limit < 0
+                           ? "unlimited"
+                           : Grouped(facts.fd_hard_limit);
+    return Error{count + " need about " + Grouped(fds_needed) +
+                     " file descriptors (" + std::to_string(kFdsPerTab) +
+                     " per tab); RLIMIT_NOFILE allows " +
+                     Grouped(facts.fd_limit) + " (hard limit " + hard +
+                     "; raise it with `ulimit -n` or, as root, `ulimit -Hn`)",
+                 EMFILE};
+  }
+  auto over = [&](long limit, long used, const std::string& what) -> Status {
+    if (limit < 0 || used + tabs <= limit) return Status::Ok();
+    return Error{count + " need " + Grouped(tabs) + " more processes; " +
+                     what + " is " + Grouped(limit) + " and " +
+                     Grouped(used) + " are in use",
+                 EAGAIN};
+  };
+  for (Status status :
+       {over(facts.pid_max, facts.tasks_running, "kernel.pid_max"),
+        over(facts.threads_max, facts.tasks_running, "kernel.threads-max"),
+        over(facts.nproc_limit, facts.tasks_running, "RLIMIT_NPROC"),
+        over(facts.cgroup_pids_max, facts.cgroup_pids_current,
+             "this cgroup's pids.max")})
+    if (!status.ok()) return status;
+  const uint64_t memory_needed =
+      uint64_t(tabs) * (kTabProcessBytes + region_bytes);
+  if (facts.mem_available > 0 && memory_needed > facts.mem_available)
+    return Error{count + " need about " + Mib(memory_needed) + " (" +
+                     Mib(kTabProcessBytes + region_bytes) +
+                     " per tab with its frames); MemAvailable is " +
+                     Mib(facts.mem_available) +
+                     " (run fewer tabs, or smaller ones with --size)",
+                 ENOMEM};
+  return Status::Ok();
+}
+
+}  // namespace tabsim

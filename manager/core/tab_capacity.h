@@ -1,0 +1,66 @@
+// How many tabs this machine lets one manager run, and, for a number of
+// tabs asked for, the first limit it would hit, said in one line before
+// anything is spawned ("tabsim run --tabs 10000").
+//
+// Each running tab costs the manager kFdsPerTab file descriptors (its
+// socket, its pidfd, its frame memfd, the pipe its output comes back
+// through), the system one process, and memory: the tab process's own
+// pages (kTabProcessBytes, an upper bound of its PSS as measured by
+// `tabsim bench --only scale`) and its frame region (two frames).
+//
+// The facts are read once (ReadCapacityFacts) and judged by pure functions
+// (tests feed them facts). Nothing here raises a limit: the caller raises
+// RLIMIT_NOFILE's soft limit to the hard one first (RaiseFdLimit).
+#ifndef TABSIM_MANAGER_CORE_TAB_CAPACITY_H_
+#define TABSIM_MANAGER_CORE_TAB_CAPACITY_H_
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace tabsim {
+
+inline constexpr long kFdsPerTab = 4;
+// Fds the manager keeps for itself beyond its tabs and what it has open at
+// the check (listening sockets, a few control and dashboard clients, files
+// it writes); past them a client or a `ctl open` gets a clear EMFILE
+// error (common/fd_limit.h), never the manager's end.
+inline constexpr long kFdsReserved = 16;
+inline constexpr uint64_t kTabProcessBytes = 2ull << 20;
+
+struct CapacityFacts {
+  long fd_limit = -1;       // RLIMIT_NOFILE soft limit; -1: unlimited
+  long fd_hard_limit = -1;  // its hard limit; -1: unlimited
+  long fds_open = 0;        // this process's open fds
+  long pid_max = -1;        // /proc/sys/kernel/pid_max
+  long threads_max = -1;    // /proc/sys/kernel/threads-max
+  long tasks_running = 0;   // every thread on the system (/proc/loadavg)
+  long nproc_limit = -1;    // RLIMIT_NPROC soft limit; -1: unlimited or exempt
+  long cgroup_pids_max = -1;  // this cgroup's pids.max; -1: none
+  long cgroup_pids_current = 0;
+  uint64_t mem_available = 0;  // MemAvailable; 0: unknown
+};
+
+// Reads the facts of this process and machine. Unknown values stay at
+// their "no limit" defaults: a missing /proc file never blocks a run.
+CapacityFacts ReadCapacityFacts();
+
+// The most tabs the facts allow, each with `region_bytes` of frames, and
+// the limit that binds first ("file descriptors", "processes", "memory").
+struct TabCapacity {
+  long tabs = 0;
+  std::string limit;
+};
+TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes);
+
+// Ok when `tabs` more tabs fit; otherwise one line naming the first limit
+// hit, the numbers, and what would lift it, e.g. "10000 tabs need about
+// 40,020 file descriptors; RLIMIT_NOFILE allows 20,000 (hard limit 20,000:
+// raise it with `ulimit -Hn` as root, or run fewer tabs)".
+Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
+                        uint64_t region_bytes);
+
+}  // namespace tabsim
+
+#endif  // TABSIM_MANAGER_CORE_TAB_CAPACITY_H_

@@ -1,0 +1,109 @@
+// The capacity check says which limit a number of tabs would hit, with the
+// numbers, before anything is spawned; and the facts it reads are this
+// machine's.
+#include "manager/core/tab_capacity.h"
+
+#include <sys/resource.h>
+
+#include <gtest/gtest.h>
+
+#include "common/fd_limit.h"
+#include "common/protocol.h"
+
+namespace tabsim {
+namespace {
+
+// A large machine with no limit that binds below `tabs`.
+CapacityFacts Roomy() {
+  CapacityFacts facts;
+  facts.fd_limit = 1 << 20;
+  facts.fd_hard_limit = 1 << 20;
+  facts.fds_open = 10;
+  facts.pid_max = 4 << 20;
+  facts.threads_max = 1 << 20;
+  facts.tasks_running = 500;
+  facts.mem_available = 64ull << 30;
+  return facts;
+}
+
+TEST(TabCapacity, FitsWhenEveryLimitHasRoom) {
+  EXPECT_TRUE(CheckTabCapacity(Roomy(), 10000, RegionBytes(16, 16)).ok());
+}
+
+TEST(TabCapacity, FileDescriptorsNameTheLimitAndTheNeed) {
+  CapacityFacts facts = Roomy();
+  facts.fd_limit = 20000;
+  facts.fd_hard_limit = 20000;
+  Status status = CheckTabCapacity(facts, 10000, RegionBytes(16, 16));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message,
+            "10,000 tabs need about 40,026 file descriptors (4 per tab); "
+            "RLIMIT_NOFILE allows 20,000 (hard limit 20,000; raise it with "
+            "`ulimit -n` or, as root, `ulimit -Hn`)");
+  EXPECT_EQ(status.error().error_number, EMFILE);
+  // The largest count that fits is exactly what the check accepts.
+  TabCapacity most = MaxTabs(facts, RegionBytes(16, 16));
+  EXPECT_EQ(most.limit, "file descriptors");
+  EXPECT_EQ(most.tabs, (20000 - 10 - kFdsReserved) / kFdsPerTab);
+  EXPECT_TRUE(CheckTabCapacity(facts, most.tabs, RegionBytes(16, 16)).ok());
+  EXPECT_FALSE(CheckTabCapacity(facts, most.tabs + 1, RegionBytes(16, 16)).ok());
+}
+
+TEST(TabCapacity, ProcessesNameWhichLimit) {
+  CapacityFacts facts = Roomy();
+  facts.cgroup_pids_max = 2000;
+  facts.cgroup_pids_current = 300;
+  Status status = CheckTabCapacity(facts, 1701, RegionBytes(16, 16));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message,
+            "1,701 tabs need 1,701 more processes; this cgroup's pids.max is "
+            "2,000 and 300 are in use");
+  EXPECT_TRUE(CheckTabCapacity(facts, 1700, RegionBytes(16, 16)).ok());
+  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, 1700);
+
+  facts = Roomy();
+  facts.pid_max = 32768;
+  facts.tasks_running = 768;
+  status = CheckTabCapacity(facts, 40000, RegionBytes(16, 16));
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("kernel.pid_max is 32,768"),
+            std::string::npos)
+      << status.error().message;
+}
+
+TEST(TabCapacity, MemoryCountsEachTabWithItsFrames) {
+  CapacityFacts facts = Roomy();
+  facts.mem_available = 1ull << 30;  // 1 GiB
+  // 1920x1080: two frames of 7.9 MiB and the process's own 2 MiB.
+  const uint64_t region = RegionBytes(1920, 1080);
+  const long fit = long((1ull << 30) / (kTabProcessBytes + region));
+  EXPECT_TRUE(CheckTabCapacity(facts, fit, region).ok());
+  Status status = CheckTabCapacity(facts, fit + 1, region);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().error_number, ENOMEM);
+  EXPECT_NE(status.error().message.find("MemAvailable is 1,024 MiB"),
+            std::string::npos)
+      << status.error().message;
+  EXPECT_EQ(MaxTabs(facts, region).limit, "memory");
+}
+
+TEST(TabCapacity, UnknownFactsNeverBlock) {
+  CapacityFacts unknown;  // every limit unknown or unlimited
+  EXPECT_TRUE(CheckTabCapacity(unknown, 100000, RegionBytes(8192, 8192)).ok());
+}
+
+TEST(TabCapacity, ReadsThisProcessesLimits) {
+  CapacityFacts facts = ReadCapacityFacts();
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_cur != RLIM_INFINITY) {
+    EXPECT_EQ(facts.fd_limit, long(limit.rlim_cur));
+  }
+  EXPECT_GT(facts.fds_open, 2);  // at least stdin, stdout, stderr
+  EXPECT_GT(facts.pid_max, 0);
+  EXPECT_GT(facts.tasks_running, 0);
+  EXPECT_GT(facts.mem_available, 0u);
+}
+
+}  // namespace
+}  // namespace tabsim
