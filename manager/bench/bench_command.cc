@@ -22,6 +22,7 @@
 #include "manager/bench/bench_governance.h"
 #include "manager/bench/bench_memory.h"
 #include "manager/bench/bench_process_models.h"
+#include "manager/bench/bench_peers.h"
 #include "manager/bench/bench_scenarios.h"
 #include "manager/bench/bench_stats.h"
 #include "manager/bench/bench_transports.h"
@@ -123,7 +124,9 @@ int BenchCommand(const std::vector<std::string>& args) {
   if (want("models")) RunProcessModelScenario(options, *tab_exe, &report);
   if (want("memory")) RunMemoryScenario(options, *tab_exe, &report);
   if (want("transports")) RunTransports(options, &report);
+  if (want("peers")) RunPeers(options, &report);
   AddTargets(options, &report);
+  AddPeerTargets(&report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));
 
   std::printf("tabsim bench (%s; %ld cores, %s; %s)\n",

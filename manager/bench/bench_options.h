@@ -33,7 +33,8 @@ struct BenchOptions {
 // The scenarios, as --only names them, in the order they run.
 inline constexpr const char* kBenchScenarios[] = {
     "input",  "latency", "fairness", "frames", "lifecycle", "open",
-    "pacing", "hidden",  "focus",    "models", "memory", "transports"};
+    "pacing", "hidden",  "focus",    "models", "memory", "transports",
+    "peers"};
 
 // As the user types it; the start of every error line.
 inline constexpr char kBenchCommand[] = "tabsim bench";
