@@ -19,7 +19,8 @@ constexpr char kDescription[] =
     "manager and tab code paths, beside floors measured in the same run: "
     "input events to N tabs, input->ack latency (idle and busy), frames via "
     "memfd vs the socket, spawn and kill, open to first frame with and "
-    "without a prelaunched spare, the classic IPC transports. The table goes "
+    "without a prelaunched spare, the classic IPC transports, ZeroMQ and nng "
+    "peers. The table goes "
     "to stdout, progress to stderr.";
 
 constexpr int kMaxTabs = 1024;
