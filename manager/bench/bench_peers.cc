@@ -254,7 +254,8 @@ void SendRoundTrips(MessageSocket& socket, const BenchOptions& options,
   samples.reserve(size_t(options.latency_samples));
   for (int i = 0; i < kWarmupRounds + options.latency_samples; ++i) {
     auto sent = BenchClock::now();
-    if (!socket.Send(request) || socket.Receive(reply.data(), reply.size()) <= 0)
+    if (!socket.Send(request) ||
+        socket.Receive(reply.data(), reply.size()) <= 0)
       return SetError(result, "round trip: " + socket.LastError());
     if (i >= kWarmupRounds) samples.push_back(SecondsSince(sent));
   }
@@ -296,9 +297,12 @@ struct Pipe {
 };
 
 // Runs one test: `open_receiver` and `open_sender` each in a forked child.
-Result<LinkResult> RunLink(const Opener& open_sender,
-                           const Opener& open_receiver, bool round_trip,
-                           const BenchOptions& options) {
+// (This and the Record functions go unused in a build without both
+// libraries.)
+[[maybe_unused]] Result<LinkResult> RunLink(const Opener& open_sender,
+                                            const Opener& open_receiver,
+                                            bool round_trip,
+                                            const BenchOptions& options) {
   IpcDir dir;
   if (!dir.ok()) return Error::FromErrno("mkdtemp");
   const std::string url = "ipc://" + dir.socket_path();
@@ -352,8 +356,10 @@ Result<LinkResult> RunLink(const Opener& open_sender,
   return result;
 }
 
-void RecordStream(const std::string& key, const std::string& label,
-                  Result<LinkResult> result, BenchReport* report) {
+[[maybe_unused]] void RecordStream(const std::string& key,
+                                   const std::string& label,
+                                   Result<LinkResult> result,
+                                   BenchReport* report) {
   if (!result.ok()) {
     report->AddUnavailable("peers", key, result.error().message);
     return;
@@ -362,8 +368,10 @@ void RecordStream(const std::string& key, const std::string& label,
                      "msg/s", "floor.batched_protobuf"});
 }
 
-void RecordRoundTrip(const std::string& key, const std::string& label,
-                     Result<LinkResult> result, BenchReport* report) {
+[[maybe_unused]] void RecordRoundTrip(const std::string& key,
+                                      const std::string& label,
+                                      Result<LinkResult> result,
+                                      BenchReport* report) {
   if (!result.ok()) {
     report->AddUnavailable("peers", key + "_p50", result.error().message);
     report->AddUnavailable("peers", key + "_p99", result.error().message);
@@ -431,11 +439,13 @@ void RunPeers(const BenchOptions& options, BenchReport* report) {
 }
 
 void AddPeerTargets(BenchReport* report) {
-  report->AddRatio("input, 1 tab / ZeroMQ push-pull", "input.events_per_s.tabs=1",
+  report->AddRatio("input, 1 tab / ZeroMQ push-pull",
+                   "input.events_per_s.tabs=1",
                    "peers.zmq.pushpull.msgs", 2.0, true);
   report->AddRatio("input->ack p50 idle / ZeroMQ req-rep RTT p50",
                    "latency.idle.p50", "peers.zmq.reqrep.rtt_p50", 1.0, false);
-  report->AddRatio("input, 1 tab / nng pair one way", "input.events_per_s.tabs=1",
+  report->AddRatio("input, 1 tab / nng pair one way",
+                   "input.events_per_s.tabs=1",
                    "peers.nng.pair.msgs", std::nullopt, true);
   report->AddRatio("input->ack p50 idle / nng pair RTT p50", "latency.idle.p50",
                    "peers.nng.pair.rtt_p50", std::nullopt, false);
