@@ -24,7 +24,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 PACKAGES=(cmake make g++ pkg-config libboost1.81-dev libprotobuf-dev
           protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
           libseccomp-dev libpng-dev libcli11-dev tmux help2man dpkg-dev file
-          man-db)
+          man-db libzmq3-dev libnng-dev)
 if [ "$MODE" = test ]; then
   # The fuzz target needs clang's libFuzzer.
   PACKAGES+=(clang libclang-rt-14-dev)

@@ -44,6 +44,13 @@ void Channel::SendPayload(std::string_view payload) {
   if (was_empty) wake_writer_.cancel_one();
 }
 
+void Channel::SendFramed(std::string_view frames) {
+  if (closed_) return;
+  bool was_empty = pending_.empty();
+  pending_.append(frames);
+  if (was_empty) wake_writer_.cancel_one();
+}
+
 void Channel::SendWithFd(const google::protobuf::MessageLite& message,
                          UniqueFd fd) {
   if (closed_) return;

@@ -51,6 +51,11 @@ class Channel {
   // Queues an already serialized message (framed here). For the fault
   // injector, which may have changed its bytes; CHECKs the size limit.
   void SendPayload(std::string_view payload);
+  // Queues bytes that are already whole frames (varint length + message),
+  // as the input fast path encodes them (common/input_event_encoder.h):
+  // one append, no parse, no size check. Bytes that are not whole frames
+  // are the caller's bug and break the stream.
+  void SendFramed(std::string_view frames);
 
   // Writes until Close() or a write error; returns the error (or
   // operation_aborted after Close()).

@@ -21,6 +21,7 @@
 #include "manager/bench/bench_report.h"
 #include "manager/bench/bench_governance.h"
 #include "manager/bench/bench_memory.h"
+#include "manager/bench/bench_peers.h"
 #include "manager/bench/bench_process_models.h"
 #include "manager/bench/bench_scale.h"
 #include "manager/bench/bench_scenarios.h"
@@ -137,7 +138,9 @@ int BenchCommand(const std::vector<std::string>& args) {
   if (want("memory")) RunMemoryScenario(options, *tab_exe, &report);
   if (want("scale")) RunScaleScenario(options, *tab_exe, &report);
   if (want("transports")) RunTransports(options, &report);
+  if (want("peers")) RunPeers(options, &report);
   AddTargets(options, &report);
+  AddPeerTargets(&report);
   std::fprintf(stderr, "bench: done in %.1f s\n", SecondsSince(start));
 
   std::printf("tabsim bench (%s; %ld cores, %s; %s)\n",

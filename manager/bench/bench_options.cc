@@ -20,7 +20,8 @@ constexpr char kDescription[] =
     "input events to N tabs, input->ack latency (idle and busy), frames via "
     "memfd vs the socket, spawn and kill, open to first frame with and "
     "without a prelaunched spare, how many tabs the machine holds and what "
-    "each costs (scale), the classic IPC transports. The table goes "
+    "each costs (scale), the classic IPC transports, ZeroMQ and nng peers. "
+    "The table goes "
     "to stdout, progress to stderr.";
 
 constexpr int kMaxTabs = 100000;  // the machine's own limits are checked per scenario

@@ -34,7 +34,7 @@ struct BenchOptions {
 inline constexpr const char* kBenchScenarios[] = {
     "input",  "latency", "fairness", "frames", "lifecycle", "open",
     "pacing", "hidden",  "focus",    "models", "memory", "scale",
-    "transports"};
+    "transports", "peers"};
 
 // As the user types it; the start of every error line.
 inline constexpr char kBenchCommand[] = "tabsim bench";

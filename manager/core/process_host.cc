@@ -815,6 +815,20 @@ void ProcessHost::SendToView(const TabSession& view,
   message.clear_view_id();
 }
 
+bool ProcessHost::SendEncodedToView(const TabSession& view, int type,
+                                    std::string_view frame) {
+  if (timeline_ || faults_.affects(Direction::kToTab) || reordered_out_ ||
+      !delayed_out_.empty() || Tracing())
+    return false;
+  const uint32_t view_id = static_cast<uint32_t>(view.id());
+  TABSIM_LOG(kDebug) << "manager -> process " << options_.id << ": view "
+                     << view_id << " type " << type;
+  const size_t before = channel_->pending_bytes();
+  channel_->SendFramed(frame);
+  Count(view_id, Direction::kToTab, type, channel_->pending_bytes() - before);
+  return true;
+}
+
 void ProcessHost::SendToViewWithFd(TabSession& view,
                                    proto::ManagerToTab& message, UniqueFd fd) {
   // Never faulted: the fd travels with it.

@@ -150,6 +150,12 @@ class ProcessHost {
   void SendToView(const TabSession& view, proto::ManagerToTab& message);
   void SendToViewWithFd(TabSession& view, proto::ManagerToTab& message,
                         UniqueFd fd);
+  // The input fast path (TabSession::SendInputNow): `frame` is one whole
+  // framed ManagerToTab of `type` for `view`, encoded by the caller. False,
+  // having sent nothing, when the message must take SendToView's way:
+  // a timeline or a tracer wants the message, or faults may touch it.
+  bool SendEncodedToView(const TabSession& view, int type,
+                         std::string_view frame);
 
   // The kernel's view of the process (manager/core/process_priority.h):
   // applied when it changes; `renice` false leaves the nice value alone.

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/check.h"
+#include "common/input_event_encoder.h"
 #include "common/log.h"
 #include "common/protocol.h"
 #include "manager/base/text.h"
@@ -469,12 +470,25 @@ void TabSession::FlushHeldMove() {
 }
 
 void TabSession::SendInputNow(const proto::InputEvent& event) {
+  const uint64_t sequence = ++counters_.inputs_sent;
+  stats_.InputSent(sequence, Clock::now());
+  // The fast path: the event's wire bytes straight into the channel, no
+  // message built or serialized (common/input_event_encoder.h). A recorder
+  // wants the message; a timeline, tracer or fault injector too (the
+  // process host says no): they get the general path below.
+  if (recorder_ == nullptr) {
+    encoded_input_.clear();
+    if (AppendInputEventFrame(event, sequence, static_cast<uint32_t>(id()),
+                              kMaxMessageSize, &encoded_input_) > 0 &&
+        process_->SendEncodedToView(*this, proto::ManagerToTab::kInput,
+                                    encoded_input_))
+      return;
+  }
   // Fill the reused outgoing message in place: no allocation per event once
   // its sub-messages exist.
   proto::InputEvent* input = outgoing_.mutable_input();
   input->CopyFrom(event);
-  input->set_sequence(++counters_.inputs_sent);
-  stats_.InputSent(counters_.inputs_sent, Clock::now());
+  input->set_sequence(sequence);
   if (recorder_) recorder_->OnCommand(*this, outgoing_);
   Send(outgoing_);
 }

@@ -308,6 +308,7 @@ class TabSession final : private BeginFrameClient {
   uint64_t outstanding_begin_ = 0;     // sent, not answered; 0: none
   uint64_t last_tick_ = 0;  // the display clock's last tick it was offered
   proto::ManagerToTab outgoing_;
+  std::string encoded_input_;  // the input fast path's reused frame buffer
 };
 
 }  // namespace tabsim
