@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -31,7 +30,6 @@ namespace tabsim {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 using boost::system::error_code;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 struct ControlServer::Client {
   explicit Client(Channel::Socket socket)
@@ -50,7 +48,6 @@ ControlServer::ControlServer(asio::any_io_executor executor, TabHost& host,
                              std::string path)
     : acceptor_(executor),
       host_(host),
-      tasks_(tasks),
       dispatch_(host, tasks),
       path_(std::move(path)),
       started_(std::chrono::steady_clock::now()) {

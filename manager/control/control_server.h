@@ -103,7 +103,6 @@ class ControlServer : public TabObserver, private MessageTracer {
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
   TabHost& host_;
-  TaskManager& tasks_;
   ControlDispatch dispatch_;  // the requests that need no connection
   std::string path_;
   bool stopped_ = false;
