@@ -225,7 +225,7 @@ TEST_F(CtlTest, ErrorsAreOneLineWithANonZeroExit) {
   for (std::vector<std::string> usage :
        {std::vector<std::string>{"frobnicate"}, {"click", "1"}, {"click", "x", "1", "2"},
         {"resize", "1", "big"}, {"key", "1", "hyper"}, {"kill", "1", "--signal", "NOPE"},
-        {"list", "--yaml"}}) {
+        {"list", "--yaml"}, {"type", "1", "caf\xe9"}}) {
     auto result = Ctl(usage);
     EXPECT_EQ(result.exit_code, 2) << usage[0];
     EXPECT_TRUE(one_line(result)) << result.err;
