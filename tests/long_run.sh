@@ -13,7 +13,7 @@
 #   same test with 200 cycles (ctest -R tab_lifetime_test).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-$ROOT/build}
+BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 CYCLES=${2:-${TABSIM_LONG_RUN_CYCLES:-10000}}
 cmake --build "$BUILD" --target tabsim tabsim-tab tab_lifetime_test -j2 >/dev/null
 TABSIM_LONG_RUN_CYCLES=$CYCLES TABSIM_EXE="$BUILD/tabsim" \
