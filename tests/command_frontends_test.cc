@@ -229,8 +229,8 @@ TEST_F(CommandFrontendsTest, TheSameMistakeGetsTheSameMessageEverywhere) {
   ExpectSameEverywhere(
       "frob 1",
       "unknown command 'frob' (have: open, close, kill, crash, reload, "
-      "hide, show, unpin, focus, discard, protect, unprotect, navigate, "
-      "resize, click, mouse, wheel, key, type, fault, timeline)");
+      "hide, show, unpin, focus, discard, protect, unprotect, forget, "
+      "navigate, resize, click, mouse, wheel, key, type, fault, timeline)");
   // Front ends given no timeline switch (manager/commands/timeline_switch.h).
   ExpectSameEverywhere("timeline stop", "timeline: not available here");
   const std::string bad_url = ViaControlSocket("open nocolon");

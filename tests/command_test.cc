@@ -1,14 +1,21 @@
 // The command layer's syntax: every front end's words go through
 // SplitCommandLine (typed lines) and ParseCommand, so each mistake has one
 // message wherever it is made. Running commands against tabs is tested
-// end to end in command_frontends_test.cc.
+// end to end in command_frontends_test.cc; here only what a host with no
+// process can show (a tab whose program does not exist is a crashed record
+// from the start), such as forget.
 #include "manager/commands/command.h"
 
 #include <signal.h>
 
+#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include <random>
+
+#include "manager/commands/command_runner.h"
+#include "manager/core/tab_host.h"
+#include "manager/core/task_manager.h"
 
 namespace tabsim {
 namespace {
@@ -79,6 +86,70 @@ TEST(Command, ParsesTabCommands) {
   EXPECT_EQ(click.y, 20);
 }
 
+TEST(Command, ParsesForgetOfOneTabOrEveryFinishedOne) {
+  Command one = Parse("forget 7");
+  EXPECT_EQ(one.spec->name, "forget");
+  EXPECT_EQ(one.tab_id, 7);
+  // "finished": every gone tab's record; tab_id 0 says so to the runner.
+  Command all = Parse("forget finished");
+  EXPECT_EQ(all.spec->name, "forget");
+  EXPECT_EQ(all.tab_id, 0);
+  EXPECT_EQ(Mistake("forget"), "forget: missing ID|finished (usage: forget ID|finished)");
+  EXPECT_EQ(Mistake("forget x"), "forget: 'x' is not a tab id (nor 'finished')");
+  EXPECT_EQ(Mistake("forget 0"), "forget: '0' is not a tab id (nor 'finished')");
+  EXPECT_EQ(Mistake("forget 1 2"),
+            "forget: too many arguments (usage: forget ID|finished)");
+  EXPECT_NE(Mistake("forget --all"), "");
+  EXPECT_NE(Mistake("forget Finished"), "");
+}
+
+// Tabs whose program does not exist: each open leaves a crashed record
+// ("failed to start") and no process, so the runner's forget can be
+// checked without a tab process.
+TEST(CommandRunner, ForgetDropsFinishedRecordsAndNamesWhatItCannotForget) {
+  boost::asio::io_context io(1);
+  TabHost::Options options;
+  options.tab_executable = "/nonexistent/tabsim-tab";
+  options.fps = 0;
+  options.apply_priorities = false;
+  TabHost host(io, options);
+  TaskManager tasks(host);
+  CommandRunner runner(host, tasks);
+  for (int i = 0; i < 3; ++i) {
+    CommandResult opened = runner.Execute({"open", "sim://blank"});
+    ASSERT_FALSE(opened.ok());
+    EXPECT_NE(opened.status.error().message.find("exec /nonexistent/tabsim-tab"),
+              std::string::npos) << opened.status.error().message;
+  }
+  ASSERT_EQ(host.tabs().size(), 3u);
+  ASSERT_TRUE(host.Find(2)->finished());
+
+  CommandResult one = runner.Execute({"forget", "2"});
+  ASSERT_TRUE(one.ok()) << one.status.error().message;
+  EXPECT_EQ(one.text, "tab 2: forgotten");
+  EXPECT_EQ(one.tab_id, 0);
+  EXPECT_EQ(host.Find(2), nullptr);
+  EXPECT_EQ(host.tabs().size(), 2u);
+
+  CommandResult again = runner.Execute({"forget", "2"});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status.error().message, "no tab 2");
+  EXPECT_EQ(runner.Execute({"forget", "99"}).status.error().message, "no tab 99");
+
+  CommandResult all = runner.ExecuteLine("forget finished");
+  ASSERT_TRUE(all.ok()) << all.status.error().message;
+  EXPECT_EQ(all.text, "forgot 2 finished tabs");
+  EXPECT_TRUE(host.tabs().empty());
+  EXPECT_EQ(runner.ExecuteLine("forget finished").text, "forgot 0 finished tabs");
+  // Ids are never reused after a forget.
+  CommandResult next = runner.Execute({"open", "sim://blank"});
+  EXPECT_NE(next.status.error().message.find("tab 4:"), std::string::npos)
+      << next.status.error().message;
+  EXPECT_EQ(runner.ExecuteLine("forget 4").text, "tab 4: forgotten");
+  // The retired sessions are destroyed on a later turn of the loop.
+  io.poll();
+}
+
 TEST(Command, ParsesFaults) {
   Command delay = Parse("fault 3 delay --ms 100 --direction to-tab");
   EXPECT_EQ(delay.fault.kind, FaultKind::kDelay);
@@ -124,8 +195,8 @@ TEST(Command, RejectsNumbersOutOfRangeOrOddlyWritten) {
 TEST(Command, OneMessagePerMistake) {
   EXPECT_EQ(Mistake("frob 1"),
             "unknown command 'frob' (have: open, close, kill, crash, reload, "
-            "hide, show, unpin, focus, discard, protect, unprotect, navigate, "
-            "resize, click, mouse, wheel, key, type, fault, timeline)");
+            "hide, show, unpin, focus, discard, protect, unprotect, forget, "
+            "navigate, resize, click, mouse, wheel, key, type, fault, timeline)");
   EXPECT_EQ(Mistake("kill x"), "kill: 'x' is not a tab id");
   EXPECT_EQ(Mistake("discard x"), "discard: 'x' is not a tab id");
   EXPECT_EQ(Mistake("protect"), "protect: missing ID (usage: protect ID)");

@@ -225,7 +225,7 @@ TEST_F(CtlTest, ErrorsAreOneLineWithANonZeroExit) {
   for (std::vector<std::string> usage :
        {std::vector<std::string>{"frobnicate"}, {"click", "1"}, {"click", "x", "1", "2"},
         {"resize", "1", "big"}, {"key", "1", "hyper"}, {"kill", "1", "--signal", "NOPE"},
-        {"list", "--yaml"}}) {
+        {"list", "--yaml"}, {"type", "1", "caf\xe9"}}) {
     auto result = Ctl(usage);
     EXPECT_EQ(result.exit_code, 2) << usage[0];
     EXPECT_TRUE(one_line(result)) << result.err;
@@ -238,6 +238,94 @@ TEST_F(CtlTest, ErrorsAreOneLineWithANonZeroExit) {
   EXPECT_EQ(nobody.exit_code, 1);
   EXPECT_NE(nobody.err.find("no tabsim manager running"), std::string::npos);
   EXPECT_TRUE(one_line(nobody));
+}
+
+TEST_F(CtlTest, ForgetDropsACrashedTabsRecordButNotARunningOne) {
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
+  auto opened = Ctl({"open", "sim://clock"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  ASSERT_TRUE(Eventually([&] { return StateOf(2) == "live"; }, 5s));
+  ASSERT_EQ(Ctl({"crash", "2"}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return StateOf(2) == "crashed"; }, 5s));
+  EXPECT_EQ(ListJson().size(), 2u);
+
+  // A running tab is refused, in one line, and stays listed.
+  auto running = Ctl({"forget", "1"});
+  EXPECT_EQ(running.exit_code, 1);
+  EXPECT_EQ(running.err,
+            "tabsim ctl: tab 1 is still live; only a gone tab is forgotten\n");
+  EXPECT_EQ(StateOf(1), "live");
+  auto unknown = Ctl({"forget", "99"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.err, "tabsim ctl: no tab 99\n");
+  auto usage = Ctl({"forget", "--all"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_NE(usage.err.find("usage: forget ID|finished"), std::string::npos)
+      << usage.err;
+
+  auto forgot = Ctl({"forget", "2"});
+  ASSERT_EQ(forgot.exit_code, 0) << forgot.err;
+  EXPECT_EQ(forgot.out, "tab 2: forgotten\n");
+  const boost::json::array tabs = ListJson();
+  ASSERT_EQ(tabs.size(), 1u);
+  EXPECT_EQ(tabs[0].at("id").to_number<int>(), 1);
+  EXPECT_EQ(Ctl({"forget", "2"}).err, "tabsim ctl: no tab 2\n");
+
+  // Every gone tab at once; the running one is kept.
+  ASSERT_EQ(Ctl({"open", "sim://crash"}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return StateOf(3) == "crashed"; }, 5s));
+  ASSERT_EQ(Ctl({"open", "sim://blank"}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return StateOf(4) == "live"; }, 5s));
+  ASSERT_EQ(Ctl({"close", "4"}).exit_code, 0);
+  ASSERT_TRUE(Eventually([&] { return StateOf(4) == "closed"; }, 5s));
+  auto all = Ctl({"forget", "finished"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(all.out, "forgot 2 finished tabs\n");
+  EXPECT_EQ(ListJson().size(), 1u);
+  EXPECT_EQ(StateOf(1), "live");
+
+  auto help = Ctl({"--help"});
+  EXPECT_NE(help.out.find("  forget ID|finished"), std::string::npos) << help.out;
+}
+
+// A client that sends requests but never reads the replies: past
+// kMaxClientBacklog (8 MiB) queued it is dropped, the log says who and
+// the bound, and everyone else is still served.
+TEST_F(CtlTest, AClientThatDoesNotReadItsRepliesIsDroppedWithAMessage) {
+  ASSERT_TRUE(Eventually([&] { return StateOf(1) == "live"; }, 5s));
+  std::string png = dir_ + "/first.png";
+  ASSERT_TRUE(Eventually([&] { return Ctl({"snapshot", "1", png}).exit_code == 0; },
+                         5s));
+  auto greedy = ControlClient::Connect(control_);
+  ASSERT_TRUE(greedy.ok()) << greedy.error().message;
+  // Each snapshot reply is a whole 480x320 frame (600 KiB): 40 of them is
+  // 24 MiB, well past the bound and the kernel's socket buffers.
+  control::ControlRequest request;
+  request.mutable_snapshot()->set_tab_id(1);
+  for (int i = 0; i < 40; ++i) {
+    if (!greedy->Send(request).ok()) break;  // already dropped
+  }
+  const std::string log_path = dir_ + "/manager.log";
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return testing::ReadFile(log_path).find(
+                   "is not reading its replies (") != std::string::npos;
+      },
+      10s))
+      << testing::ReadFile(log_path);
+  const std::string log = testing::ReadFile(log_path);
+  EXPECT_NE(log.find("control client"), std::string::npos) << log;
+  EXPECT_NE(log.find("(pid " + std::to_string(::getpid()) + ")"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("bytes queued, limit 8388608); dropping it"),
+            std::string::npos) << log;
+  // Its connection ends: what the kernel had buffered, then the hang-up.
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) closed = !greedy->Receive().ok();
+  EXPECT_TRUE(closed);
+  // The manager carries on for everyone else.
+  EXPECT_EQ(Ctl({"list"}).exit_code, 0);
+  EXPECT_EQ(StateOf(1), "live");
 }
 
 TEST_F(CtlTest, StatsWatchAndTheManagerStaysSingleThreaded) {

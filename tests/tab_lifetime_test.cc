@@ -3,12 +3,21 @@
 // a pidfd per tab lifetime was kept until the manager exited). Open ->
 // close, open -> kill -> close and kill -> reload cycles must bring the
 // manager's open fds back to their baseline, and a manager held to 64 fds
-// must survive a thousand open -> close cycles.
+// must survive a thousand open -> close cycles. And the long run (issue 15,
+// bounded state): open -> crash -> reload -> close and open -> close cycles
+// keep the manager's fds, resident memory and finished records bounded,
+// and back at baseline once `forget finished` drops the records; CI runs a
+// few hundred cycles, tests/long_run.sh 10,000 (TABSIM_LONG_RUN_CYCLES).
 #include <signal.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -18,6 +27,7 @@
 
 #include "manager/control/control_client.h"
 #include "tests/e2e_util.h"
+#include "tests/test_util.h"
 
 namespace tabsim {
 namespace {
@@ -105,6 +115,47 @@ class TabLifetimeTest : public ::testing::Test {
     return count;
   }
   size_t Fds() { return testing::OpenFds(manager_->pid()).size(); }
+  // The fewest fds over 300 ms: the manager closes a finished `tabsim ctl`
+  // client's socket only when it reads its EOF, and reaps a closed tab's
+  // process on its own time; such transients are not the baseline.
+  size_t SettledFds() {
+    size_t fewest = Fds();
+    for (int i = 0; i < 10; ++i) {
+      std::this_thread::sleep_for(30ms);
+      fewest = std::min(fewest, Fds());
+    }
+    return fewest;
+  }
+  // The manager's resident memory (/proc/PID/statm).
+  long ResidentKiB() {
+    long pages_total = 0, pages_resident = -1;
+    const std::string path = "/proc/" + std::to_string(manager_->pid()) + "/statm";
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      if (std::fscanf(f, "%ld %ld", &pages_total, &pages_resident) != 2)
+        pages_resident = -1;
+      std::fclose(f);
+    }
+    return pages_resident * (::sysconf(_SC_PAGESIZE) / 1024);
+  }
+  // From `tabsim ctl list --json`, as a user sees them: every record, and
+  // those of finished tabs.
+  struct Records {
+    size_t all = 0, finished = 0;
+  };
+  Records ListRecords() {
+    auto list = testing::RunTabsim({"ctl", "--control", path_, "list", "--json"}, dir_);
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    Records records;
+    if (list.exit_code != 0) return records;
+    const boost::json::value parsed = boost::json::parse(list.out);
+    for (const boost::json::value& tab : parsed.at("tabs").as_array()) {
+      ++records.all;
+      const boost::json::string& state = tab.at("state").as_string();
+      if (state == "closed" || state == "crashed" || state == "discarded")
+        ++records.finished;
+    }
+    return records;
+  }
 
   std::string dir_, path_;
   std::unique_ptr<testing::ManagerProcess> manager_;
@@ -145,6 +196,97 @@ TEST_F(TabLifetimeTest, OpenCloseKillAndReloadCyclesLeaveFdsAtBaseline) {
   // 3 processes a round have come and gone.
   EXPECT_EQ(Pidfds(), baseline_pidfds) << "after " << 3 * rounds << " processes";
   EXPECT_EQ(Fds(), baseline_fds) << "after " << 3 * rounds << " processes";
+  EXPECT_EQ(manager_->Stop(), 0);
+}
+
+TEST_F(TabLifetimeTest, LongRunKeepsFdsMemoryAndRecordsBoundedAndForgetEmptiesThem) {
+  StartManager();
+  // TabHost::Options::max_finished_records, the default of `tabsim run`.
+  constexpr size_t kRecordBound = 256;
+  auto cycle = [&](int round) {
+    // open -> crash -> reload -> close: one record, two processes.
+    const int a = Open("sim://blank");
+    ASSERT_TRUE(WaitFor(a, {"live"})) << "round " << round;
+    Call(Command({"kill", std::to_string(a), "--signal", "SEGV"}));
+    ASSERT_TRUE(WaitFor(a, {"crashed"})) << "round " << round;
+    Reload(a);
+    ASSERT_TRUE(WaitFor(a, {"live"})) << "round " << round;
+    Close(a);
+    ASSERT_TRUE(WaitFor(a, {"closed"})) << "round " << round;
+    // open -> close: one more record.
+    const int b = Open("sim://blank");
+    ASSERT_TRUE(WaitFor(b, {"live"})) << "round " << round;
+    Close(b);
+    ASSERT_TRUE(WaitFor(b, {"closed"})) << "round " << round;
+  };
+  auto forget_all = [&] {
+    const control::ControlReply reply = Call(Command({"forget", "finished"}));
+    EXPECT_TRUE(reply.text().starts_with("forgot ")) << reply.text();
+  };
+  // Warm up (allocator arenas, the task manager's tables), then forget, and
+  // take the baseline with no finished record.
+  constexpr int kWarmup = 20;
+  for (int round = 1; round <= kWarmup; ++round) {
+    cycle(round);
+    if (HasFatalFailure()) return;
+  }
+  forget_all();
+  // The dropped sessions are destroyed on a later turn of the loop.
+  std::this_thread::sleep_for(100ms);
+  const Records baseline_records = ListRecords();
+  ASSERT_EQ(baseline_records.finished, 0u);
+  ASSERT_EQ(baseline_records.all, 2u);  // the two --tabs
+  const size_t baseline_fds = SettledFds();
+  const long baseline_rss = ResidentKiB();
+
+  const int rounds = Cycles("TABSIM_LONG_RUN_CYCLES", 200);
+  size_t peak_fds = baseline_fds, peak_finished = 0;
+  long peak_rss = baseline_rss;
+  const auto started = std::chrono::steady_clock::now();
+  for (int round = 1; round <= rounds; ++round) {
+    cycle(round);
+    if (HasFatalFailure()) return;
+    peak_fds = std::max(peak_fds, Fds());
+    peak_rss = std::max(peak_rss, ResidentKiB());
+    if (round % 25 == 0 || round == rounds) {
+      const Records records = ListRecords();
+      peak_finished = std::max(peak_finished, records.finished);
+      ASSERT_LE(records.finished, kRecordBound) << "round " << round;
+      ASSERT_EQ(records.all, records.finished + 2) << "round " << round;
+    }
+    if (round % 500 == 0)
+      std::fprintf(stderr, "long run: %d/%d cycles, fds %zu, rss %ld KiB\n", round,
+                   rounds, Fds(), ResidentKiB());
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // Two records a round: the bound is reached once there were more.
+  const Records before_forget = ListRecords();
+  EXPECT_EQ(before_forget.finished, std::min<size_t>(2 * size_t(rounds), kRecordBound));
+  forget_all();
+  std::this_thread::sleep_for(100ms);
+  const Records after = ListRecords();
+  const size_t fds = SettledFds();
+  const long rss = ResidentKiB();
+  std::fprintf(stderr,
+               "long run: %d cycles (%d processes) in %.1f s; fds %zu -> %zu "
+               "(peak %zu); rss %ld -> %ld KiB (peak %ld); finished records "
+               "peak %zu, %zu before forget, %zu after\n",
+               rounds, 3 * rounds, seconds, baseline_fds, fds, peak_fds, baseline_rss,
+               rss, peak_rss, peak_finished, before_forget.finished, after.finished);
+  EXPECT_EQ(after.finished, 0u);
+  EXPECT_EQ(after.all, 2u);
+  EXPECT_EQ(fds, baseline_fds);
+  // A finished record holds no fd either: the count never rose.
+  EXPECT_LE(peak_fds, baseline_fds + 4) << "fds grew during the run";
+#if !defined(__SANITIZE_ADDRESS__)
+  // Up to 256 records live at once (each with its last frame); once they
+  // are forgotten the allocator keeps some of it. 4 MiB of slack, however
+  // long the run (ASan's quarantine makes RSS say nothing).
+  EXPECT_LT(rss - baseline_rss, 4096) << "resident memory grew";
+#endif
+  EXPECT_EQ(State(1), "live");
+  EXPECT_EQ(State(2), "live");
   EXPECT_EQ(manager_->Stop(), 0);
 }
 

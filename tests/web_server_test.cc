@@ -47,6 +47,8 @@ struct Browser {
   std::string send;            // sent once after the handshake
   bool send_binary = false;
   bool stop_reading = false;   // handshake, then never read again
+  int unread_commands = 0;     // with stop_reading: commands sent, up to this
+  int commands_sent = 0;
   bool connected = false;
   bool done = false;
   error_code handshake_error;
@@ -166,7 +168,17 @@ class WebServerTest : public ::testing::Test {
         co_return;
       }
       browser.connected = true;
-      if (browser.stop_reading) co_return;  // keeps the socket, never reads
+      if (browser.stop_reading) {
+        // Keeps the socket, never reads; may send commands until the
+        // server hangs up.
+        for (int i = 0; i < browser.unread_commands; ++i) {
+          auto [error, n] = co_await ws.async_write(asio::buffer(std::string_view("kill 99")),
+                                                    kNoThrow);
+          if (error) break;
+          ++browser.commands_sent;
+        }
+        co_return;
+      }
       if (!browser.send.empty()) {
         ws.binary(browser.send_binary);
         co_await ws.async_write(asio::buffer(browser.send), kNoThrow);
@@ -401,6 +413,35 @@ TEST_F(WebServerTest, ABrowserThatStopsReadingSlowsNobody) {
   EXPECT_GE(host_->Find(1)->counters().frames - tab_frames, 90u);
   EXPECT_GE(watcher.frames[1] - seen, 20);
   EXPECT_EQ(server_->client_count(), 2u);
+}
+
+TEST_F(WebServerTest, ABrowserThatSendsCommandsButNeverReadsIsDroppedWithAMessage) {
+  OpenTabs({"sim://bounce"});
+  Browser& greedy = NewBrowser();
+  Browser& watcher = NewBrowser();
+  greedy.stop_reading = true;
+  greedy.unread_commands = 200000;  // each answered: "no tab 99"
+  ::testing::internal::CaptureStderr();
+  Start(greedy);
+  Start(watcher);
+  const bool dropped = RunUntil(
+      [&] {
+        return greedy.connected && greedy.commands_sent > 0 &&
+               watcher.frames[1] >= 1 && server_->client_count() == 1;
+      },
+      // ~2 s here; ~35 s under ASan, where each command costs more.
+      seconds(120));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(dropped) << "sent " << greedy.commands_sent << "\n" << log;
+  // Past kMaxQueuedReplies unwritten replies, not after all of them.
+  EXPECT_LT(greedy.commands_sent, greedy.unread_commands);
+  EXPECT_NE(log.find("dropped: not reading its replies (64 queued, limit 64)"),
+            std::string::npos)
+      << log;
+  // The other browser goes on getting frames.
+  const int seen = watcher.frames[1];
+  ASSERT_TRUE(RunUntil([&] { return watcher.frames[1] >= seen + 5; }));
+  EXPECT_FALSE(watcher.done);
 }
 
 }  // namespace

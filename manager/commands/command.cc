@@ -208,6 +208,15 @@ Status ParseFault(const Operands& operands, const Options& options, Command* c) 
   return Status::Ok();
 }
 
+// "ID" or "finished" (every finished record: tab_id stays 0).
+Status ParseForget(const Operands& operands, const Options& options,
+                   Command* c) {
+  if (operands[0] == "finished") return Status::Ok();
+  if (Status id = ParseTabOnly(operands, options, c); !id.ok())
+    return Bad(id.error().message + " (nor 'finished')");
+  return Status::Ok();
+}
+
 // "start FILE [--max-mb N]" or "stop".
 Status ParseTimeline(const Operands& operands, const Options& options,
                      Command* c) {
@@ -263,6 +272,10 @@ const std::vector<CommandSpec>& CommandTable() {
        {}, ParseTabOnly},
       {"unprotect", "ID", "let memory pressure discard a tab again", 1, false,
        {}, ParseTabOnly},
+      {"forget", "ID|finished",
+       "drop a gone tab's record from lists and summaries (finished: every "
+       "gone tab's); a running tab is refused",
+       1, false, {}, ParseForget},
       {"navigate", "ID URL", "load URL in a tab", 2, false, {}, ParseNavigate},
       {"resize", "ID WxH", "change a tab's frame size", 2, false, {},
        ParseResize},

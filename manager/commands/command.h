@@ -37,7 +37,7 @@ struct CommandSpec;
 // are set.
 struct Command {
   const CommandSpec* spec = nullptr;
-  int tab_id = 0;
+  int tab_id = 0;                               // forget finished: 0
   std::string url;                              // open, navigate
   int signal = 0;                               // kill
   int width = 0, height = 0;                    // resize

@@ -82,6 +82,7 @@ CommandResult CommandRunner::Run(const Command& c) {
       {"discard", &CommandRunner::Discard},
       {"protect", &CommandRunner::Protect},
       {"unprotect", &CommandRunner::Unprotect},
+      {"forget", &CommandRunner::Forget},
       {"click", &CommandRunner::Click},   {"mouse", &CommandRunner::Mouse},
       {"wheel", &CommandRunner::Wheel},   {"key", &CommandRunner::Key},
       {"type", &CommandRunner::Type},     {"fault", &CommandRunner::Fault},
@@ -209,6 +210,17 @@ CommandResult CommandRunner::Unprotect(const Command& c) {
   if (Status done = host_.SetProtected(c.tab_id, false); !done.ok())
     return Failed(done.error());
   return Done(c.tab_id, Name(c.tab_id) + ": may be discarded again");
+}
+
+CommandResult CommandRunner::Forget(const Command& c) {
+  // TabHost::Forget's errors already say it: "no tab 9", "tab 3 is still
+  // live; only a gone tab is forgotten".
+  auto dropped = host_.Forget(c.tab_id);
+  if (!dropped.ok()) return Failed(dropped.error());
+  // The record is gone: no tab to describe (tab_id 0).
+  if (c.tab_id != 0) return Done(0, Name(c.tab_id) + ": forgotten");
+  return Done(0, "forgot " + std::to_string(*dropped) + " finished tab" +
+                     (*dropped == 1 ? "" : "s"));
 }
 
 CommandResult CommandRunner::Resize(const Command& c) {

@@ -75,6 +75,7 @@ class CommandRunner {
   CommandResult Discard(const Command& c);
   CommandResult Protect(const Command& c);
   CommandResult Unprotect(const Command& c);
+  CommandResult Forget(const Command& c);
   CommandResult Click(const Command& c);
   CommandResult Mouse(const Command& c);
   CommandResult Wheel(const Command& c);

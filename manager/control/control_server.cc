@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -20,6 +19,7 @@
 #include "common/log.h"
 #include "common/wait_status.h"
 #include "manager/commands/command_runner.h"
+#include "manager/control/control_dispatch.h"
 #include "manager/control/control_path.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/tab_session.h"
@@ -30,35 +30,25 @@ namespace tabsim {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 using boost::system::error_code;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 struct ControlServer::Client {
   explicit Client(Channel::Socket socket)
       : channel(std::move(socket), kMaxControlMessageSize) {}
   Channel channel;
   bool watching = false;
+  bool dropped = false;  // over the backlog bound; its channel is closed
   int number = 0;
+  pid_t pid = 0;  // SO_PEERCRED, for the log
   int tracing = 0;                // tab id; 0: not tracing
   std::set<std::string> types;    // empty: every type
 };
-
-namespace {
-
-control::ControlReply ErrorReply(const std::string& message) {
-  control::ControlReply reply;
-  reply.set_error(message);
-  return reply;
-}
-
-}  // namespace
 
 ControlServer::ControlServer(asio::any_io_executor executor, TabHost& host,
                              TaskManager& tasks, UniqueFd listening,
                              std::string path)
     : acceptor_(executor),
       host_(host),
-      tasks_(tasks),
-      commands_(host, tasks),
+      dispatch_(host, tasks),
       path_(std::move(path)),
       started_(std::chrono::steady_clock::now()) {
   acceptor_.assign(asio::local::stream_protocol(), listening.release());
@@ -96,6 +86,7 @@ asio::awaitable<void> ControlServer::Run() {
     }
     auto client = std::make_shared<Client>(std::move(socket));
     client->number = next_number++;
+    client->pid = peer->pid;
     clients_.insert(client.get());
     asio::co_spawn(acceptor_.get_executor(), Serve(client), asio::detached);
   });
@@ -123,13 +114,13 @@ asio::awaitable<void> ControlServer::ReadRequests(Client& client) {
     FrameDecoder::Result result;
     while ((result = client.channel.decoder().Next(&payload)) ==
            FrameDecoder::Result::kMessage) {
-      if (!request.ParseFromArray(payload.data(), int(payload.size())) ||
-          request.request_case() == control::ControlRequest::REQUEST_NOT_SET) {
+      if (!ParseControlRequest(payload, &request)) {
         TABSIM_LOG(kWarning) << "control client " << client.number
                              << ": unparsable request; dropping it";
         co_return;
       }
       Handle(client, request);
+      if (client.dropped) co_return;
     }
     if (result != FrameDecoder::Result::kNeedMore) {
       TABSIM_LOG(kWarning) << "control client " << client.number << ": "
@@ -140,40 +131,30 @@ asio::awaitable<void> ControlServer::ReadRequests(Client& client) {
   }
 }
 
+bool ControlServer::DropIfBacklogged(Client& client, const char* what) {
+  if (client.dropped) return true;
+  const size_t queued = client.channel.pending_bytes();
+  if (queued <= kMaxClientBacklog) return false;
+  TABSIM_LOG(kWarning) << "control client " << client.number << " (pid "
+                       << client.pid << ") is not reading its " << what << " ("
+                       << queued << " bytes queued, limit " << kMaxClientBacklog
+                       << "); dropping it";
+  client.dropped = true;
+  client.channel.Close();
+  return true;
+}
+
 void ControlServer::Handle(Client& client,
                            const control::ControlRequest& request) {
   using R = control::ControlRequest;
+  // Requests keep coming but the replies are not read: the queue would
+  // grow without bound.
+  if (DropIfBacklogged(client, "replies")) return;
   control::ControlReply reply;
   switch (request.request_case()) {
-    case R::kCommand:
-      reply = RunCommand(request.command());
-      break;
-    case R::kList: {
-      auto* list = reply.mutable_list();
-      for (TabSession* t : host_.tabs()) *list->add_tabs() = tasks_.Describe(*t);
-      break;
-    }
     case R::kSnapshot:
       reply = Snapshot(client, int(request.snapshot().tab_id()));
       if (!reply.has_snapshot() && reply.error().empty()) return;  // all sent
-      break;
-    case R::kStats: {
-      const uint32_t id = request.stats().tab_id();
-      if (id != 0 && host_.Find(int(id)) == nullptr) {
-        reply = ErrorReply("no tab " + std::to_string(id));
-        break;
-      }
-      *reply.mutable_stats() = tasks_.ManagerStats();
-      reply.mutable_stats()->set_control_clients(uint32_t(clients_.size()));
-      reply.mutable_stats()->set_control_path(path_);
-      for (TabSession* t : host_.tabs()) {
-        if (id != 0 ? t->id() != int(id) : !t->running()) continue;
-        *reply.mutable_stats()->add_channels() = tasks_.DescribeChannel(*t);
-      }
-      break;
-    }
-    case R::kDiscards:
-      *reply.mutable_discards() = tasks_.Discards();
       break;
     case R::kTrace:
       reply = StartTrace(client, request.trace());
@@ -182,28 +163,16 @@ void ControlServer::Handle(Client& client,
     case R::kWatch:
       client.watching = true;
       return;  // no reply: events follow
-    case R::REQUEST_NOT_SET:
-      reply = ErrorReply("empty request");
+    default:
+      // Everything else needs nothing of this connection.
+      reply = *dispatch_.Answer(request);
+      if (reply.has_stats()) {
+        reply.mutable_stats()->set_control_clients(uint32_t(clients_.size()));
+        reply.mutable_stats()->set_control_path(path_);
+      }
       break;
   }
   client.channel.Send(reply);
-}
-
-control::ControlReply ControlServer::RunCommand(
-    const control::CommandRequest& request) {
-  std::vector<std::string> words(request.words().begin(),
-                                 request.words().end());
-  CommandResult result = commands_.Execute(words);
-  if (!result.ok()) return ErrorReply(result.status.error().message);
-  control::ControlReply reply;
-  reply.set_text(result.text);
-  TabSession* tab = host_.Find(result.tab_id);
-  if (tab != nullptr && words[0] == "fault") {
-    *reply.mutable_channel() = tasks_.DescribeChannel(*tab);
-  } else if (tab != nullptr) {
-    *reply.mutable_tab() = tasks_.Describe(*tab);
-  }
-  return reply;
 }
 
 control::ControlReply ControlServer::Snapshot(Client& client, int tab_id) {
@@ -247,12 +216,7 @@ void ControlServer::Broadcast(const TabSession& tab, const std::string& kind,
   event->set_text(text);
   for (Client* client : clients_) {
     if (!client->watching) continue;
-    if (client->channel.pending_bytes() > kMaxClientBacklog) {
-      TABSIM_LOG(kWarning) << "control client " << client->number
-                           << " is not reading its watch stream; dropping it";
-      client->channel.Close();
-      continue;
-    }
+    if (DropIfBacklogged(*client, "watch stream")) continue;
     client->channel.Send(reply);
   }
 }
@@ -331,12 +295,7 @@ void ControlServer::OnMessage(const TabSession& tab, Direction direction,
     if (!decoded) decoded = DecodeMessage(direction, payload);
     if (!client->types.empty() && !client->types.count(decoded->type))
       continue;
-    if (client->channel.pending_bytes() > kMaxClientBacklog) {
-      TABSIM_LOG(kWarning) << "control client " << client->number
-                           << " is not reading its trace; dropping it";
-      client->channel.Close();
-      continue;
-    }
+    if (DropIfBacklogged(*client, "trace")) continue;
     control::ControlReply reply;
     auto* record = reply.mutable_trace();
     record->set_time_seconds(Now());

@@ -13,8 +13,9 @@
 // gone (the server is the session's MessageTracer only while someone
 // traces it). `fault` injects faults into a tab's channel; `stats` carries
 // the IPC inspector's per-channel numbers. A client that
-// sends bytes we cannot parse, or stops reading a watch stream until
-// kMaxClientBacklog bytes pile up, is dropped; the manager carries on.
+// sends bytes we cannot parse, or stops reading its replies, watch stream
+// or trace until more than kMaxClientBacklog bytes pile up, is dropped (the
+// log names it, its pid and the bound); the manager carries on.
 //
 // Ownership: the server owns the listening socket, every client connection
 // and the socket's path (unlinked by Stop() and the destructor). It does
@@ -34,6 +35,7 @@
 
 #include "common/unique_fd.h"
 #include "manager/commands/command_runner.h"
+#include "manager/control/control_dispatch.h"
 #include "manager/core/tab_observer.h"
 #include "manager/core/trace.h"
 #include "proto/control.pb.h"
@@ -63,7 +65,9 @@ class ControlServer : public TabObserver, private MessageTracer {
   boost::asio::awaitable<void> Run();
   // What the `timeline` verb starts and stops (command_runner.h); not
   // owned, must outlive this.
-  void set_timeline(TimelineSwitch* timeline) { commands_.set_timeline(timeline); }
+  void set_timeline(TimelineSwitch* timeline) {
+    dispatch_.commands().set_timeline(timeline);
+  }
   // Stops accepting, hangs up on every client and removes the socket file.
   void Stop();
 
@@ -79,8 +83,6 @@ class ControlServer : public TabObserver, private MessageTracer {
   struct Client;
   void OnMessage(const TabSession& tab, Direction direction,
                  std::string_view payload, std::string_view note) override;
-  // A verb of the command layer, run as every front end runs it.
-  control::ControlReply RunCommand(const control::CommandRequest& request);
   control::ControlReply StartTrace(Client& client,
                                    const control::TraceRequest& request);
   // Detaches `client` from its trace; the session loses its tracer when
@@ -89,6 +91,10 @@ class ControlServer : public TabObserver, private MessageTracer {
   double Now() const;
   boost::asio::awaitable<void> Serve(std::shared_ptr<Client> client);
   boost::asio::awaitable<void> ReadRequests(Client& client);
+  // Over kMaxClientBacklog queued bytes: logs it ("control client 3 (pid
+  // 1234) is not reading its replies (N bytes queued, limit 8388608);
+  // dropping it"), closes the channel and returns true (also once dropped).
+  bool DropIfBacklogged(Client& client, const char* what);
   // Answers one request on `client`'s channel.
   void Handle(Client& client, const control::ControlRequest& request);
   control::ControlReply Snapshot(Client& client, int tab_id);
@@ -97,8 +103,7 @@ class ControlServer : public TabObserver, private MessageTracer {
 
   boost::asio::local::stream_protocol::acceptor acceptor_;
   TabHost& host_;
-  TaskManager& tasks_;
-  CommandRunner commands_;
+  ControlDispatch dispatch_;  // the requests that need no connection
   std::string path_;
   bool stopped_ = false;
   std::set<Client*> clients_;

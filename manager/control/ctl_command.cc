@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "manager/base/text.h"
 #include "manager/commands/command.h"
 #include "manager/control/control_path.h"
 #include "manager/control/ctl_output.h"
@@ -47,6 +48,15 @@ int RunVerb(const std::string& path, const std::vector<std::string>& words) {
   if (!command.ok()) {
     std::fprintf(stderr, "tabsim ctl: %s\n", command.error().message.c_str());
     return kCtlUsage;
+  }
+  // The protocol's words are protobuf strings: bytes that are not UTF-8
+  // would make the manager drop the connection unanswered.
+  for (const std::string& word : words) {
+    if (!IsValidUtf8(word)) {
+      std::fprintf(stderr, "tabsim ctl: %s: arguments must be UTF-8\n",
+                   words[0].c_str());
+      return kCtlUsage;
+    }
   }
   auto client = CtlConnect(path);
   if (!client.ok()) return kCtlFailed;

@@ -94,6 +94,12 @@ Result<TabSession*> TabHost::Reload(int id) {
   // Destroy the old record on a later turn of the loop, in case we are
   // inside one of its observer callbacks.
   asio::post(io_, [retired = std::move(sessions_[id])]() {});
+  // Running again: no longer a finished record. (Left in, its entry made
+  // TrimFinished count the tab twice once it finished again, so fewer than
+  // max_finished_records records were kept, and dropped it early.)
+  finished_order_.erase(
+      std::remove(finished_order_.begin(), finished_order_.end(), id),
+      finished_order_.end());
   return StartSession(id, old->url(), old->restarts() + 1);
 }
 

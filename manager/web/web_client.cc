@@ -128,7 +128,10 @@ asio::awaitable<void> WebClient::ReadLoop() {
     std::string reply = delegate_.Execute(text);
     if (reply.empty()) continue;
     if (replies_.size() >= kMaxQueuedReplies) {
-      close_reason_ = "too many unread replies";
+      // Commands keep coming but the replies are not read.
+      close_reason_ = "not reading its replies (" +
+                      std::to_string(replies_.size()) + " queued, limit " +
+                      std::to_string(kMaxQueuedReplies) + ")";
       break;
     }
     replies_.push_back(std::move(reply));

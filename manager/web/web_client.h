@@ -53,7 +53,8 @@ class WebClient {
   static constexpr std::chrono::milliseconds kMinStateInterval{100};
   static constexpr std::chrono::milliseconds kStateInterval{1000};
   // Command replies waiting to be written; more means the browser sends
-  // commands but does not read: it is dropped.
+  // commands but does not read: it is dropped, and the log says so ("web
+  // client 3 dropped: not reading its replies (64 queued, limit 64)").
   static constexpr size_t kMaxQueuedReplies = 64;
 
   // What the client needs from the server.
