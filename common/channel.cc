@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -141,6 +142,13 @@ asio::awaitable<error_code> Channel::ReadSome() {
       asio::buffer(space.data(), std::min(space.size(), kReadChunk)),
       kNoThrow);
   decoder_.Commit(read);
+  bytes_in_ += read;
+  co_return error;
+}
+
+asio::awaitable<error_code> Channel::ReadExactly(std::span<char> into) {
+  auto [error, read] = co_await asio::async_read(
+      socket_, asio::buffer(into.data(), into.size()), kNoThrow);
   bytes_in_ += read;
   co_return error;
 }

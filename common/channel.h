@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -64,6 +65,11 @@ class Channel {
   // One read into decoder(). Returns eof at end of stream.
   boost::asio::awaitable<boost::system::error_code> ReadSome();
   FrameDecoder& decoder() { return decoder_; }
+  // Reads exactly into.size() bytes straight into `into` (raw bytes that
+  // follow a message), bypassing the decoder, in reads as large as the
+  // socket gives. Returns eof if the stream ends first.
+  boost::asio::awaitable<boost::system::error_code> ReadExactly(
+      std::span<char> into);
   const FrameDecoder& decoder() const { return decoder_; }
 
   // Called (from WriteLoop) each time everything queued has been handed to

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/message_lite.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -74,6 +75,13 @@ FrameDecoder::Result FrameDecoder::Next(std::string_view* payload) {
   *payload = std::string_view(buffer_.data() + begin_ + header, length);
   begin_ += header + length;
   return Result::kMessage;
+}
+
+size_t FrameDecoder::TakeBuffered(std::span<char> into) {
+  const size_t taken = std::min(into.size(), end_ - begin_);
+  if (taken > 0) std::memcpy(into.data(), buffer_.data() + begin_, taken);
+  begin_ += taken;
+  return taken;
 }
 
 const char* ToString(FrameDecoder::Result result) {

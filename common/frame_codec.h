@@ -49,6 +49,11 @@ class FrameDecoder {
   // unusable; the decoder keeps returning that error.
   Result Next(std::string_view* payload);
 
+  // Moves up to into.size() buffered bytes, the next on the stream, into
+  // `into` and consumes them; returns how many. For raw bytes that follow a
+  // message (a FramePixels header) and were read along with it.
+  size_t TakeBuffered(std::span<char> into);
+
   // Bytes buffered but not yet returned as messages.
   size_t buffered() const { return end_ - begin_; }
   // The declared length behind the last kOversized.

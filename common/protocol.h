@@ -9,7 +9,7 @@
 namespace tabsim {
 
 // Bump on any change in the meaning of a message.
-inline constexpr uint32_t kProtocolVersion = 3;
+inline constexpr uint32_t kProtocolVersion = 4;
 
 // In the tab process: the channel socket and the first frame region.
 inline constexpr int kChannelFd = 3;
@@ -22,10 +22,10 @@ inline constexpr size_t kMaxMessageSize = 16 * 1024;
 // wrapper within kMaxMessageSize.
 inline constexpr size_t kMaxInputEventBytes = kMaxMessageSize - 64;
 
-// With --frames-over-socket, the largest FramePixels chunk of pixels, and
-// the message limit the manager applies to such a tab.
-inline constexpr size_t kFramePixelsChunk = 128 * 1024;
-inline constexpr size_t kMaxFramePixelsMessageSize = kFramePixelsChunk + 64;
+// With --frames-over-socket a FramePixels message is a small header and
+// the frame's FrameBytes() follow it raw on the stream (docs/protocol.md,
+// "Frames over the socket"): the message limit stays as for any tab.
+inline constexpr size_t kMaxFramePixelsMessageSize = kMaxMessageSize;
 
 // Two frame buffers per region: the tab renders into the one it owns while
 // the manager reads the other.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -361,10 +362,34 @@ bool TabProcess::HandleMessage(const proto::ManagerToTab& message) {
   return false;
 }
 
+std::string& TabProcess::OutboxTail() {
+  if (outbox_.empty() || !outbox_.back().raw.empty()) outbox_.emplace_back();
+  return outbox_.back().owned;
+}
+
 void TabProcess::SendToManager(const proto::TabToManager& message,
                                size_t max_message_size) {
   if (shutdown_write_pending_ || write_shut_) return;
-  AppendFrame(message, max_message_size, &outbox_);
+  std::string& tail = OutboxTail();
+  const size_t before = tail.size();
+  AppendFrame(message, max_message_size, &tail);
+  queued_bytes_ += tail.size() - before;
+}
+
+void TabProcess::SendWithRawBytes(const proto::TabToManager& header,
+                                  std::span<const char> raw) {
+  if (shutdown_write_pending_ || write_shut_) return;
+  SendToManager(header, kMaxMessageSize);
+  if (raw.empty()) return;
+  outbox_.push_back(OutSegment{{}, raw});
+  queued_bytes_ += raw.size();
+}
+
+bool TabProcess::RawBytesQueued(const void* data) const {
+  if (data == nullptr) return false;
+  for (const OutSegment& segment : outbox_)
+    if (segment.raw.data() == data) return true;
+  return false;
 }
 
 void TabProcess::SendLog(std::string_view text) {
@@ -376,8 +401,9 @@ void TabProcess::SendLog(std::string_view text) {
 }
 
 void TabProcess::SendRawBytes(std::string_view bytes) {
-  if (shutdown_write_pending_ || write_shut_) return;
-  outbox_.append(bytes);
+  if (shutdown_write_pending_ || write_shut_ || bytes.empty()) return;
+  OutboxTail().append(bytes);
+  queued_bytes_ += bytes.size();
 }
 
 void TabProcess::SendHelloReply(uint32_t protocol_version) {
@@ -391,26 +417,64 @@ void TabProcess::SendHelloReply(uint32_t protocol_version) {
   SendToManager(outgoing_, kMaxMessageSize);
 }
 
+void TabProcess::ConsumeOutbox(size_t sent) {
+  queued_bytes_ -= sent;
+  while (sent > 0) {
+    OutSegment& front = outbox_.front();
+    const size_t size = front.raw.empty() ? front.owned.size() : front.raw.size();
+    const size_t step = std::min(sent, size - outbox_sent_);
+    outbox_sent_ += step;
+    sent -= step;
+    if (outbox_sent_ == size) {
+      outbox_.pop_front();
+      outbox_sent_ = 0;
+    }
+  }
+  // A front segment still being appended to: drop its sent half now and
+  // then (amortised linear), never the whole remainder per send.
+  if (!outbox_.empty() && outbox_.front().raw.empty() &&
+      outbox_sent_ >= 64 * 1024 && 2 * outbox_sent_ >= outbox_.front().owned.size()) {
+    outbox_.front().owned.erase(0, outbox_sent_);
+    outbox_sent_ = 0;
+  }
+}
+
 bool TabProcess::Flush() {
   if (write_shut_) return true;
-  size_t position = 0;
-  while (position < outbox_.size()) {
-    ssize_t sent = ::send(channel_.get(), outbox_.data() + position,
-                          outbox_.size() - position, MSG_NOSIGNAL);
+  constexpr size_t kMaxIovecs = 16;
+  while (!outbox_.empty()) {
+    iovec iov[kMaxIovecs];
+    size_t count = 0;
+    for (const OutSegment& segment : outbox_) {
+      if (count == kMaxIovecs) break;
+      const char* data =
+          segment.raw.empty() ? segment.owned.data() : segment.raw.data();
+      size_t size = segment.raw.empty() ? segment.owned.size() : segment.raw.size();
+      if (count == 0) {
+        data += outbox_sent_;
+        size -= outbox_sent_;
+      }
+      iov[count++] = iovec{const_cast<char*>(data), size};
+    }
+    msghdr header{};
+    header.msg_iov = iov;
+    header.msg_iovlen = count;
+    ssize_t sent = ::sendmsg(channel_.get(), &header, MSG_NOSIGNAL);
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;  // poll for POLLOUT and retry
       if (errno == EPIPE || errno == ECONNRESET) {
         running_ = false;  // the manager is gone
         outbox_.clear();
+        outbox_sent_ = 0;
+        queued_bytes_ = 0;
         return false;
       }
-      Fail(kTabExitChannel, "send: " + std::string(strerror(errno)));
+      Fail(kTabExitChannel, "sendmsg: " + std::string(strerror(errno)));
       return false;
     }
-    position += static_cast<size_t>(sent);
+    ConsumeOutbox(static_cast<size_t>(sent));
   }
-  outbox_.erase(0, position);
   if (shutdown_write_pending_ && outbox_.empty()) {
     // The manager sees end of stream; we keep running and reading.
     ::shutdown(channel_.get(), SHUT_WR);

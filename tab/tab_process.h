@@ -21,14 +21,18 @@
 // and in a LogLine to the manager.
 //
 // Frames over the socket (options.frames_over_socket, the benchmark's
-// comparison path): pages render into a private buffer and every frame is
-// sent whole as FramePixels chunks; no FrameReady, no buffer ownership.
+// comparison path): pages render into one of two private buffers and every
+// frame is sent whole: a FramePixels header, then the buffer's bytes raw,
+// written from the buffer itself (sendmsg with iovecs, no copy); no
+// FrameReady, no buffer ownership.
 #ifndef TABSIM_TAB_TAB_PROCESS_H_
 #define TABSIM_TAB_TAB_PROCESS_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,10 +73,13 @@ class TabProcess final : public ViewOwner {
   void SendToManager(const proto::TabToManager& message,
                      size_t max_message_size) override;
   void Fail(int code, const std::string& why) override;
+  void SendWithRawBytes(const proto::TabToManager& header,
+                        std::span<const char> raw) override;
+  bool RawBytesQueued(const void* data) const override;
   void SendRawBytes(std::string_view bytes) override;
   void SendHelloReply(uint32_t protocol_version) override;
   void ShutdownWrite() override { shutdown_write_pending_ = true; }
-  size_t QueuedBytes() const override { return outbox_.size(); }
+  size_t QueuedBytes() const override { return queued_bytes_; }
   pid_t ManagerPid() const override { return options_.manager_pid; }
   bool Sandboxed() const override { return options_.sandbox; }
   bool FramesOverSocket() const override { return options_.frames_over_socket; }
@@ -88,6 +95,10 @@ class TabProcess final : public ViewOwner {
   // error) when none did.
   UniqueFd TakeReceivedFd(const char* what);
   void SendLog(std::string_view text);
+  // The owned segment at the end of the outbox, to append bytes to.
+  std::string& OutboxTail();
+  // Drops `sent` bytes from the front of the outbox.
+  void ConsumeOutbox(size_t sent);
   bool Flush();  // false on a fatal write error
   void CloseGracefully();
   int PollTimeoutMs();
@@ -97,7 +108,17 @@ class TabProcess final : public ViewOwner {
   UniqueFd initial_region_fd_;
   FrameDecoder decoder_;
   std::vector<UniqueFd> received_fds_;
-  std::string outbox_;
+  // What goes to the manager, in order: bytes we own (framed messages) and
+  // raw frame bytes we send from the view's buffer without copying.
+  // outbox_sent_ bytes of the front segment are already sent: a partial
+  // send advances it instead of moving what is left.
+  struct OutSegment {
+    std::string owned;
+    std::span<const char> raw;  // when non-empty, `owned` is empty
+  };
+  std::deque<OutSegment> outbox_;
+  size_t outbox_sent_ = 0;
+  size_t queued_bytes_ = 0;
   std::map<uint32_t, std::unique_ptr<TabView>> views_;
   bool paced_ = false;
   int hello_width_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/check.h"
 #include "tab/tab_process.h"
 
 namespace tabsim {
@@ -144,8 +145,9 @@ void TabView::TickPage(Clock::time_point now) {
 
 bool TabView::HasFreeBuffer() const {
   if (owner_.FramesOverSocket()) {
-    // At most ~2 frames of bytes queued: render while one or less is.
-    return owner_.QueuedBytes() <= FrameBytes(region_->width, region_->height);
+    // At most two frames queued: one buffer's bytes may still be going out.
+    return !owner_.RawBytesQueued(socket_frames_[0].data()) ||
+           !owner_.RawBytesQueued(socket_frames_[1].data());
   }
   return region_->owned[0] || region_->owned[1];
 }
@@ -264,26 +266,26 @@ bool TabView::RenderToRegion(Clock::time_point time,
 
 void TabView::RenderToSocket(Clock::time_point time) {
   const Region& r = *region_;
-  socket_frame_.resize(size_t(r.width) * size_t(r.height));
-  Canvas canvas(socket_frame_.data(), r.width, r.height, r.width);
+  // A buffer whose bytes are still queued must not change under the send.
+  const int index = !owner_.RawBytesQueued(socket_frames_[0].data()) ? 0 : 1;
+  std::vector<uint32_t>& frame = socket_frames_[index];
+  TABSIM_CHECK(frame.empty() || !owner_.RawBytesQueued(frame.data()));
+  frame.resize(size_t(r.width) * size_t(r.height));
+  Canvas canvas(frame.data(), r.width, r.height, r.width);
   page_->Render(canvas, time);  // the whole frame travels: damage unused
   force_frame_ = false;
-  const uint64_t sequence = ++frame_sequence_;
-  const auto* bytes = reinterpret_cast<const char*>(socket_frame_.data());
   const size_t total = FrameBytes(r.width, r.height);
-  for (size_t offset = 0; offset < total; offset += kFramePixelsChunk) {
-    const size_t size = std::min(kFramePixelsChunk, total - offset);
-    auto* chunk = outgoing_.mutable_frame_pixels();
-    chunk->set_frame_sequence(sequence);
-    chunk->set_offset(offset);
-    chunk->set_pixels(bytes + offset, size);
-    chunk->set_last(offset + size == total);
-    chunk->set_last_input_sequence(last_input_applied_);
-    chunk->set_navigation_id(navigation_applied_);
-    Send(outgoing_, kMaxFramePixelsMessageSize);
-  }
-  // Do not keep a frame's worth of bytes alive in the reused message.
-  outgoing_.Clear();
+  auto* header = outgoing_.mutable_frame_pixels();
+  header->set_frame_sequence(++frame_sequence_);
+  header->set_offset(0);
+  header->set_last(true);
+  header->set_last_input_sequence(last_input_applied_);
+  header->set_navigation_id(navigation_applied_);
+  header->set_raw_length(total);
+  outgoing_.set_view_id(config_.id);
+  owner_.SendWithRawBytes(
+      outgoing_, std::span<const char>(
+                     reinterpret_cast<const char*>(frame.data()), total));
 }
 
 void TabView::SendLog(std::string_view text) {

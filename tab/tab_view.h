@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,12 @@ class ViewOwner {
   // Queues `message` (its view_id already set) for the manager.
   virtual void SendToManager(const proto::TabToManager& message,
                              size_t max_message_size = kMaxMessageSize) = 0;
+  // Queues `header` (its view_id already set) followed on the stream by
+  // `raw`, which is sent from where it lies, not copied: the caller keeps
+  // those bytes unchanged until RawBytesQueued(raw.data()) is false.
+  virtual void SendWithRawBytes(const proto::TabToManager& header,
+                                std::span<const char> raw) = 0;
+  virtual bool RawBytesQueued(const void* data) const = 0;
   // Fatal protocol error: the process exits with `code`.
   virtual void Fail(int code, const std::string& why) = 0;
   // The process-wide parts of PageHost.
@@ -154,7 +161,9 @@ class TabView final : private PageHost {
   uint64_t last_input_acked_ = 0;
   uint64_t navigation_applied_ = 0;
   int last_frame_buffer_ = -1;
-  std::vector<uint32_t> socket_frame_;  // frames over the socket only
+  // Frames over the socket only: rendered into one while the other's bytes
+  // may still be queued (sent from here, not copied).
+  std::vector<uint32_t> socket_frames_[2];
   // Pacing.
   std::optional<proto::BeginFrame> pending_begin_;
   bool needs_begin_frames_sent_ = false;  // what the manager was told

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "common/frame_codec.h"
 #include "common/protocol.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/trace.h"
@@ -99,6 +100,129 @@ TEST_F(TabSessionTest, NoTornFramesOverHundredsOfFrames) {
   ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 500; }));
   EXPECT_EQ(recorder_.torn, 0);
   EXPECT_GE((*tab)->counters().releases_sent, 499u);
+}
+
+// --frames-over-socket (protocol 4): every frame's pixels arrive raw after
+// a FramePixels header, read straight into the session's frame buffer.
+class SocketFramesTest : public TabSessionTest {
+ protected:
+  void ExpectWholeFrames(int width, int height, int frames) {
+    recorder_.check_stamp = true;
+    TabHost::Options options;
+    options.width = width;
+    options.height = height;
+    options.frames_over_socket = true;
+    auto tab = Host(options).Open("sim://stamp");
+    ASSERT_TRUE(tab.ok()) << tab.error().message;
+    ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= frames; }));
+    EXPECT_EQ((*tab)->state(), TabState::kLive);
+    EXPECT_EQ(recorder_.torn, 0);
+    EXPECT_EQ(recorder_.last.width, width);
+    EXPECT_EQ(recorder_.last.height, height);
+    // Counted once each, when the frame is complete.
+    EXPECT_EQ((*tab)->counters().frame_bytes_over_socket,
+              uint64_t(recorder_.frames) * FrameBytes(width, height));
+    ASSERT_NE((*tab)->channel(), nullptr);
+    EXPECT_GE((*tab)->channel()->bytes_in(),
+              (*tab)->counters().frame_bytes_over_socket);
+  }
+
+  // A "tab" that writes `bytes` (a HelloReply and whatever follows) to its
+  // channel, then either keeps it open or closes it, and stays alive.
+  std::string FakeTab(const std::string& name, const std::string& bytes,
+                      bool hang_up) {
+    const std::string base = ::testing::TempDir() + "/" + name + "-" +
+                             std::to_string(::getpid());
+    {
+      std::ofstream out(base + ".bin", std::ios::binary);
+      out << bytes;
+    }
+    {
+      std::ofstream out(base + ".sh");
+      out << "#!/bin/sh\ncat '" << base << ".bin' >&3\n"
+          << (hang_up ? "exec 3>&-\n" : "") << "exec sleep 30\n";
+    }
+    ::chmod((base + ".sh").c_str(), 0755);
+    return base + ".sh";
+  }
+
+  // Tab 1's HelloReply and a FramePixels header for frame 1, framed.
+  static std::string HelloAndHeader(int width, int height,
+                                    uint64_t raw_length) {
+    std::string wire;
+    proto::TabToManager reply;
+    auto* hello = reply.mutable_hello_reply();
+    hello->set_protocol_version(kProtocolVersion);
+    hello->set_tab_id(1);
+    hello->set_width(uint32_t(width));
+    hello->set_height(uint32_t(height));
+    hello->set_pid(1);
+    AppendFrame(reply, kMaxMessageSize, &wire);
+    proto::TabToManager header;
+    header.set_view_id(1);
+    auto* pixels = header.mutable_frame_pixels();
+    pixels->set_frame_sequence(1);
+    pixels->set_last(true);
+    pixels->set_raw_length(raw_length);
+    AppendFrame(header, kMaxMessageSize, &wire);
+    return wire;
+  }
+
+  TabSession* OpenFake(const std::string& script, int width, int height) {
+    TabHost::Options options;
+    options.width = width;
+    options.height = height;
+    options.frames_over_socket = true;
+    options.tab_executable = script;
+    auto tab = Host(options).Open("sim://stamp");
+    EXPECT_TRUE(tab.ok());
+    return tab.ok() ? *tab : nullptr;
+  }
+};
+
+TEST_F(SocketFramesTest, SmallFramesArriveWhole) { ExpectWholeFrames(64, 48, 50); }
+TEST_F(SocketFramesTest, OddSizedFramesArriveWhole) { ExpectWholeFrames(333, 217, 30); }
+TEST_F(SocketFramesTest, FramesLargerThanASocketBufferArriveWhole) {
+  ExpectWholeFrames(1280, 720, 20);
+}
+
+TEST_F(SocketFramesTest, ARawLengthOtherThanTheFrameIsABadMessage) {
+  const int width = 40, height = 30;
+  const size_t frame_bytes = FrameBytes(width, height);
+  std::string wire = HelloAndHeader(width, height, frame_bytes - 4);
+  wire += std::string(frame_bytes - 4, '\x11');
+  TabSession* tab = OpenFake(FakeTab("raw-length-tab", wire, false), width, height);
+  ASSERT_NE(tab, nullptr);
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ(tab->cause(), "killed: bad message (FRAME_PIXELS_RAW_LENGTH)");
+  EXPECT_EQ(recorder_.frames, 0);
+}
+
+TEST_F(SocketFramesTest, RawBytesCutShortThenAHangUpIsATruncatedMessage) {
+  const int width = 400, height = 300;  // larger than one read
+  const size_t frame_bytes = FrameBytes(width, height);
+  std::string wire = HelloAndHeader(width, height, frame_bytes);
+  wire += std::string(frame_bytes / 2, '\x22');
+  TabSession* tab = OpenFake(FakeTab("cut-short-tab", wire, true), width, height);
+  ASSERT_NE(tab, nullptr);
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_EQ(tab->cause(), "killed: bad message (TRUNCATED_MESSAGE)");
+  EXPECT_EQ(recorder_.frames, 0);
+}
+
+TEST_F(SocketFramesTest, FaultsFromTheTabAreRefusedNotDesynchronising) {
+  TabHost::Options options;
+  options.frames_over_socket = true;
+  auto tab = Host(options).Open("sim://stamp");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  FaultSpec spec;
+  spec.kind = FaultKind::kDrop;
+  spec.direction = Direction::kFromTab;
+  Status status = (*tab)->InjectFault(spec);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("--frames-over-socket"),
+            std::string::npos);
 }
 
 TEST_F(TabSessionTest, TabHasOnlyItsSocketAndMemfdOpen) {

@@ -53,6 +53,9 @@ void AddTargets(const BenchOptions& options, BenchReport* report) {
   report->AddRatio("1080p frames/s: memfd / socket copy",
                    "frames.memfd.fps.1920x1080", "frames.socket.fps.1920x1080",
                    3.0, true);
+  report->AddRatio("1080p frames/s via socket / raw socketpair frame floor",
+                   "frames.socket.fps.1920x1080",
+                   "floor.socket_frame.1920x1080", 0.8, true);
   report->AddRatio("1080p frames/s via memfd / memcpy of one frame",
                    "frames.memfd.fps.1920x1080", "floor.memcpy.1920x1080",
                    std::nullopt, true);

@@ -1,5 +1,6 @@
 #include "manager/bench/bench_floor.h"
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -175,6 +176,62 @@ void Memcpy(const BenchOptions& options,
   }
 }
 
+// The frame path with nothing of ours in it: a forked peer writes whole
+// frames (W*H*4 bytes, one write(2) call each, which the kernel takes in
+// socket-buffer-sized pieces) through a blocking socketpair; this process
+// reads each whole frame into a frame buffer, in reads as large as it can.
+void SocketFrames(const BenchOptions& options,
+                  const std::vector<std::pair<int, int>>& frame_sizes,
+                  BenchReport* report) {
+  for (auto [width, height] : frame_sizes) {
+    const std::string name = FrameSizeName(width, height);
+    const std::string key = "floor.socket_frame." + name;
+    auto pair = SocketPair(SOCK_STREAM);
+    if (!pair.ok()) {
+      report->AddUnavailable("floor", key, pair.error().message);
+      continue;
+    }
+    const size_t bytes = FrameBytes(width, height);
+    FdEndpoint& ours = pair->first;
+    FdEndpoint& theirs = pair->second;
+    auto peer = ForkedPeer::Start([&]() {
+      // Ends when we close our end: a write error, not a SIGPIPE. (Its copy
+      // of our end goes first, or that close would never be seen.)
+      ours = FdEndpoint(UniqueFd(), UniqueFd(), false);
+      ::signal(SIGPIPE, SIG_IGN);
+      auto frame = std::make_unique<char[]>(bytes);
+      std::memset(frame.get(), 0x5a, bytes);
+      for (uint64_t n = 0;; ++n) {
+        frame[0] = char(n);
+        if (!theirs.Write(frame.get(), bytes)) return 0;
+      }
+    });
+    if (!peer.ok()) {
+      report->AddUnavailable("floor", key, peer.error().message);
+      continue;
+    }
+    theirs = FdEndpoint(UniqueFd(), UniqueFd(), false);
+    auto frame = std::make_unique<char[]>(bytes);
+    uint64_t frames = 0;
+    bool ok = true;
+    auto start = BenchClock::now();
+    // Half the frames scenario's window: long enough to see through a
+    // shared machine's noise, which a quarter was not.
+    while (ok && (frames < 3 || SecondsSince(start) < options.seconds / 2)) {
+      ok = ours.ReadExactly(frame.get(), bytes);
+      frames += ok ? 1 : 0;
+    }
+    const double elapsed = SecondsSince(start);
+    ours = FdEndpoint(UniqueFd(), UniqueFd(), false);  // ends the peer
+    if (peer->Wait() != 0 || !ok) {
+      report->AddUnavailable("floor", key, "the writing peer failed");
+      continue;
+    }
+    report->AddFigure({"floor", key, "raw socketpair frame transfer " + name,
+                       double(frames) / elapsed, "frames/s", ""});
+  }
+}
+
 }  // namespace
 
 std::string FrameSizeName(int width, int height) {
@@ -188,6 +245,7 @@ void RunFloors(const BenchOptions& options,
   Stream(options, /*batched=*/true, report);
   Stream(options, /*batched=*/false, report);
   Memcpy(options, frame_sizes, report);
+  SocketFrames(options, frame_sizes, report);
 }
 
 }  // namespace tabsim

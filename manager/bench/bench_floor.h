@@ -10,6 +10,10 @@
 //   floor.one_write_per_message  the same, one write(2) per message
 //   floor.memcpy.<W>x<H>     memcpy of one frame, as frames/s
 //   floor.memcpy_bandwidth   the same at 1920x1080, GB/s
+//   floor.socket_frame.<W>x<H>  whole frames (W*H*4 bytes) written by the
+//                            peer in one write each through a blocking
+//                            socketpair, read here into a frame buffer
+//                            (frames/s): the socket frame path's floor
 // A failing syscall is recorded as unavailable, never as a number.
 #ifndef TABSIM_MANAGER_BENCH_BENCH_FLOOR_H_
 #define TABSIM_MANAGER_BENCH_BENCH_FLOOR_H_

@@ -330,8 +330,11 @@ void RunFramesScenario(const BenchOptions& options, const std::string& tab_exe,
       }
       double fps = double(delivered) / elapsed;
       std::string label = name + " frames via " + path;
+      // The socket path against the same bytes moved by a plain program
+      // (floor.socket_frame); memfd against one memcpy of the frame.
       report->AddFigure({"frames", key, label, fps, "frames/s",
-                         "floor.memcpy." + name});
+                         (over_socket ? "floor.socket_frame." : "floor.memcpy.") +
+                             name});
       report->AddFigure({"frames", "frames." + path + ".gbps." + name,
                          label + ", frame bytes made available",
                          fps * double(FrameBytes(width, height)) / 1e9,

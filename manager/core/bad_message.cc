@@ -31,6 +31,8 @@ const char* ToString(BadMessageReason reason) {
       return "FRAME_PIXELS_OUT_OF_ORDER";
     case BadMessageReason::kFramePixelsOutOfBounds:
       return "FRAME_PIXELS_OUT_OF_BOUNDS";
+    case BadMessageReason::kFramePixelsRawLength:
+      return "FRAME_PIXELS_RAW_LENGTH";
     case BadMessageReason::kNavigationFromFuture:
       return "NAVIGATION_FROM_FUTURE";
     case BadMessageReason::kNavigationWentBack: return "NAVIGATION_WENT_BACK";

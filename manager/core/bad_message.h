@@ -27,14 +27,15 @@ enum class BadMessageReason {
   kDamageOutOfBounds = 13,
   kTruncatedMessage = 14,       // the stream ended inside a message
   kUnsolicitedPong = 15,
-  kFramePixelsOutOfOrder = 16,  // --frames-over-socket chunks not in order
-  kFramePixelsOutOfBounds = 17, // chunks beyond, or short of, the frame size
+  kFramePixelsOutOfOrder = 16,  // FramePixels offset != 0 or last unset
+  kFramePixelsOutOfBounds = 17, // FramePixels with inline pixels (v4: raw only)
   kNavigationFromFuture = 18,   // a frame of a Navigate never sent
   kNavigationWentBack = 19,     // a frame of an older Navigate than before
   kUnknownView = 20,            // names a view the process was never given
   kFrameWithoutBeginFrame = 21, // a paced view's frame nobody asked for
   kUnsolicitedDidNotProduceFrame = 22,  // answers a BeginFrame not outstanding
   kBeginFrameSequenceMismatch = 23,     // a frame for another BeginFrame
+  kFramePixelsRawLength = 24,   // raw bytes announced != the frame's size
 };
 
 const char* ToString(BadMessageReason reason);

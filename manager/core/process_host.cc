@@ -367,6 +367,18 @@ std::optional<ProcessHost::Loss> ProcessHost::DrainAfterExit() {
     FrameDecoder::Result result;
     while ((result = decoder.Next(&payload)) == FrameDecoder::Result::kMessage) {
       if (auto loss = HandleMessage(payload)) return loss;
+      std::span<char> into;
+      if (TabSession* view = RawFrameDue(&into)) {
+        // Its raw bytes, as far as the dead process sent them.
+        size_t have = decoder.TakeBuffered(into);
+        while (have < into.size()) {
+          ssize_t raw = ::recv(fd, into.data() + have, into.size() - have,
+                               MSG_DONTWAIT);
+          if (raw <= 0) return std::nullopt;  // cut short: no frame
+          have += static_cast<size_t>(raw);
+        }
+        view->CompleteRawFrame();
+      }
     }
     if (result == FrameDecoder::Result::kOversized)
       return BadMessage(BadMessageReason::kOversizedLength, {});
@@ -518,6 +530,11 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
         if (!verdict_) verdict_ = std::make_unique<Loss>(*loss);
         co_return std::move(*loss);
       }
+      // A frame's raw bytes follow its header before any other message.
+      if (options_.frames_over_socket) {
+        if (auto raw_loss = co_await ReadRawFrame())
+          co_return std::move(*raw_loss);
+      }
       // A background process's burst waits behind whatever else is ready
       // (the focused tab's frame, the user's input): the decoder keeps
       // its place, so nothing is lost by yielding.
@@ -548,6 +565,40 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
                      true};
     }
   }
+}
+
+TabSession* ProcessHost::RawFrameDue(std::span<char>* into) {
+  if (!options_.frames_over_socket ||
+      incoming_.message_case() != proto::TabToManager::kFramePixels)
+    return nullptr;
+  TabSession* view = FindView(incoming_.view_id());
+  if (view == nullptr) return nullptr;
+  *into = view->RawFrameDestination();
+  return into->empty() ? nullptr : view;
+}
+
+asio::awaitable<std::optional<ProcessHost::Loss>> ProcessHost::ReadRawFrame() {
+  std::span<char> into;
+  TabSession* view = RawFrameDue(&into);
+  if (view == nullptr) co_return std::nullopt;
+  const uint32_t view_id = incoming_.view_id();
+  // What came with the header's read, then the rest straight into place.
+  const size_t buffered = channel_->decoder().TakeBuffered(into);
+  if (buffered < into.size()) {
+    error_code error = co_await channel_->ReadExactly(into.subspan(buffered));
+    if (error == asio::error::eof || error == asio::error::connection_reset)
+      co_return Loss{Loss::Kind::kEndOfStream,
+                     "channel closed inside a message", false};
+    if (error == asio::error::operation_aborted) co_return Loss{};
+    if (error)
+      co_return Loss{Loss::Kind::kIoError, "read error: " + error.message(),
+                     true};
+  }
+  // Frames over the socket mean one view per process (AddView CHECKs), so
+  // it cannot have been destroyed while its buffer was being filled.
+  TABSIM_CHECK(FindView(view_id) == view);
+  view->CompleteRawFrame();
+  co_return std::nullopt;
 }
 
 asio::awaitable<ProcessHost::Loss> ProcessHost::WriteLoop() {
@@ -1020,6 +1071,13 @@ Status ProcessHost::InjectFault(const FaultSpec& spec) {
     return Error{"process " + std::to_string(options_.id) + " is " +
                      ToString(state_),
                  0};
+  // A dropped, corrupted or reordered FramePixels header would leave its
+  // raw bytes to be read as messages: the stream would desynchronise.
+  if (options_.frames_over_socket && spec.direction == Direction::kFromTab &&
+      int(spec.kind) < kMessageFaultKinds)
+    return Error{"faults on messages from the tab are not supported with "
+                 "--frames-over-socket (raw frame bytes follow their header)",
+                 ENOTSUP};
   return faults_.Set(spec);
 }
 

@@ -44,6 +44,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -231,6 +232,12 @@ class ProcessHost {
   };
 
   boost::asio::awaitable<Loss> ReadLoop();
+  // After a message: the view whose FramePixels header was just accepted
+  // and where its raw bytes go, or nullptr when no raw bytes follow.
+  TabSession* RawFrameDue(std::span<char>* into);
+  // Reads the raw bytes RawFrameDue() named (those already in the decoder
+  // first) and completes the frame; a loss if the stream ends or fails.
+  boost::asio::awaitable<std::optional<Loss>> ReadRawFrame();
   boost::asio::awaitable<Loss> WriteLoop();
   boost::asio::awaitable<Loss> WatchExit();
   boost::asio::awaitable<Loss> WatchDeadline();

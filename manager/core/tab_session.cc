@@ -211,6 +211,7 @@ void TabSession::End(TabState state, std::string cause) {
     latest_ = FrameView{};
   }
   for (auto& buffer : socket_frames_) std::vector<uint32_t>().swap(buffer);
+  raw_header_.reset();
   held_move_.reset();
   withheld_releases_.clear();
   outgoing_.Clear();
@@ -348,46 +349,56 @@ void TabSession::AcceptFrame(const FrameView& frame) {
 }
 
 std::optional<BadMessageReason> TabSession::HandleFramePixels(
-    const proto::FramePixels& chunk) {
+    const proto::FramePixels& header) {
+  // Protocol 4: one header per frame, the whole frame raw behind it.
   const uint64_t frame_bytes = FrameBytes(width_, height_);
-  if (chunk.offset() == 0) {
-    if (chunk.frame_sequence() <= frames_.last_sequence())
-      return BadMessageReason::kFrameSequenceNotIncreasing;
-    assembling_sequence_ = chunk.frame_sequence();
-    assembled_bytes_ = 0;
-  } else if (chunk.frame_sequence() != assembling_sequence_ ||
-             chunk.offset() != assembled_bytes_) {
+  if (raw_header_) return BadMessageReason::kFramePixelsOutOfOrder;
+  if (header.raw_length() != frame_bytes)
+    return BadMessageReason::kFramePixelsRawLength;
+  if (header.offset() != 0 || !header.last())
     return BadMessageReason::kFramePixelsOutOfOrder;
-  }
-  const std::string& pixels = chunk.pixels();
-  if (chunk.offset() + pixels.size() > frame_bytes ||
-      (chunk.last() && chunk.offset() + pixels.size() != frame_bytes))
-    return BadMessageReason::kFramePixelsOutOfBounds;
-  if (chunk.last_input_sequence() > counters_.inputs_sent)
+  if (!header.pixels().empty()) return BadMessageReason::kFramePixelsOutOfBounds;
+  if (header.frame_sequence() <= frames_.last_sequence())
+    return BadMessageReason::kFrameSequenceNotIncreasing;
+  if (header.last_input_sequence() > counters_.inputs_sent)
     return BadMessageReason::kInputSequenceFromFuture;
   if (auto reason =
-          frames_.CheckNavigation(chunk.navigation_id(), navigations_sent_))
+          frames_.CheckNavigation(header.navigation_id(), navigations_sent_))
     return reason;
+  // (Sized here, not only when live: a tab closed while starting may still
+  // send a frame.)
   std::vector<uint32_t>& target = socket_frames_[assembling_];
-  std::memcpy(reinterpret_cast<char*>(target.data()) + chunk.offset(),
-              pixels.data(), pixels.size());
-  assembled_bytes_ += pixels.size();
-  counters_.frame_bytes_over_socket += pixels.size();
-  if (!chunk.last()) return std::nullopt;
+  if (target.size() != frame_bytes / kBytesPerPixel)
+    target.assign(frame_bytes / kBytesPerPixel, 0);
+  raw_header_ = header;
+  return std::nullopt;
+}
+
+std::span<char> TabSession::RawFrameDestination() {
+  if (!raw_header_) return {};
+  std::vector<uint32_t>& target = socket_frames_[assembling_];
+  return std::span<char>(reinterpret_cast<char*>(target.data()),
+                         target.size() * sizeof(uint32_t));
+}
+
+void TabSession::CompleteRawFrame() {
+  TABSIM_CHECK(raw_header_) << "no raw frame was due";
+  const proto::FramePixels header = std::move(*raw_header_);
+  raw_header_.reset();
+  counters_.frame_bytes_over_socket += header.raw_length();
   FrameView view;
-  view.pixels = target.data();
+  view.pixels = socket_frames_[assembling_].data();
   view.width = width_;
   view.height = height_;
-  view.sequence = chunk.frame_sequence();
-  view.last_input_sequence = chunk.last_input_sequence();
-  view.navigation_id = chunk.navigation_id();
+  view.sequence = header.frame_sequence();
+  view.last_input_sequence = header.last_input_sequence();
+  view.navigation_id = header.navigation_id();
   view.region_generation = 1;  // no resize with --frames-over-socket
   view.damage_width = width_;
   view.damage_height = height_;
   assembling_ ^= 1;  // the next frame goes into the other buffer
   frames_.set_last_sequence(view.sequence);
   AcceptFrame(view);
-  return std::nullopt;
 }
 
 TabCounters TabSession::counters() const {

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -232,6 +233,12 @@ class TabSession final : private BeginFrameClient {
   // A message addressed to this view; a bad message's reason to end the
   // process for.
   std::optional<BadMessageReason> OnMessage(const proto::TabToManager& message);
+  // Frames over the socket: after OnMessage accepted a FramePixels header,
+  // where its raw bytes go (the frame's whole assembly buffer); empty when
+  // no raw bytes are due. The process host fills it from the stream, then
+  // calls CompleteRawFrame(). Valid until then.
+  std::span<char> RawFrameDestination();
+  void CompleteRawFrame();
   // A message of this view, or of its process, crossed the channel.
   void CountMessage(Direction direction, int type, size_t bytes) {
     stats_.CountMessage(direction, type, bytes);
@@ -289,10 +296,11 @@ class TabSession final : private BeginFrameClient {
   Clock::time_point spawned_at_{};
   Clock::time_point last_frame_at_{};
   std::optional<proto::InputEvent> held_move_;
+  // Frames over the socket: the raw bytes of the next frame are read into
+  // socket_frames_[assembling_] while the other holds the frame shown.
   std::vector<uint32_t> socket_frames_[2];
   int assembling_ = 0;
-  uint64_t assembling_sequence_ = 0;
-  uint64_t assembled_bytes_ = 0;
+  std::optional<proto::FramePixels> raw_header_;  // its bytes are due
   ChannelStats stats_;
   MessageTracer* tracer_ = nullptr;
   CommandRecorder* recorder_ = nullptr;
