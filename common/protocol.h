@@ -24,8 +24,7 @@ inline constexpr size_t kMaxInputEventBytes = kMaxMessageSize - 64;
 
 // With --frames-over-socket a FramePixels message is a small header and
 // the frame's FrameBytes() follow it raw on the stream (docs/protocol.md,
-// "Frames over the socket"): the message limit stays as for any tab.
-inline constexpr size_t kMaxFramePixelsMessageSize = kMaxMessageSize;
+// "Frames over the socket"): the message limit stays kMaxMessageSize.
 
 // Two frame buffers per region: the tab renders into the one it owns while
 // the manager reads the other.

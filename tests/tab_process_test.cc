@@ -138,7 +138,7 @@ class FakeManager {
   UniqueFd socket_;
   SharedMemoryRegion region_;
   ChildProcess child_;
-  FrameDecoder decoder_{kMaxFramePixelsMessageSize};
+  FrameDecoder decoder_{kMaxMessageSize};
   std::vector<std::string> logs_;
   bool eof_ = false;
   int read_errno_ = 0;

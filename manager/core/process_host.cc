@@ -177,8 +177,7 @@ Status ProcessHost::Start(TabSession& first) {
   exit_watch_.emplace(executor_, child_.TakePidfd().release());
   channel_.emplace(
       Channel::Socket(executor_, asio::local::stream_protocol(), ours.release()),
-      options_.frames_over_socket ? kMaxFramePixelsMessageSize
-                                  : kMaxMessageSize);
+      kMaxMessageSize);
   channel_->set_on_drained([this] {
     for (TabSession* view : views_) view->OnChannelDrained();
   });

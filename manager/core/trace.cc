@@ -132,10 +132,9 @@ DecodedMessage FromTab(const proto::TabToManager& m) {
     case M::kLogLine: return {"log_line", Quoted(m.log_line().text(), 60)};
     case M::kFramePixels: {
       const auto& p = m.frame_pixels();
-      return {"frame_pixels", "seq=" + Num(p.frame_sequence()) + " offset=" +
-                                  Num(p.offset()) + " bytes=" +
-                                  Num(uint64_t(p.pixels().size())) +
-                                  (p.last() ? " last" : "")};
+      // The pixels follow the header raw on the stream (docs/protocol.md).
+      return {"frame_pixels", "seq=" + Num(p.frame_sequence()) +
+                                  " raw_length=" + Num(p.raw_length())};
     }
     case M::kDidNotProduceFrame:
       return {"did_not_produce_frame",
