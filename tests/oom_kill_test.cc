@@ -26,13 +26,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Room for the manager and a still tab, not for the leak. Sanitizer
-// builds are several times bigger.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr char kLimit[] = "402653184";  // 384 MiB
-#else
+// Room for the manager and a still tab, not for the leak.
 constexpr char kLimit[] = "100663296";  // 96 MiB
-#endif
 
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream file(path);
@@ -77,6 +72,12 @@ class MemoryCgroup {
 };
 
 TEST(OomKill, TheKernelsKillIsReportedAsOutOfMemoryAndTheOtherTabLives) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Shadow memory makes every process several times bigger and the tab's
+  // RLIMIT_AS is off: which process the kernel picks is then not what the
+  // plain build tests.
+  GTEST_SKIP() << "sanitizer build: the plain build runs this test";
+#endif
   MemoryCgroup cgroup;
   if (std::string why = cgroup.Make(); !why.empty())
     GTEST_SKIP() << "no memory cgroup for the test: " << why;
