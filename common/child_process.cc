@@ -143,10 +143,6 @@ int ArrangeFds(const ChildPlan& plan) {
   Fail(error_pipe);
 }
 
-int VforkChildMain(void* plan) {
-  ExecChild(*static_cast<const ChildPlan*>(plan));
-}
-
 // The child borrows the parent's memory until it execs, and the parent
 // waits meanwhile (CLONE_VM | CLONE_VFORK, as posix_spawn does): no page
 // tables are copied, so a spawn costs the same beside 10 tabs or 10,000
@@ -154,10 +150,25 @@ int VforkChildMain(void* plan) {
 // frame mapping). ExecChild allocates nothing and touches nothing of the
 // parent's but its own stack, given here. Sanitizer builds fork instead:
 // their runtimes do not expect a second thread of control on their memory.
-pid_t SpawnClone(const ChildPlan& plan) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  (void)plan;
-  return ::fork();
+#define TABSIM_SPAWN_FORKS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TABSIM_SPAWN_FORKS 1
+#endif
+#endif
+
+#if !defined(TABSIM_SPAWN_FORKS)
+int VforkChildMain(void* plan) {
+  ExecChild(*static_cast<const ChildPlan*>(plan));
+}
+#endif
+
+pid_t SpawnClone(const ChildPlan& plan) {
+#if defined(TABSIM_SPAWN_FORKS)
+  pid_t pid = ::fork();
+  if (pid == 0) ExecChild(plan);
+  return pid;
 #else
   constexpr size_t kStackBytes = 256 * 1024;
   void* stack = ::mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE,
