@@ -310,6 +310,7 @@ void RunFocusLatencyScenario(const BenchOptions& options,
     uint64_t waiting_for = 0;
     Clock::time_point sent_at{};
     int x = 0;
+    bool stopping = false;
     boost::asio::steady_timer next(tabs.io());
     std::function<void()> send = [&] {
       TabSession* tab = tabs.Find(probe);
@@ -331,14 +332,19 @@ void RunFocusLatencyScenario(const BenchOptions& options,
       // with the display clock.
       next.expires_after(milliseconds(3 + latencies.size() % 11));
       next.async_wait([&](boost::system::error_code error) {
-        if (!error) send();
+        if (!error && !stopping) send();
       });
     };
     send();  // a press (sim://paint draws a dot), then a release, ...
     const bool done = tabs.RunUntil(
         [&] { return int(latencies.size()) >= samples; }, milliseconds(20000));
+    // A wait that already fired is queued with no error, and cancel() does
+    // not reach it: run it now, while what it captures is alive.
+    stopping = true;
     next.cancel();
     tabs.on_frame = nullptr;
+    tabs.io().restart();
+    tabs.io().poll();
     std::string censored;
     if (!done) {
       // Starved (the floods won): the click still waiting has waited at
