@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/fd_limit.h"
+#include "manager/core/memory_pressure.h"
 
 namespace tabsim {
 namespace {
@@ -95,12 +96,10 @@ CapacityFacts ReadCapacityFacts() {
     break;
   }
   std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  uint64_t kib = 0;
-  while (meminfo >> key >> kib) {
-    if (key == "MemAvailable:") facts.mem_available = kib * 1024;
-    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
-  }
+  std::stringstream text;
+  text << meminfo.rdbuf();
+  if (auto info = ParseMemInfo(text.str()); info.ok())
+    facts.mem_available = info->available_bytes;
   return facts;
 }
 
