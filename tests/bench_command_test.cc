@@ -121,7 +121,7 @@ TEST(BenchOptions, HelpIsTheTextToPrint) {
   std::string folded =
       std::regex_replace(options->help, std::regex("\\s+"), " ");
   EXPECT_NE(folded.find("--seconds S measuring time per throughput point (a "
-                        "number of seconds from 0.05 to 600; default: 2; 0.25 "
+                        "number of seconds from 0.05 to 600; default: 2; 0.15 "
                         "with --quick)"),
             std::string::npos)
       << options->help;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "manager/base/process_stats.h"
@@ -81,7 +82,8 @@ void RunPacingDemoScenario(const BenchOptions& options,
                            const std::string& tab_exe, BenchReport* report) {
   const std::vector<std::string> pages = {"sim://clock", "sim://bounce",
                                           "sim://paint", "sim://stamp"};
-  const double seconds = options.quick ? 1.0 : 3.0;
+  const double seconds = options.quick ? 0.4 : 3.0;
+  const double warmup = options.quick ? 0.25 : 0.5;
   for (bool paced : {true, false}) {
     const std::string mode = paced ? "paced" : "unpaced";
     std::fprintf(stderr, "bench: pacing: the demo's four tabs, %s\n", mode.c_str());
@@ -92,7 +94,7 @@ void RunPacingDemoScenario(const BenchOptions& options,
       report->AddUnavailable("pacing", key + ".cpu_percent", ids.error().message);
       continue;
     }
-    RunFor(tabs, 0.5);  // past the first frames
+    RunFor(tabs, warmup);  // past the first frames
     std::map<int, uint64_t> frames_before;
     for (int id : *ids) frames_before[id] = tabs.Find(id)->counters().frames;
     const double cpu_before = CpuSeconds(tabs, true, true);
@@ -122,8 +124,8 @@ void RunPacingDemoScenario(const BenchOptions& options,
 void RunPacingIntervalScenario(const BenchOptions& options,
                                const std::string& tab_exe,
                                BenchReport* report) {
-  const int count = options.quick ? 16 : 64;
-  const double seconds = options.quick ? 1.0 : 4.0;
+  const int count = options.quick ? 8 : 64;
+  const double seconds = options.quick ? 0.5 : 4.0;
   std::fprintf(stderr, "bench: pacing: %d sim://bounce tabs at 320x200, 60 Hz\n",
                count);
   BenchTabs tabs(BenchHostOptions(tab_exe, 320, 200, kDisplayHz));
@@ -133,7 +135,7 @@ void RunPacingIntervalScenario(const BenchOptions& options,
     report->AddUnavailable("pacing", "pacing.interval.p99_ms", ids.error().message);
     return;
   }
-  RunFor(tabs, 0.5);
+  RunFor(tabs, options.quick ? 0.25 : 0.5);
   std::map<int, Clock::time_point> last;
   std::vector<double> intervals;
   bool measuring = false;
@@ -184,7 +186,7 @@ void RunPacingIntervalScenario(const BenchOptions& options,
 // (sim://clock changes its title every second): what the 1 Hz throttle
 // and the background hang monitor leave. Reported beside the animation
 // figure, which no longer wakes at all.
-void MeasureHiddenTimerPages(int count, double seconds,
+void MeasureHiddenTimerPages(int count, double warmup, double seconds,
                              const std::string& tab_exe, BenchReport* report) {
   std::fprintf(stderr, "bench: hidden: %d hidden sim://clock tabs\n", count);
   BenchTabs tabs(BenchHostOptions(tab_exe, 160, 100, kDisplayHz));
@@ -197,7 +199,7 @@ void MeasureHiddenTimerPages(int count, double seconds,
                            ids.error().message);
     return;
   }
-  RunFor(tabs, 1.0);
+  RunFor(tabs, warmup);
   const double before = CpuSeconds(tabs, false, true);
   const auto start = Clock::now();
   RunFor(tabs, seconds);
@@ -212,9 +214,10 @@ void MeasureHiddenTimerPages(int count, double seconds,
 
 void RunHiddenScenario(const BenchOptions& options, const std::string& tab_exe,
                        BenchReport* report) {
-  const int count = options.quick ? 32 : 256;
-  const double seconds = options.quick ? 1.5 : 4.0;
-  const int shows = options.quick ? 5 : 20;
+  const int count = options.quick ? 16 : 256;
+  const double seconds = options.quick ? 0.4 : 4.0;
+  const double warmup = options.quick ? 0.2 : 1.0;
+  const int shows = options.quick ? 3 : 20;
   std::fprintf(stderr, "bench: hidden: %d hidden sim://bounce tabs\n", count);
   BenchTabs tabs(BenchHostOptions(tab_exe, 160, 100, kDisplayHz));
   // A viewer that shows nothing: every tab is hidden from its Hello on.
@@ -226,7 +229,7 @@ void RunHiddenScenario(const BenchOptions& options, const std::string& tab_exe,
     report->AddUnavailable("hidden", "hidden.cpu_percent", ids.error().message);
     return;
   }
-  RunFor(tabs, 1.0);  // past start-up
+  RunFor(tabs, warmup);  // past start-up
   const double tabs_before = CpuSeconds(tabs, false, true);
   const double manager_before = CpuSeconds(tabs, true, false);
   auto start = Clock::now();
@@ -270,12 +273,12 @@ void RunHiddenScenario(const BenchOptions& options, const std::string& tab_exe,
   report->AddBudget("shown again -> fresh frame within one 16.7 ms interval",
                     "hidden.shown_first_frame.p99_ms", kIntervalMs, "16.7 ms");
   tabs.Shutdown();
-  MeasureHiddenTimerPages(count, seconds, tab_exe, report);
+  MeasureHiddenTimerPages(count, warmup, seconds, tab_exe, report);
 }
 
 void RunFocusLatencyScenario(const BenchOptions& options,
                              const std::string& tab_exe, BenchReport* report) {
-  const int samples = options.quick ? 60 : 400;
+  const int samples = options.quick ? 20 : 400;
   struct Mode {
     const char* name;
     int flooders;
@@ -305,14 +308,23 @@ void RunFocusLatencyScenario(const BenchOptions& options,
       const int viewer = 0;
       tabs.host().SetViewerTabs(&viewer, {probe});
     }
-    RunFor(tabs, 0.5);
+    RunFor(tabs, options.quick ? 0.25 : 0.5);
     std::vector<double> latencies;
     uint64_t waiting_for = 0;
     Clock::time_point sent_at{};
     int x = 0;
-    bool stopping = false;
+    // What the click timer's handler needs, owned by the handler too: a
+    // wait that already fired when the run ends is queued with no error
+    // (cancel() does not reach it) and runs whenever the loop next runs,
+    // perhaps in ~BenchTabs; it then finds `stopping` and does nothing.
+    // (Running it here with poll() instead never returned beside floods.)
+    struct Clicks {
+      bool stopping = false;
+      std::function<void()> send;
+    };
+    auto clicks = std::make_shared<Clicks>();
     boost::asio::steady_timer next(tabs.io());
-    std::function<void()> send = [&] {
+    clicks->send = [&] {
       TabSession* tab = tabs.Find(probe);
       ++x;
       const proto::InputEvent click = MouseInput(
@@ -331,20 +343,17 @@ void RunFocusLatencyScenario(const BenchOptions& options,
       // The next click at an irregular moment, so clicks do not line up
       // with the display clock.
       next.expires_after(milliseconds(3 + latencies.size() % 11));
-      next.async_wait([&](boost::system::error_code error) {
-        if (!error && !stopping) send();
+      next.async_wait([clicks](boost::system::error_code error) {
+        if (!error && !clicks->stopping) clicks->send();
       });
     };
-    send();  // a press (sim://paint draws a dot), then a release, ...
+    clicks->send();  // a press (sim://paint draws a dot), then a release, ...
     const bool done = tabs.RunUntil(
         [&] { return int(latencies.size()) >= samples; }, milliseconds(20000));
-    // A wait that already fired is queued with no error, and cancel() does
-    // not reach it: run it now, while what it captures is alive.
-    stopping = true;
+    clicks->stopping = true;
+    clicks->send = nullptr;  // drops its references to this frame's locals
     next.cancel();
     tabs.on_frame = nullptr;
-    tabs.io().restart();
-    tabs.io().poll();
     std::string censored;
     if (!done) {
       // Starved (the floods won): the click still waiting has waited at

@@ -82,10 +82,10 @@ struct MemoryTally {
 void RunMemoryScenario(const BenchOptions& options, const std::string& tab_exe,
                        BenchReport* report) {
   const int leaks = options.quick ? 2 : 3;
-  const int waves = options.quick ? 2 : 5;
+  const int waves = options.quick ? 1 : 5;
   std::fprintf(stderr,
                "bench: memory: %d leaks beside 5 still tabs, a 256 MiB "
-               "budget, %d waves\n",
+               "budget, %d wave(s)\n",
                leaks, waves);
   TabHost::Options host_options = BenchHostOptions(tab_exe, 160, 100, 30);
   host_options.memory_pressure = true;

@@ -34,7 +34,7 @@ struct Effort {
   int lifecycle_samples;
 };
 const Effort kFull = {{1, 4, 16, 64, 256, 1024, 4096}, 2.0, 20000, 40};
-const Effort kQuick = {{1, 4, 16, 64}, 0.25, 1500, 8};
+const Effort kQuick = {{1, 4, 16, 64}, 0.15, 300, 8};
 
 std::string Join(const std::vector<int>& values) {
   std::string out;
@@ -60,7 +60,7 @@ Result<std::vector<int>> ParseTabCounts(const std::string& text) {
   return counts;
 }
 
-// "2; 0.25 with --quick".
+// "2; 0.15 with --quick".
 std::string Defaults(const std::string& full, const std::string& quick) {
   return full + "; " + quick + " with --quick";
 }

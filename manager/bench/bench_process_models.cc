@@ -33,7 +33,7 @@ const char* const kSites[] = {"sim://clock", "sim://bounce", "sim://paint",
 
 void RunProcessModelScenario(const BenchOptions& options,
                              const std::string& tab_exe, BenchReport* report) {
-  const int tabs_count = options.quick ? 16 : 64;
+  const int tabs_count = options.quick ? 8 : 64;
   const int sites = options.quick ? 4 : 8;
   struct Model {
     const char* key;
@@ -69,7 +69,8 @@ void RunProcessModelScenario(const BenchOptions& options,
     }
     const double drawn_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    tabs.RunUntil([] { return false; }, milliseconds(1000));  // settle
+    tabs.RunUntil([] { return false; },
+                  milliseconds(options.quick ? 300 : 1000));  // settle
     uint64_t pss = 0;
     const auto& processes = tabs.host().processes();
     for (const auto& process : processes) pss += PssKib(process->pid());
