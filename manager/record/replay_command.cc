@@ -60,6 +60,10 @@ void PrintResult(const TabReplayResult& r, std::FILE* out) {
                       "recorded for the same BeginFrame; ",
                  static_cast<unsigned long long>(r.paced_identical),
                  static_cast<unsigned long long>(r.paced_compared));
+  if (r.paced_not_recorded > 0)
+    std::fprintf(out, "%llu drawn where the recorded tab drew nothing "
+                      "(no free buffer then); ",
+                 static_cast<unsigned long long>(r.paced_not_recorded));
   if (!r.has_final) {
     std::fprintf(out, "no frame in the recording\n");
   } else if (!r.final_reached) {

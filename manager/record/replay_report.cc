@@ -41,6 +41,7 @@ json::object TabJson(const TabReplayResult& r) {
       {"unmatched", r.unmatched},
       {"paced_compared", r.paced_compared},
       {"paced_identical", r.paced_identical},
+      {"paced_not_recorded", r.paced_not_recorded},
       {"without_redraw", r.without_redraw},
       {"final_reached", r.final_reached},
       {"final_identical", r.final_identical},

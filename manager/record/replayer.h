@@ -98,6 +98,11 @@ struct TabReplayResult {
   // and how many of those were identical.
   uint64_t paced_compared = 0;
   uint64_t paced_identical = 0;
+  // Paced: frames drawn for a BeginFrame the recorded tab answered with
+  // DidNotProduceFrame (it had no free buffer then: the manager had not
+  // yet given one back). Nothing was recorded to compare them with, so
+  // they are counted, not judged.
+  uint64_t paced_not_recorded = 0;
   // Recorded keys the tab applied everything for but drew no frame at
   // (nothing changed): its previous frame was compared in its place.
   uint64_t without_redraw = 0;
@@ -150,6 +155,9 @@ class Replayer : private TabObserver {
   boost::asio::awaitable<void> AwaitKey(Tab& tab, const FrameKey& key);
   // Until the tab's BeginFrame is answered, it is lost, or --timeout.
   boost::asio::awaitable<void> AwaitBeginFrameAnswered(Tab& tab);
+  // Whether replayed BeginFrame `begin_frame` stands for a recorded one
+  // the recorded tab answered without a frame.
+  bool AnswersUnrecordedBeginFrame(const Tab& tab, uint64_t begin_frame) const;
   // Judges a replayed frame's hash at `key` against the recording.
   void Compare(Tab& tab, const FrameKey& key, uint64_t hash);
   // Paced: the frame answering replayed BeginFrame `begin_frame` against
