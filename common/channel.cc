@@ -16,9 +16,12 @@ using boost::system::error_code;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 Channel::Channel(Socket socket, size_t max_message_size)
+    : Channel(std::move(socket), max_message_size, max_message_size) {}
+
+Channel::Channel(Socket socket, size_t max_message_size, size_t max_send_size)
     : socket_(std::move(socket)),
       decoder_(max_message_size),
-      max_message_size_(max_message_size),
+      max_message_size_(max_send_size),
       wake_writer_(socket_.get_executor(),
                    asio::steady_timer::time_point::max()) {}
 

@@ -41,7 +41,11 @@ class Channel {
   using Socket = boost::asio::local::stream_protocol::socket;
   static constexpr size_t kReadChunk = 64 * 1024;
 
+  // Messages either way are at most `max_message_size` bytes; with
+  // `max_send_size`, messages sent may be larger than those received (the
+  // control socket: small requests, large replies).
   Channel(Socket socket, size_t max_message_size);
+  Channel(Socket socket, size_t max_message_size, size_t max_send_size);
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
@@ -99,7 +103,7 @@ class Channel {
 
   Socket socket_;
   FrameDecoder decoder_;
-  size_t max_message_size_;
+  size_t max_message_size_;  // of what is sent
   std::string pending_;
   std::deque<PendingFd> pending_fds_;
   size_t writing_size_ = 0;

@@ -11,7 +11,7 @@
 namespace tabsim {
 
 ControlClient::ControlClient(UniqueFd fd)
-    : fd_(std::move(fd)), decoder_(kMaxControlMessageSize) {}
+    : fd_(std::move(fd)), decoder_(kMaxControlReplySize) {}
 
 Result<ControlClient> ControlClient::Connect(const std::string& path) {
   auto fd = ConnectControlSocket(path);

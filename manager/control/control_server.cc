@@ -33,7 +33,7 @@ using boost::system::error_code;
 
 struct ControlServer::Client {
   explicit Client(Channel::Socket socket)
-      : channel(std::move(socket), kMaxControlMessageSize) {}
+      : channel(std::move(socket), kMaxControlMessageSize, kMaxControlReplySize) {}
   Channel channel;
   bool watching = false;
   bool dropped = false;  // over the backlog bound; its channel is closed
@@ -172,7 +172,7 @@ void ControlServer::Handle(Client& client,
       }
       break;
   }
-  client.channel.Send(reply);
+  client.channel.Send(BoundControlReply(std::move(reply)));
 }
 
 control::ControlReply ControlServer::Snapshot(Client& client, int tab_id) {
@@ -307,6 +307,16 @@ void ControlServer::OnMessage(const TabSession& tab, Direction direction,
     record->set_note(std::string(note));
     client->channel.Send(reply);
   }
+}
+
+control::ControlReply BoundControlReply(control::ControlReply reply,
+                                        size_t limit) {
+  const size_t bytes = reply.ByteSizeLong();
+  if (bytes <= limit) return reply;
+  return ErrorReply("the reply would be " + std::to_string(bytes) +
+                    " bytes, over the control socket's limit of " +
+                    std::to_string(limit) +
+                    " bytes; ask about one tab instead (stats ID)");
 }
 
 }  // namespace tabsim

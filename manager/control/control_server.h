@@ -46,11 +46,21 @@ class TabHost;
 class TabSession;
 class TaskManager;
 
-// Largest control message either way: snapshots travel in chunks of
-// kSnapshotChunkBytes.
+// Largest control request, and largest reply a client must take: a
+// request is a few words; a reply to list or stats grows with the tabs
+// (some 100 and 300 bytes a tab: the limit is some 14,000 tabs' stats).
+// A reply over it is refused with an error naming its size, never sent
+// (and never a CHECK). Snapshots travel in chunks of kSnapshotChunkBytes.
 inline constexpr size_t kMaxControlMessageSize = 512 * 1024;
+inline constexpr size_t kMaxControlReplySize = 4 * 1024 * 1024;
 inline constexpr size_t kSnapshotChunkBytes = 256 * 1024;
 inline constexpr size_t kMaxClientBacklog = 8 * 1024 * 1024;
+static_assert(kMaxControlReplySize <= kMaxClientBacklog);
+
+// `reply`, or when it would be over `limit` bytes, an error reply naming
+// its size, the limit and what to ask for instead.
+control::ControlReply BoundControlReply(control::ControlReply reply,
+                                        size_t limit = kMaxControlReplySize);
 
 class ControlServer : public TabObserver, private MessageTracer {
  public:
