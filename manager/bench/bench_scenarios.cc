@@ -133,11 +133,8 @@ void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
     // may need longer than a --quick window for the first round trip).
     const double warmup = std::min(0.3, options.seconds / 2);
     auto start = BenchClock::now();
-    tabs.RunUntil(
-        [&] {
-          return SecondsSince(start) >= warmup && acks > 0;
-        },
-        milliseconds(60000));
+    tabs.RunUntil([&] { return SecondsSince(start) >= warmup && acks > 0; },
+                  milliseconds(60000));
     uint64_t acked0 = TotalAcked(tabs, *ids);
     const uint64_t acks0 = acks;
     double cpu0 = ProcessCpuSeconds();

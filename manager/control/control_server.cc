@@ -33,7 +33,8 @@ using boost::system::error_code;
 
 struct ControlServer::Client {
   explicit Client(Channel::Socket socket)
-      : channel(std::move(socket), kMaxControlMessageSize, kMaxControlReplySize) {}
+      : channel(std::move(socket), kMaxControlMessageSize,
+                kMaxControlReplySize) {}
   Channel channel;
   bool watching = false;
   bool dropped = false;  // over the backlog bound; its channel is closed
