@@ -20,7 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kSize = 16;            // a tab's frame: 16x16
 constexpr size_t kPssSamples = 64;   // tabs whose PSS is read
-constexpr int kOpenBurst = 16;       // opens between two turns of the loop
 
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -63,20 +62,16 @@ void RunCount(int count, const std::string& tab_exe, BenchReport* report) {
   std::vector<int> ids;
   ids.reserve(size_t(count));
   const auto start = Clock::now();
-  for (int i = 0; i < count; ++i) {
-    auto tab = tabs.Open("sim://blank");
-    if (!tab.ok()) {
-      report->AddUnavailable("scale", drawn_key,
-                             "open " + std::to_string(i + 1) + ": " +
-                                 tab.error().message);
-      return;
-    }
-    ids.push_back((*tab)->id());
-    // Let the tabs already spawned handshake and draw meanwhile.
-    if (i % kOpenBurst == kOpenBurst - 1) tabs.io().poll();
-    if ((i + 1) % (count / 10 > 0 ? count / 10 : 1) == 0 && count >= 1000)
-      std::fprintf(stderr, "bench: scale: %d/%d spawned (%.1f s)\n", i + 1,
-                   count, MsSince(start) / 1000);
+  Status opened = tabs.OpenMany("sim://blank", count, &ids, [&](int n) {
+    if (n % (count / 10 > 0 ? count / 10 : 1) == 0 && count >= 1000)
+      std::fprintf(stderr, "bench: scale: %d/%d spawned (%.1f s)\n", n, count,
+                   MsSince(start) / 1000);
+  });
+  if (!opened.ok()) {
+    report->AddUnavailable("scale", drawn_key,
+                           "open " + std::to_string(ids.size() + 1) + ": " +
+                               opened.error().message);
+    return;
   }
   const double spawn_ms = MsSince(start);
   if (!tabs.RunUntilDrawn(ids, milliseconds(600000))) {

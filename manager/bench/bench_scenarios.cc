@@ -59,13 +59,8 @@ bool AllLive(BenchTabs& tabs, const std::vector<int>& ids) {
 Result<std::vector<int>> OpenTabs(BenchTabs& tabs, const std::string& url,
                                   int count) {
   std::vector<int> ids;
-  for (int i = 0; i < count; ++i) {
-    auto tab = tabs.Open(url);
-    if (!tab.ok()) return tab.error();
-    ids.push_back((*tab)->id());
-    // Thousands take seconds to spawn: the first ones handshake meanwhile.
-    if (i % 16 == 15) tabs.io().poll();
-  }
+  if (Status opened = tabs.OpenMany(url, count, &ids); !opened.ok())
+    return opened.error();
   // 60 s, and 20 ms more per tab past the first thousand.
   const auto timeout = milliseconds(60000 + 20 * std::max(0, count - 1000));
   if (!tabs.RunUntil([&] { return AllLive(tabs, ids); }, timeout))

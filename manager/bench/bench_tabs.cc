@@ -34,6 +34,19 @@ Result<TabSession*> BenchTabs::Open(const std::string& url) {
   return host_.Open(url);
 }
 
+Status BenchTabs::OpenMany(const std::string& url, int count,
+                           std::vector<int>* ids,
+                           const std::function<void(int)>& opened) {
+  for (int i = 0; i < count; ++i) {
+    auto tab = host_.Open(url);
+    if (!tab.ok()) return tab.error();
+    ids->push_back((*tab)->id());
+    if (i % kOpenBurst == kOpenBurst - 1) io_.poll();
+    if (opened) opened(i + 1);
+  }
+  return Status::Ok();
+}
+
 bool BenchTabs::RunUntil(const std::function<bool()>& done,
                          std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

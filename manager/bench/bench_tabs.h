@@ -38,6 +38,14 @@ class BenchTabs final : public TabObserver {
   ~BenchTabs() override;
 
   Result<TabSession*> Open(const std::string& url);
+  // Opens `count` tabs of `url`, appending each id to `ids` and calling
+  // `opened(n)` after the n-th. Every kOpenBurst opens the loop runs what
+  // is ready (poll), so with thousands to spawn the first ones handshake
+  // meanwhile. Stops at the first failed open and returns its error
+  // (`ids` then holds the tabs opened before it).
+  static constexpr int kOpenBurst = 16;
+  Status OpenMany(const std::string& url, int count, std::vector<int>* ids,
+                  const std::function<void(int)>& opened = nullptr);
   // Runs the loop until `done()` (checked after every handler) or the
   // timeout; returns done().
   bool RunUntil(const std::function<bool()>& done,
