@@ -80,6 +80,12 @@ Result<MemInfo> ParseMemInfo(const std::string& text) {
   return MemInfo{*total * 1024, *available * 1024};
 }
 
+Result<MemInfo> ReadMemInfo() {
+  auto text = ReadProcFile("/proc/meminfo");
+  if (!text.ok()) return text.error();
+  return ParseMemInfo(*text);
+}
+
 Result<uint64_t> ParseSmapsRollupPss(const std::string& text) {
   auto pss = FieldKib(text, "Pss:");
   if (!pss) return Error{"smaps_rollup: no Pss line", EINVAL};
@@ -201,8 +207,7 @@ PressureSample MemoryPressureMonitor::Sample() const {
     if (auto text = ReadProcFile("/proc/pressure/memory"); text.ok())
       if (auto psi = ParsePsiSomeAvg10(*text); psi.ok())
         sample.psi_some_avg10 = *psi;
-    if (auto text = ReadProcFile("/proc/meminfo"); text.ok())
-      if (auto info = ParseMemInfo(*text); info.ok()) sample.meminfo = *info;
+    if (auto info = ReadMemInfo(); info.ok()) sample.meminfo = *info;
   }
   return sample;
 }

@@ -57,6 +57,8 @@ struct MemInfo {
 Result<double> ParsePsiSomeAvg10(const std::string& text);
 // MemTotal and MemAvailable of /proc/meminfo.
 Result<MemInfo> ParseMemInfo(const std::string& text);
+// This machine's: /proc/meminfo, read and parsed.
+Result<MemInfo> ReadMemInfo();
 // The "Pss:" line of /proc/PID/smaps_rollup, in bytes.
 Result<uint64_t> ParseSmapsRollupPss(const std::string& text);
 // The process's PSS, or its RSS when smaps_rollup cannot be read.

@@ -95,10 +95,7 @@ CapacityFacts ReadCapacityFacts() {
     facts.cgroup_pids_current = ParseLimit(FirstLine(dir + "/pids.current"), 0);
     break;
   }
-  std::ifstream meminfo("/proc/meminfo");
-  std::stringstream text;
-  text << meminfo.rdbuf();
-  if (auto info = ParseMemInfo(text.str()); info.ok())
+  if (auto info = ReadMemInfo(); info.ok())
     facts.mem_available = info->available_bytes;
   return facts;
 }
