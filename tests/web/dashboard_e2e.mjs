@@ -111,7 +111,11 @@ try {
   check(await seesChange(page, CLOCK, 2500), "sim://clock's canvas is changing");
 
   // 2. Several browsers at once; a bad message closes only its sender.
-  const intruder = await context.newPage();
+  // The second browser is a context (window) of its own: a second page in
+  // the same window could be the one on top and leave the first page
+  // hidden, and a hidden dashboard rightly views no tabs.
+  const intruderContext = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  const intruder = await intruderContext.newPage();
   await intruder.goto(url);
   await waitFor(intruder, () => (window.tabsim.frames[2] || 0) >= 2, null,
                 "a second browser gets frames too");
@@ -122,8 +126,19 @@ try {
   await intruder.evaluate(() => window.tabsim.send("mouse 2 explode\u0001"));
   await waitFor(intruder, () => window.tabsim.closeReason.includes("bad dashboard command"),
                 null, "a malformed message closes that browser, with the reason");
-  check(await seesChange(page, BOUNCE, 2000), "the first browser keeps updating");
-  await intruder.close();
+  const updating = await seesChange(page, BOUNCE, 3000);
+  if (!updating) {
+    // Say what the first browser and the manager saw, then fail.
+    const seen = await page.evaluate(() => JSON.stringify({
+      visibility: document.visibilityState, connected: window.tabsim.connected,
+      viewing: window.tabsim.viewing, frames: window.tabsim.frames,
+      closeReason: window.tabsim.closeReason }));
+    log(`first browser: ${seen}`);
+    log(execFileSync(tabsim, ["ctl", "--control", controlPath, "list"],
+                     { encoding: "utf8", timeout: 10000 }));
+  }
+  check(updating, "the first browser keeps updating");
+  await intruderContext.close();
 
   // 3. Draw into sim://paint with a real mouse drag and type with keys.
   const [x0, y0] = await pagePoint(page, PAINT, 60, 120);
