@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,9 +15,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
 #include <set>
 
 #include "common/check.h"
+#include "common/init_protocol.h"
 #include "common/namespaces.h"
 #include "common/wait_status.h"
 
@@ -200,6 +204,71 @@ void Unregister(pid_t pid) {
   Spawned().erase(pid);
 }
 
+// Reads one InitMessage; with `creds`, the sender's pid as we see it (0
+// when the kernel attached none). 0 on end of stream, -1 with errno.
+ssize_t ReceiveFromInit(int control, InitMessage* message, pid_t* sender,
+                        int flags) {
+  iovec io{message, sizeof(*message)};
+  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(ucred))];
+  msghdr header{};
+  header.msg_iov = &io;
+  header.msg_iovlen = 1;
+  header.msg_control = space;
+  header.msg_controllen = sizeof(space);
+  ssize_t got;
+  do {
+    got = ::recvmsg(control, &header, MSG_CMSG_CLOEXEC | flags);
+  } while (got < 0 && errno == EINTR);
+  if (sender != nullptr) *sender = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header); got > 0 && c != nullptr;
+       c = CMSG_NXTHDR(&header, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+        sender != nullptr) {
+      ucred credentials;
+      std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
+      *sender = credentials.pid;
+    }
+  }
+  if (got > 0 && got != static_cast<ssize_t>(sizeof(*message))) {
+    errno = EPROTO;
+    return -1;
+  }
+  return got;
+}
+
+// After init exec'ed: waits (bounded) for the program's hello and init's
+// word on its exec. The program's pid, or why not (ETIMEDOUT: init said
+// nothing in time; otherwise the program's exec error).
+Result<pid_t> AwaitProgram(int control) {
+  constexpr int kTimeoutMs = 10000;
+  pid_t program = 0;
+  for (;;) {
+    pollfd ready{control, POLLIN, 0};
+    int rc;
+    do {
+      rc = ::poll(&ready, 1, kTimeoutMs);
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 0)
+      return Error{"tabsim-init said nothing within 10 s", ETIMEDOUT};
+    InitMessage message;
+    pid_t sender = 0;
+    ssize_t got = ReceiveFromInit(control, &message, &sender, 0);
+    if (got < 0) return Error::FromErrno("tabsim-init control");
+    if (got == 0) return Error{"tabsim-init ended before the program started", EPIPE};
+    if (message.type == InitMessage::kProgram) {
+      program = sender;
+    } else if (message.type == InitMessage::kExec) {
+      if (message.value != 0) return Error::FromErrno("execv", message.value);
+      if (program <= 0)
+        return Error{"tabsim-init: the program's pid did not arrive", EPROTO};
+      return program;
+    } else {
+      return Error{"tabsim-init sent message type " + std::to_string(message.type),
+                   EPROTO};
+    }
+  }
+}
+
 }  // namespace
 
 std::string ChildExit::Describe() const {
@@ -216,14 +285,40 @@ bool IsSpawnedChild(pid_t pid, const std::unique_lock<std::mutex>& guard) {
   return Spawned().count(pid) != 0;
 }
 
-Result<ChildProcess> Spawn(const SpawnOptions& options) {
-  TABSIM_CHECK(!options.argv.empty());
-  TABSIM_CHECK(!options.kill_group_on_exit || options.new_process_group);
+Result<ChildProcess> Spawn(const SpawnOptions& requested) {
+  TABSIM_CHECK(!requested.argv.empty());
+  TABSIM_CHECK(!requested.kill_group_on_exit || requested.new_process_group);
+  TABSIM_CHECK(!requested.namespaces || !requested.init_executable.empty())
+      << "namespaces need an init";
   int top_fd = 2;
-  for (const auto& [source, target] : options.fds) {
+  for (const auto& [source, target] : requested.fds) {
     TABSIM_CHECK(source >= 0 && target >= 3) << "bad fd mapping";
     top_fd = std::max(top_fd, target);
   }
+  // In namespaces the first child execs init, which gets the program's
+  // fds, its end of the control socket just above them, and the program's
+  // path and argv after "--".
+  SpawnOptions with_init;
+  UniqueFd control, init_end;
+  if (requested.namespaces) {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
+      return Error::FromErrno("socketpair (init control)");
+    control.reset(pair[0]);
+    init_end.reset(pair[1]);
+    const int on = 1;
+    if (::setsockopt(control.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0)
+      return Error::FromErrno("setsockopt SO_PASSCRED");
+    with_init = requested;
+    ++top_fd;
+    with_init.fds.push_back({init_end.get(), top_fd});
+    with_init.executable = requested.init_executable;
+    with_init.argv = {requested.init_executable, kInitControlFdFlag,
+                      std::to_string(top_fd), "--", requested.executable};
+    with_init.argv.insert(with_init.argv.end(), requested.argv.begin(),
+                          requested.argv.end());
+  }
+  const SpawnOptions& options = requested.namespaces ? with_init : requested;
   // Everything the child touches is built before fork.
   std::vector<char*> argv;
   for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -297,12 +392,28 @@ Result<ChildProcess> Spawn(const SpawnOptions& options) {
     // Cannot watch it: do not leave it running unobserved.
     return Error::FromErrno("pidfd_open", open_error);
   }
+  if (requested.namespaces) {
+    init_end.reset();
+    child.control_ = std::move(control);
+    auto program = AwaitProgram(child.control_.get());
+    if (!program.ok()) {
+      if (program.error().error_number != ETIMEDOUT) child.Reap();
+      return Error{program.error().error_number == ETIMEDOUT
+                       ? program.error().message
+                       : "exec " + requested.executable + ": " +
+                             program.error().message,
+                   program.error().error_number};
+    }
+    child.program_pid_ = *program;
+  }
   return child;
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
+      program_pid_(std::exchange(other.program_pid_, -1)),
       pidfd_(std::move(other.pidfd_)),
+      control_(std::move(other.control_)),
       exit_(std::move(other.exit_)),
       in_namespaces_(other.in_namespaces_),
       kill_group_on_exit_(other.kill_group_on_exit_) {}
@@ -313,6 +424,8 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::move(other.pidfd_);
     exit_ = std::move(other.exit_);
+    program_pid_ = std::exchange(other.program_pid_, -1);
+    control_ = std::move(other.control_);
     in_namespaces_ = other.in_namespaces_;
     kill_group_on_exit_ = other.kill_group_on_exit_;
   }
@@ -341,6 +454,16 @@ void ChildProcess::KillAndReap() {
 Status ChildProcess::Signal(int signal) const {
   TABSIM_CHECK(IsValid());
   if (exit_) return Error{"signal: process already reaped", ESRCH};
+  if (control_.IsValid() && signal != SIGKILL) {
+    // To the program, by init, which knows whether it is still there.
+    InitMessage message;
+    message.type = InitMessage::kSignal;
+    message.value = signal;
+    if (::send(control_.get(), &message, sizeof(message),
+               MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(message))
+      return Error::FromErrno("signal " + std::to_string(pid()) + " through tabsim-init");
+    return Status::Ok();
+  }
   int rc = pidfd_.IsValid() ? PidfdSendSignal(pidfd_.get(), signal)
                             : ::kill(pid_, signal);
   if (rc != 0) return Error::FromErrno("kill " + std::to_string(pid_));
@@ -376,6 +499,16 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
   TABSIM_CHECK(rc == 0) << "waitid on our own child " << pid_ << " failed";
   if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
   exit_ = ChildExit{info.si_code, info.si_status};
+  if (control_.IsValid()) {
+    // Init reported the program's end before exiting, unless it was killed
+    // first (SIGKILL: its own status is then the program's fate too).
+    InitMessage message;
+    while (ReceiveFromInit(control_.get(), &message, nullptr, MSG_DONTWAIT) > 0) {
+      if (message.type == InitMessage::kExit)
+        exit_ = ChildExit{message.value, message.status};
+    }
+    control_.reset();
+  }
   Unregister(pid_);
   // A reaped child's pid may be reused; its pidfd is of no further use and
   // would otherwise stay open as long as this object (a tab's record).

@@ -14,7 +14,14 @@
 // PID, network and IPC namespaces: the parent writes its uid/gid maps while
 // the child waits on a pipe (which also tells it whether the parent died
 // before PR_SET_PDEATHSIG took: getppid() is 0 in a new PID namespace), the
-// child drops every capability, and it execs as PID 1 of its namespace.
+// child drops every capability, and it execs `init_executable`
+// (tabsim-init, common/init_protocol.h) as PID 1 of its namespace, which
+// forks and execs the program as PID 2. Spawn() returns once the program
+// exec'ed (or its exec error); pid() is then the program's pid, the pidfd
+// and the reaping are init's, the exit status is the program's (relayed
+// by init over a control socket the ChildProcess holds: one more fd), and
+// Signal() goes to the program through init, SIGKILL to init itself
+// (which takes the whole namespace with it).
 // With `output_fd` its stdout and stderr are that fd instead of ours.
 // With `kill_group_on_exit` (the fallback where namespaces are not
 // available) the child's process group is SIGKILLed when the child is
@@ -49,9 +56,11 @@ struct SpawnOptions {
   bool new_process_group = true;
   // stdout and stderr of the child (dup'ed to 1 and 2); -1: ours.
   int output_fd = -1;
-  // Clone into kSandboxNamespaces. Spawn() fails if the kernel refuses:
-  // ask NamespaceSupport() first.
+  // Clone into kSandboxNamespaces, with `init_executable` as PID 1 in
+  // front of the program. Spawn() fails if the kernel refuses: ask
+  // NamespaceSupport() first.
   bool namespaces = false;
+  std::string init_executable;
   // SIGKILL the child's process group (new_process_group required) when it
   // is reaped or killed by ~ChildProcess.
   bool kill_group_on_exit = false;
@@ -76,7 +85,10 @@ class ChildProcess {
   ~ChildProcess();
 
   bool IsValid() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  // The program's pid (in our PID namespace): for /proc, nice, the logs.
+  pid_t pid() const { return program_pid_ > 0 ? program_pid_ : pid_; }
+  // Our direct child: the program, or its init (in_namespaces()).
+  pid_t child_pid() const { return pid_; }
   // Readable once the child has exited. Owned by this object and closed
   // when the child is reaped (-1 from then on).
   int pidfd() const { return pidfd_.get(); }
@@ -87,11 +99,14 @@ class ChildProcess {
   UniqueFd TakePidfd() { return std::move(pidfd_); }
   bool reaped() const { return exit_.has_value(); }
   const std::optional<ChildExit>& exit() const { return exit_; }
-  // Spawned into kSandboxNamespaces: PID 1 of its own PID namespace.
+  // Spawned into kSandboxNamespaces: the program is PID 2 of its own PID
+  // namespace, under tabsim-init.
   bool in_namespaces() const { return in_namespaces_; }
 
   // Sends `signal` unless the child was already reaped. Errors (ESRCH for a
-  // child that exited but is not reaped yet) are returned, not logged.
+  // child that exited but is not reaped yet) are returned, not logged. In
+  // namespaces a signal other than SIGKILL is relayed by init: Ok means
+  // init was asked, and it drops it if the program has just ended.
   Status Signal(int signal) const;
   // Reaps the child if it has exited; nullopt while it runs.
   std::optional<ChildExit> TryReap();
@@ -107,7 +122,9 @@ class ChildProcess {
   void KillGroup() const;
 
   pid_t pid_ = -1;
+  pid_t program_pid_ = -1;  // under init; -1: pid_ is the program
   UniqueFd pidfd_;
+  UniqueFd control_;  // to init (common/init_protocol.h); until the reap
   std::optional<ChildExit> exit_;
   bool in_namespaces_ = false;
   bool kill_group_on_exit_ = false;

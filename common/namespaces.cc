@@ -28,11 +28,10 @@ Status WriteProcFile(pid_t pid, const char* name, const std::string& text) {
   return Status::Ok();
 }
 
-bool g_namespaces_requested = false;
+bool g_namespaces_declined = false;
 
 NamespaceProbe Probe() {
-  if (!NamespaceWanted())
-    return {false, "not requested (tabsim run --tab-namespaces)"};
+  if (!NamespaceWanted()) return {false, "turned off (--no-tab-namespaces)"};
   const char* forced = std::getenv("TABSIM_NO_NAMESPACES");
   if (forced != nullptr && *forced != '\0' && std::strcmp(forced, "0") != 0)
     return {false, "TABSIM_NO_NAMESPACES=" + std::string(forced)};
@@ -75,13 +74,11 @@ NamespaceProbe Probe() {
 
 }  // namespace
 
-void RequestTabNamespaces() { g_namespaces_requested = true; }
+void RequestTabNamespaces() { g_namespaces_declined = false; }
+void DeclineTabNamespaces() { g_namespaces_declined = true; }
 
-bool NamespaceWanted() {
-  const char* wanted = std::getenv("TABSIM_TAB_NAMESPACES");
-  return g_namespaces_requested ||
-         (wanted != nullptr && *wanted != '\0' && std::strcmp(wanted, "0") != 0);
-}
+bool NamespaceWanted() { return !g_namespaces_declined; }
+
 
 const NamespaceProbe& NamespaceSupport() {
   static const NamespaceProbe probe = Probe();

@@ -16,15 +16,14 @@
 // NamespaceSupport(): a child is really cloned with the flags, mapped and
 // reaped.
 //
-// Opt-in (RequestTabNamespaces, `tabsim run --tab-namespaces`, or
-// TABSIM_TAB_NAMESPACES=1): the tab is PID 1 of its namespace, and the
-// kernel does not deliver to a PID 1 the signals it sends itself without a
-// handler, so abort() and `kill -9 $$` inside a tab do not end it as they
-// would elsewhere (sim://abort dies of SIGSEGV instead). Chromium puts a
-// small init (CreateInitProcessReaper) in front of the real process for
-// this; tabsim has not got one yet, so namespaces are not the default.
-// TABSIM_NO_NAMESPACES=1 forces the fallback even when requested.
-//
+// The default where the kernel allows it. The tab program does not run
+// as PID 1: Spawn() puts tabsim-init there (common/init_protocol.h), as
+// Chromium puts CreateInitProcessReaper's init in front of its sandboxed
+// processes, because the kernel gives a PID 1 no signal it has no handler
+// for (abort() would end in SIGSEGV, `kill -TERM` would do nothing).
+// `tabsim run --no-tab-namespaces` (DeclineTabNamespaces) turns them off,
+// quietly; TABSIM_NO_NAMESPACES=1 makes the probe fail (for tests). The
+// manager then uses the fallback (manager/core/containment.h).
 // Nothing here logs: callers say what the result means to the user.
 #ifndef TABSIM_COMMON_NAMESPACES_H_
 #define TABSIM_COMMON_NAMESPACES_H_
@@ -52,10 +51,12 @@ struct NamespaceProbe {
 // then remembered. Thread-safe.
 const NamespaceProbe& NamespaceSupport();
 
-// Asks for namespaces; call before the first NamespaceSupport().
+// Turns namespaces off (DeclineTabNamespaces) or back on (the default);
+// call before the first NamespaceSupport().
+void DeclineTabNamespaces();
 void RequestTabNamespaces();
-// Whether they were asked for (RequestTabNamespaces or
-// TABSIM_TAB_NAMESPACES=1).
+// Not declined. (TABSIM_NO_NAMESPACES=1 stands for a kernel that refuses:
+// the probe fails, and the fallback is announced as such, for tests.)
 bool NamespaceWanted();
 
 // fork() with extra clone flags, like Chromium's base::ForkWithFlags: 0 in

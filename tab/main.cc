@@ -35,7 +35,8 @@ constexpr char kUsage[] =
     "\n"
     "  --tab-id N            the id the manager gave this tab\n"
     "  --manager-pid PID     the manager's pid (checked against the parent,\n"
-    "                        unless the tab is PID 1 of its own namespace)\n"
+    "                        unless it runs in its own PID namespace under\n"
+    "                        tabsim-init)\n"
     "  --page URL            the page to show, e.g. sim://clock\n"
     "  --protocol-version N  claim another protocol version (for tests)\n"
     "  --memory-limit BYTES  address-space limit (RLIMIT_AS) under the sandbox;\n"
@@ -141,11 +142,16 @@ int main(int argc, char** argv) {
   if (::fstat(tabsim::kChannelFd, &st) != 0 || !S_ISSOCK(st.st_mode))
     return UsageError("fd 3 is not a socket: tabsim-tab is started by tabsim");
   // Spawned into its own PID namespace (the default, docs/protocol.md) the
-  // tab is PID 1 there and its parent, outside, shows as 0: the manager is
-  // then the only process that could have made it so. Otherwise the parent
-  // must be the manager it names.
-  const bool namespace_init = ::getpid() == 1 && ::getppid() == 0;
-  if (!namespace_init && ::getppid() != manager_pid)
+  // tab runs under tabsim-init, PID 1 there, which only the manager starts;
+  // /proc (the manager's, no mount namespace) then shows it another pid
+  // than getpid(). Otherwise the parent must be the manager it names.
+  char self[32] = {};
+  const bool in_pid_namespace =
+      ::readlink("/proc/self", self, sizeof(self) - 1) > 0 &&
+      std::to_string(::getpid()) != self;
+  const bool under_namespace_init =
+      in_pid_namespace && (::getppid() == 1 || ::getpid() == 1);
+  if (!under_namespace_init && ::getppid() != manager_pid)
     return UsageError("the parent is not the manager pid " +
                       std::to_string(manager_pid));
   ::signal(SIGPIPE, SIG_IGN);

@@ -107,7 +107,7 @@ TEST_F(CliE2eTest, EveryHelpIsOnStdoutAndListsEveryOption) {
       {"run",
        {"--help", "--tabs", "--page", "--size", "--duration", "--ui",
         "--listen", "--json", "--tab-exe", "--control", "--no-sandbox",
-        "--tab-memory-limit", "--tab-namespaces", "--record", "--prelaunch", "--unresponsive-after",
+        "--tab-memory-limit", "--no-tab-namespaces", "--record", "--prelaunch", "--unresponsive-after",
         "--timeline", "--timeline-max-mb",
         "--process-model", "--fps", "--hidden", "--memory-budget",
         "--discard-settle", "--no-memory-pressure",

@@ -105,9 +105,8 @@ class Manager {
                                      "--control", path("control"), "--tab-exe",
                                      path("tab.sh"), "--json", path("summary.json")};
     args.insert(args.end(), extra.begin(), extra.end());
-    // Asked for in both: the fallback is then TABSIM_NO_NAMESPACES's
-    // refusal, announced loudly.
-    args.push_back("--tab-namespaces");
+    // Namespaces are the default: the fallback is TABSIM_NO_NAMESPACES's
+    // stand-in for a refusing kernel, announced loudly.
     process_.emplace(dir_, std::move(args), [this] {
       ::setenv(kMarkVariable, mark_.c_str(), 1);
       // Info: the orphan pass names each process it kills.
@@ -247,6 +246,19 @@ TEST_P(Containment, SigintLeavesNothingBehindAndTabOutputIsCleaned) {
   EXPECT_NE(out.find("output: err:[2JKrlolri"), std::string::npos) << out;
 }
 
+// A signal that ends a process by default ends the tab, as anywhere else:
+// in namespaces the tab is not PID 1 (which gets no signal it does not
+// handle); tabsim-init relays it and reports the tab's own status.
+TEST_P(Containment, SigtermEndsTheTabWithItsOwnCause) {
+  Manager manager(fallback());
+  manager.WaitForDaemon();
+  ASSERT_EQ(manager.Ctl({"kill", "1", "--signal", "TERM"}), 0);
+  manager.WaitFor("tab 1 lost: killed by signal 15 \\(SIGTERM\\)");
+  std::vector<pid_t> left = WaitUntilNoneMarked(manager.mark(), manager.pid());
+  EXPECT_TRUE(left.empty()) << "left behind: " << Join(left);
+  EXPECT_EQ(manager.Ctl({"list"}), 0);
+}
+
 TEST_P(Containment, ManagerSigkillLeavesNothingBehind) {
   if (fallback())
     GTEST_SKIP() << "the fallback cannot: a SIGKILLed manager kills nothing, "
@@ -283,8 +295,12 @@ TEST_P(Containment, LayersAreTheOnesClaimed) {
   if (fallback()) {
     manager.WaitFor("tab 1 log: output: inside: pid=\\d+ uid=" + uid);
   } else {
-    // PID 1 of its namespace; only a loopback device.
-    manager.WaitFor("tab 1 log: output: inside: pid=1 uid=" + uid + " ifaces=lo,\n");
+    // PID 2 of its namespace, under tabsim-init (PID 1, the manager's
+    // child); only a loopback device.
+    manager.WaitFor("tab 1 log: output: inside: pid=2 uid=" + uid + " ifaces=lo,\n");
+    const pid_t init = testing::ParentOf(tab);
+    EXPECT_EQ(testing::ParentOf(init), manager.pid());
+    EXPECT_EQ(Slurp("/proc/" + std::to_string(init) + "/comm"), "tabsim-init\n");
   }
   // The record says so, once the tab has sandboxed itself (a pong later).
   std::this_thread::sleep_for(1500ms);

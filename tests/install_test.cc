@@ -182,7 +182,7 @@ TEST_F(InstallTest, InstallsTheLayout) {
   Install();
   EXPECT_EQ(Entries(Prefix(TABSIM_INSTALL_BINDIR)), std::set<std::string>{"tabsim"});
   EXPECT_EQ(Entries(Prefix(TABSIM_INSTALL_LIBEXECDIR "/tabsim")),
-            std::set<std::string>{"tabsim-tab"});
+            (std::set<std::string>{"tabsim-init", "tabsim-tab"}));
   EXPECT_EQ(::access(InstalledTab().c_str(), X_OK), 0);
   EXPECT_TRUE(fs::is_regular_file(Prefix(TABSIM_INSTALL_MANDIR "/man1/tabsim.1")));
   fs::path doc = Prefix(TABSIM_INSTALL_DOCDIR);
@@ -329,7 +329,7 @@ TEST_F(InstallTest, DebianPackageHasTheLayoutAndItsRealDependencies) {
     files.insert(line.substr(line.rfind(' ') + 1));
   for (const char* file :
        {"./usr/bin/tabsim", "./usr/libexec/tabsim/tabsim-tab",
-        "./usr/share/man/man1/tabsim.1", "./usr/share/doc/tabsim/README.md",
+        "./usr/libexec/tabsim/tabsim-init", "./usr/share/man/man1/tabsim.1", "./usr/share/doc/tabsim/README.md",
         "./usr/share/doc/tabsim/docs/architecture.md",
         "./usr/share/doc/tabsim/docs/web-dashboard.png"})
     EXPECT_EQ(files.count(file), 1u) << file << " not in\n" << contents.out;
@@ -352,13 +352,14 @@ TEST_F(InstallTest, DebianPackageHasTheLayoutAndItsRealDependencies) {
   EXPECT_NE(field("Description").find("\n "), std::string::npos)
       << "a summary and a long description";
 
-  // Depends: exactly the packages owning the libraries the two binaries
+  // Depends: exactly the packages owning the libraries the three binaries
   // load (dpkg-shlibdeps), whatever this build linked statically.
   std::string root = scratch_ + "/root";
   ASSERT_EQ(Shell("dpkg-deb -x " + Quote(deb) + " " + Quote(root), scratch_).exit_code, 0);
   std::set<std::string> depends = PackageNames(field("Depends"));
   std::map<std::string, std::vector<std::string>> needed;  // soname -> binaries
-  for (const char* binary : {"/usr/bin/tabsim", "/usr/libexec/tabsim/tabsim-tab"})
+  for (const char* binary : {"/usr/bin/tabsim", "/usr/libexec/tabsim/tabsim-tab",
+                             "/usr/libexec/tabsim/tabsim-init"})
     for (const std::string& soname : NeededLibraries(root + binary, scratch_))
       needed[soname].push_back(binary);
   std::set<std::string> sonames;

@@ -80,6 +80,15 @@ inline int ThreadCount(pid_t pid) {
   return count;
 }
 
+// PPid from /proc/PID/status; -1 when it cannot be read.
+inline pid_t ParentOf(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("PPid:", 0) == 0) return std::atoi(line.c_str() + 5);
+  return -1;
+}
+
 // True when this process has no child left, zombie or alive.
 inline bool NoChildren() {
   siginfo_t info{};

@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "common/namespaces.h"
 #include "common/orphan_reaper.h"
+#include "manager/core/tab_executable.h"
 
 namespace tabsim {
 
@@ -10,20 +11,28 @@ const Containment& DecideContainment() {
   static const Containment containment = [] {
     Containment decided;
     const NamespaceProbe& probe = NamespaceSupport();
-    decided.namespaces = probe.available;
-    if (probe.available) return decided;
-    decided.fallback_reason = probe.reason;
+    std::string reason = probe.reason;
+    if (probe.available) {
+      auto init = FindInitExecutable();
+      if (init.ok()) {
+        decided.namespaces = true;
+        decided.init_executable = *init;
+        return decided;
+      }
+      reason = init.error().message;
+    }
+    decided.fallback_reason = reason;
     Status subreaper = BecomeSubreaper();
     if (!NamespaceWanted()) {
-      // The default: nothing was asked for that could not be had.
+      // Someone chose this: say it once, quietly.
       TABSIM_LOG(kInfo) << "containment: process groups and a subreaper ("
-                        << probe.reason << ")"
+                        << reason << ")"
                         << (subreaper.ok() ? "" : "; " + subreaper.error().message);
       return decided;
     }
     TABSIM_LOG(kWarning)
         << "CONTAINMENT FALLBACK: tabs run WITHOUT namespaces ("
-        << probe.reason
+        << reason
         << "): a tab's own process group is killed with it and this manager "
            "kills what its tabs leave behind as a subreaper"
         << (subreaper.ok() ? "" : " (but " + subreaper.error().message + ")")

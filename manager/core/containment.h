@@ -1,16 +1,17 @@
 // How the manager contains its tab processes (docs/security.md,
 // "Containment"), decided once per manager process:
-//   - namespaces (common/namespaces.h) where the kernel allows them: each
-//     tab process is PID 1 of its own PID namespace (and has its own user,
-//     network and IPC namespaces), so whatever it forks dies with it;
+//   - namespaces (common/namespaces.h) where the kernel allows them and
+//     tabsim-init is found: each tab process runs under tabsim-init, PID 1
+//     of its own PID namespace (with its own user, network and IPC
+//     namespaces), so whatever it forks dies with it;
 //   - otherwise the fallback: this process becomes a child subreaper, each
 //     tab's process group is SIGKILLed when the tab is reaped, and an
 //     OrphanWatch kills and reaps whatever a tab left behind that was
 //     reparented to us (common/orphan_reaper.h). The fallback is announced
 //     once, loudly (a warning naming the reason), when it is decided.
-// Namespaces are opt-in (`tabsim run --tab-namespaces`; common/namespaces.h
-// says why); the fallback is loud only when they were asked for and could
-// not be had. TABSIM_NO_NAMESPACES=1 forces the fallback (for tests).
+// Namespaces are the default; the fallback is loud unless the user chose
+// it (`tabsim run --no-tab-namespaces`). TABSIM_NO_NAMESPACES=1 stands for
+// a kernel that refuses (tests).
 #ifndef TABSIM_MANAGER_CORE_CONTAINMENT_H_
 #define TABSIM_MANAGER_CORE_CONTAINMENT_H_
 
@@ -27,6 +28,7 @@ namespace tabsim {
 
 struct Containment {
   bool namespaces = false;
+  std::string init_executable;  // tabsim-init, with namespaces
   std::string fallback_reason;  // why not namespaces; empty with them
 };
 

@@ -50,18 +50,6 @@ uint64_t RandomNonce() {
   return nonce | 1;  // never 0
 }
 
-// Signals whose default action ends the process (term or core), as
-// signal(7) lists them; real-time signals too.
-bool TerminatesByDefault(int signal) {
-  switch (signal) {
-    case SIGCHLD: case SIGCONT: case SIGSTOP: case SIGTSTP: case SIGTTIN:
-    case SIGTTOU: case SIGURG: case SIGWINCH:
-      return false;
-    default:
-      return true;
-  }
-}
-
 uint64_t MonotonicMicros(std::chrono::steady_clock::time_point time) {
   return uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(
                       time.time_since_epoch())
@@ -141,6 +129,7 @@ Status ProcessHost::Start(TabSession& first) {
   if (options_.frames_over_socket) spawn.argv.push_back("--frames-over-socket");
   spawn.fds = {{theirs.get(), kChannelFd}, {first.first_region_fd(), kRegionFd}};
   spawn.namespaces = options_.namespaces;
+  spawn.init_executable = options_.init_executable;
   spawn.kill_group_on_exit = options_.kill_group_on_exit;
   UniqueFd output_read, output_write;
   if (options_.capture_output) {
@@ -278,19 +267,6 @@ Status ProcessHost::Kill(int signal) {
     return Error{"process " + std::to_string(options_.id) + " is not running",
                  ESRCH};
   if (signal == SIGKILL) sent_sigkill_ = true;
-  if (child_.in_namespaces() && signal != SIGKILL && signal != SIGSTOP &&
-      signal > 0 && signal <= 64 && TerminatesByDefault(signal)) {
-    // PID 1 of a namespace: the kernel would drop a signal it does not
-    // handle or ignore, and the user asked for the process to end.
-    auto dispositions = ReadSignalDispositions(child_.pid());
-    const uint64_t bit = uint64_t{1} << (signal - 1);
-    if (dispositions.ok() && !(dispositions->caught & bit) &&
-        !(dispositions->ignored & bit)) {
-      escalated_signal_ = signal;
-      sent_sigkill_ = true;
-      return child_.Signal(SIGKILL);
-    }
-  }
   return child_.Signal(signal);
 }
 
@@ -485,9 +461,6 @@ void ProcessHost::Finish(const Loss& loss) {
   // Our own SIGKILL for memory; whatever else the process was doing.
   const bool discarded = !discard_cause_.empty();
   if (discarded) cause_ = discard_cause_;
-  if (escalated_signal_ != 0)
-    cause_ += " (asked for " + SignalName(escalated_signal_) +
-              ", which PID 1 of a namespace ignores without a handler)";
   // Its last words reach its tabs before their end does.
   if (output_) output_->Drain();
   state_ = ProcessState::kGone;

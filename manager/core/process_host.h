@@ -110,6 +110,7 @@ class ProcessHost {
     // user, PID, network and IPC namespaces; or, where the kernel refuses
     // them, the process group SIGKILLed when the process is reaped.
     bool namespaces = false;
+    std::string init_executable;  // tabsim-init, with namespaces
     bool kill_group_on_exit = false;
     // stdout and stderr into a pipe the manager reads (TabOutput): the
     // process's log lines. false: they are the manager's own.
@@ -135,10 +136,9 @@ class ProcessHost {
   // Orderly close: Shutdown, then SIGKILL if it has not exited after the
   // grace period.
   void Close();
-  // Sends `signal` as a user would with kill(1). A process in its own PID
-  // namespace is that namespace's init, and the kernel drops any signal it
-  // has no handler for (SIGKILL and SIGSTOP aside): a signal whose default
-  // is to end the process is then sent as SIGKILL, and the cause says so.
+  // Sends `signal` as a user would with kill(1). In namespaces it reaches
+  // the tab program through tabsim-init (PID 1 there; the program is an
+  // ordinary PID 2), SIGKILL goes to init and takes the namespace.
   Status Kill(int signal);
   // Ends the process to give its memory back (TabHost's discarding): it is
   // SIGKILLed and goes down the one lost-process path with `cause`
@@ -317,7 +317,6 @@ class ProcessHost {
   // Containment (docs/security.md).
   std::unique_ptr<TabOutput> output_;
   TabLayers layers_;
-  int escalated_signal_ = 0;  // a Kill() sent as SIGKILL; see Kill()
 };
 
 const char* ToString(ProcessState state);

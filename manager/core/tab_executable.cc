@@ -102,6 +102,28 @@ Result<std::string> FindTabExecutable(const std::string& explicit_path) {
   return FindTabExecutable(sources);
 }
 
+Result<std::string> FindInitExecutable() {
+  if (const char* env = std::getenv("TABSIM_INIT_EXE"); env && *env) {
+    Status status = CheckExecutable(env);
+    if (!status.ok())
+      return Error{std::string("TABSIM_INIT_EXE=") + env + ": " +
+                       status.error().message,
+                   status.error().error_number};
+    return std::string(env);
+  }
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n < 0) return Error::FromErrno("readlink /proc/self/exe (to find tabsim-init)");
+  namespace fs = std::filesystem;
+  std::string looked;
+  for (const Candidate& tab : Candidates(std::string(self, static_cast<size_t>(n)))) {
+    std::string path = (fs::path(tab.path).parent_path() / "tabsim-init").string();
+    if (CheckExecutable(path).ok()) return path;
+    looked += (looked.empty() ? "" : ", ") + path;
+  }
+  return Error{"no tabsim-init: looked for " + looked, ENOENT};
+}
+
 void AddTabExecutableOption(CommandLine& cli, std::string* explicit_path) {
   cli.AddText({.name = "--tab-exe",
                .value_name = "PATH",

@@ -39,6 +39,12 @@ Result<std::string> FindTabExecutable(const TabExecutableSources& sources);
 // readlink("/proc/self/exe").
 Result<std::string> FindTabExecutable(const std::string& explicit_path);
 
+// tabsim-init, PID 1 of each tab's namespaces (common/init_protocol.h):
+// $TABSIM_INIT_EXE when set, else tabsim-init beside where 3. and 4. look
+// for tabsim-tab. Never the --tab-exe directory: init is ours, whatever
+// the tab program is.
+Result<std::string> FindInitExecutable();
+
 // --tab-exe PATH, in the same words in every command that starts tabs,
 // stored into *explicit_path for FindTabExecutable().
 void AddTabExecutableOption(CommandLine& cli, std::string* explicit_path);

@@ -132,6 +132,7 @@ std::shared_ptr<ProcessHost> TabHost::MakeProcess() {
   process_options.kill_after = options_.kill_after;
   process_options.frames_over_socket = options_.frames_over_socket;
   process_options.namespaces = DecideContainment().namespaces;
+  process_options.init_executable = DecideContainment().init_executable;
   process_options.kill_group_on_exit = !process_options.namespaces;
   auto process = std::make_shared<ProcessHost>(io_.get_executor(),
                                                std::move(process_options));

@@ -115,13 +115,4 @@ Status ReadTabLayers(pid_t pid, TabLayers* layers) {
   return Status::Ok();
 }
 
-Result<SignalDispositions> ReadSignalDispositions(pid_t pid) {
-  auto status = ReadStatus(pid);
-  if (!status.ok()) return status.error();
-  SignalDispositions dispositions;
-  dispositions.caught = HexMask((*status)["SigCgt"]);
-  dispositions.ignored = HexMask((*status)["SigIgn"]);
-  return dispositions;
-}
-
 }  // namespace tabsim

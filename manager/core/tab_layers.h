@@ -46,14 +46,6 @@ struct TabLayers {
 // process is gone: ENOENT/ESRCH) leave `layers` as it was.
 Status ReadTabLayers(pid_t pid, TabLayers* layers);
 
-// Bit (signal - 1) set: the process has a handler for it (SigCgt), or
-// ignores it (SigIgn). From /proc/PID/status.
-struct SignalDispositions {
-  uint64_t caught = 0;
-  uint64_t ignored = 0;
-};
-Result<SignalDispositions> ReadSignalDispositions(pid_t pid);
-
 }  // namespace tabsim
 
 #endif  // TABSIM_MANAGER_CORE_TAB_LAYERS_H_

@@ -159,7 +159,7 @@ int RunCommand(const std::vector<std::string>& args) {
                  tab_exe.error().message.c_str());
     return 1;
   }
-  if (options.tab_namespaces) RequestTabNamespaces();
+  if (options.no_tab_namespaces) DeclineTabNamespaces();
   if (options.no_sandbox)
     std::fprintf(stderr,
                  "tabsim run: WARNING: --no-sandbox: tabs run WITHOUT their "

@@ -92,11 +92,12 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                  .above_min = true,
                  .noun = "a number of seconds"});
   AddTabExecutableOption(cli, &options->tab_executable);
-  cli.AddFlag({.name = "--tab-namespaces",
-               .help = "put each tab process in new user, PID, network and IPC "
-                       "namespaces (docs/security.md; a tab is then PID 1 and "
-                       "cannot signal itself)"},
-              &options->tab_namespaces);
+  cli.AddFlag({.name = "--no-tab-namespaces",
+               .help = "do not put tab processes in new user, PID, network and "
+                       "IPC namespaces under tabsim-init (the default where the "
+                       "kernel allows it; docs/security.md); contain them with "
+                       "process groups and a subreaper instead"},
+              &options->no_tab_namespaces);
   cli.AddFlag({.name = "--no-sandbox",
                .help = "run tabs without their sandbox (unsafe; warns)"},
               &options->no_sandbox);

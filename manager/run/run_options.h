@@ -35,7 +35,7 @@ struct RunOptions {
   // "none" for no control socket.
   std::string control_path;
   bool no_sandbox = false;
-  bool tab_namespaces = false;
+  bool no_tab_namespaces = false;
   uint64_t tab_memory_limit = 0;  // bytes; 0: the tab's default
   // The hang monitor (docs/security.md): no pong for this long marks a tab
   // unresponsive; for the second, kills it (0: never).
