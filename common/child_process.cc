@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <cstdio>
 #include <set>
 
 #include "common/check.h"
@@ -48,29 +49,49 @@ struct ChildPlan {
   const SpawnOptions* options;
   char* const* argv;
   int error_pipe;
-  int sync_read = -1;   // namespaces: the parent's go-ahead
-  int sync_write = -1;  // the parent's end, closed in the child
   pid_t parent;
   int top_fd;
+  // Namespaces: a pidfd of the parent (readable once it died), and the
+  // id maps the child writes for itself ("uid uid 1\n").
+  int parent_pidfd = -1;
+  const char* uid_map = nullptr;
+  const char* gid_map = nullptr;
 };
+
+// Writes `text` to /proc/self/`name`; false with errno on failure.
+bool WriteSelf(const char* path, const char* text) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const size_t length = std::strlen(text);
+  const bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
+}
+
+// In a new user namespace, the child maps its own uid and gid (one id each,
+// to themselves: what an unprivileged process may write for itself, as
+// `unshare --map-current-user` does), then drops every capability.
+void EnterOwnUserNamespace(const ChildPlan& plan) {
+  // Kernels before 3.19 have no setgroups file and need no denial.
+  if (!WriteSelf("/proc/self/setgroups", "deny") && errno != ENOENT)
+    Fail(plan.error_pipe);
+  if (!WriteSelf("/proc/self/uid_map", plan.uid_map) ||
+      !WriteSelf("/proc/self/gid_map", plan.gid_map) || !DropCapabilitiesForExec())
+    Fail(plan.error_pipe);
+}
 
 // The parent may have died before PR_SET_PDEATHSIG took. Outside a new PID
 // namespace getppid() says so; inside it is 0 either way, so the child
-// waits for the parent's byte (sent once the id maps are written), which
-// never comes from a dead parent.
+// looks at a pidfd of the parent, which is readable once it died.
 void CheckParentAlive(const ChildPlan& plan) {
-  if (plan.sync_read < 0) {
+  if (plan.parent_pidfd < 0) {
     if (::getppid() != plan.parent) ::_exit(126);
     return;
   }
-  ::close(plan.sync_write);
-  char go = 0;
-  ssize_t got;
-  do {
-    got = ::read(plan.sync_read, &go, 1);
-  } while (got < 0 && errno == EINTR);
-  if (got != 1) ::_exit(126);
-  if (!DropCapabilitiesForExec()) Fail(plan.error_pipe);
+  pollfd parent{plan.parent_pidfd, POLLIN, 0};
+  if (::poll(&parent, 1, 0) != 0) ::_exit(126);
 }
 
 // Moves the requested fds (and the output fd to 1 and 2) into place, takes
@@ -130,6 +151,7 @@ int ArrangeFds(const ChildPlan& plan) {
 [[noreturn]] void ExecChild(const ChildPlan& plan) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(plan.error_pipe);
   CheckParentAlive(plan);
+  if (plan.uid_map != nullptr) EnterOwnUserNamespace(plan);
   if (plan.options->new_process_group && ::setpgid(0, 0) != 0)
     Fail(plan.error_pipe);
   int error_pipe = ArrangeFds(plan);
@@ -168,9 +190,9 @@ int VforkChildMain(void* plan) {
 }
 #endif
 
-pid_t SpawnClone(const ChildPlan& plan) {
+pid_t SpawnClone(const ChildPlan& plan, int namespaces) {
 #if defined(TABSIM_SPAWN_FORKS)
-  pid_t pid = ::fork();
+  pid_t pid = ForkWithFlags(namespaces);
   if (pid == 0) ExecChild(plan);
   return pid;
 #else
@@ -179,7 +201,7 @@ pid_t SpawnClone(const ChildPlan& plan) {
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return -1;
   pid_t pid = ::clone(&VforkChildMain, static_cast<char*>(stack) + kStackBytes,
-                      CLONE_VM | CLONE_VFORK | SIGCHLD,
+                      CLONE_VM | CLONE_VFORK | namespaces | SIGCHLD,
                       const_cast<ChildPlan*>(&plan));
   int saved = errno;
   ::munmap(stack, kStackBytes);
@@ -328,17 +350,21 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
-  UniqueFd sync_read, sync_write;
+  // Namespaces: the child maps its own ids and watches our pidfd.
+  UniqueFd parent_pidfd;
+  char uid_map[32] = {}, gid_map[32] = {};
   if (options.namespaces) {
-    int sync_fds[2];
-    if (::pipe2(sync_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
-    sync_read.reset(sync_fds[0]);
-    sync_write.reset(sync_fds[1]);
+    parent_pidfd.reset(PidfdOpen(::getpid()));
+    if (!parent_pidfd.IsValid()) return Error::FromErrno("pidfd_open (self)");
+    std::snprintf(uid_map, sizeof(uid_map), "%u %u 1\n", ::getuid(), ::getuid());
+    std::snprintf(gid_map, sizeof(gid_map), "%u %u 1\n", ::getgid(), ::getgid());
   }
-  ChildPlan plan{&options,        argv.data(),       write_end.get(),
-                 sync_read.get(), sync_write.get(), ::getpid(), top_fd};
-  const uid_t uid = ::getuid();
-  const gid_t gid = ::getgid();
+  ChildPlan plan{&options, argv.data(), write_end.get(), ::getpid(), top_fd};
+  if (options.namespaces) {
+    plan.parent_pidfd = parent_pidfd.get();
+    plan.uid_map = uid_map;
+    plan.gid_map = gid_map;
+  }
 
   pid_t pid;
   {
@@ -348,14 +374,7 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    // Namespaces: a real fork, the child waits for its id maps (a vfork
-    // child would hold the parent until exec).
-    if (options.namespaces) {
-      pid = ForkWithFlags(kSandboxNamespaces);
-      if (pid == 0) ExecChild(plan);
-    } else {
-      pid = SpawnClone(plan);
-    }
+    pid = SpawnClone(plan, options.namespaces ? kSandboxNamespaces : 0);
     int clone_errno = errno;
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0)
@@ -371,14 +390,6 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   ChildProcess child(pid, std::move(pidfd));
   child.in_namespaces_ = options.namespaces;
   child.kill_group_on_exit_ = options.kill_group_on_exit;
-  if (options.namespaces) {
-    sync_read.reset();
-    Status mapped = WriteIdMaps(pid, uid, gid);
-    // Without the byte the child exits 126 (and the destructor reaps it).
-    if (!mapped.ok()) return mapped.error();
-    if (::write(sync_write.get(), "g", 1) != 1) return Error::FromErrno("write");
-    sync_write.reset();
-  }
   int child_errno = 0;
   ssize_t got;
   do {

@@ -10,11 +10,12 @@
 // parent through a CLOEXEC pipe and Spawn() returns it as an error (the
 // child is reaped), so a missing binary never looks like a hung tab.
 //
-// With `namespaces` (common/namespaces.h) the child is cloned into new user,
-// PID, network and IPC namespaces: the parent writes its uid/gid maps while
-// the child waits on a pipe (which also tells it whether the parent died
-// before PR_SET_PDEATHSIG took: getppid() is 0 in a new PID namespace), the
-// child drops every capability, and it execs `init_executable`
+// With `namespaces` (common/namespaces.h) the child is cloned (the same
+// vfork-style clone) into new user, PID, network and IPC namespaces: it
+// writes its own uid/gid maps (its ids to themselves, as `unshare -r`
+// does), checks a pidfd of the parent for whether the parent died before
+// PR_SET_PDEATHSIG took (getppid() is 0 in a new PID namespace), drops
+// every capability, and execs `init_executable`
 // (tabsim-init, common/init_protocol.h) as PID 1 of its namespace, which
 // forks and execs the program as PID 2. Spawn() returns once the program
 // exec'ed (or its exec error); pid() is then the program's pid, the pidfd

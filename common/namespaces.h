@@ -8,8 +8,9 @@
 // setsid() or not), a new network namespace (only a loopback device, down:
 // no network) and a new IPC namespace (no System V IPC or POSIX message
 // queues shared with anyone). Spawn() (common/child_process.h) does the
-// clone; the parent writes the id maps (WriteIdMaps) while the child waits
-// on a pipe, as Chromium's LaunchProcess does with its pre-exec delegate.
+// clone, and the child writes its own id maps before exec, as Chromium's
+// Credentials::MoveToNewUserNS does after its unshare. The probe below
+// has the parent write them (WriteIdMaps), the other way the kernel allows.
 //
 // Whether the kernel allows it (unprivileged user namespaces may be turned
 // off, or a container may refuse them) is probed once per process by
@@ -65,8 +66,8 @@ bool NamespaceWanted();
 // only (which is all Spawn()'s child does anyway).
 pid_t ForkWithFlags(int flags);
 
-// Called by the parent for a child cloned with CLONE_NEWUSER that has not
-// exec'ed yet: "deny" to /proc/PID/setgroups (required before an
+// Called by the parent (the probe) for a child cloned with CLONE_NEWUSER
+// that has not exec'ed yet: "deny" to /proc/PID/setgroups (required before an
 // unprivileged gid_map), then "uid uid 1" and "gid gid 1", so the child
 // keeps its ids. Errors name the file and errno.
 Status WriteIdMaps(pid_t pid, uid_t uid, gid_t gid);
