@@ -49,6 +49,34 @@ TEST(TabCapacity, FileDescriptorsNameTheLimitAndTheNeed) {
   EXPECT_FALSE(CheckTabCapacity(facts, most.tabs + 1, RegionBytes(16, 16)).ok());
 }
 
+// In namespaces a tab costs one more fd (init's control socket) and one
+// more process (its tabsim-init).
+TEST(TabCapacity, ATabUnderInitCostsAnFdAndAProcessMore) {
+  CapacityFacts facts = Roomy();
+  facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
+  facts.processes_per_tab = 2;
+  facts.fd_limit = 20000;
+  facts.fd_hard_limit = 20000;
+  Status status = CheckTabCapacity(facts, 10000, RegionBytes(16, 16));
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("50,026 file descriptors (5 per tab)"),
+            std::string::npos)
+      << status.error().message;
+  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, (20000 - 10 - kFdsReserved) / 5);
+
+  facts = Roomy();
+  facts.processes_per_tab = 2;
+  facts.cgroup_pids_max = 2000;
+  facts.cgroup_pids_current = 300;
+  status = CheckTabCapacity(facts, 851, RegionBytes(16, 16));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message,
+            "851 tabs need 1,702 more processes; this cgroup's pids.max is "
+            "2,000 and 300 are in use");
+  EXPECT_TRUE(CheckTabCapacity(facts, 850, RegionBytes(16, 16)).ok());
+  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, 850);
+}
+
 TEST(TabCapacity, ProcessesNameWhichLimit) {
   CapacityFacts facts = Roomy();
   facts.cgroup_pids_max = 2000;
@@ -93,7 +121,7 @@ TEST(TabCapacity, UnknownFactsNeverBlock) {
 }
 
 TEST(TabCapacity, ReadsThisProcessesLimits) {
-  CapacityFacts facts = ReadCapacityFacts();
+  CapacityFacts facts = ReadCapacityFacts(/*tabs_under_init=*/false);
   rlimit limit{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
   if (limit.rlim_cur != RLIM_INFINITY) {
@@ -103,6 +131,9 @@ TEST(TabCapacity, ReadsThisProcessesLimits) {
   EXPECT_GT(facts.pid_max, 0);
   EXPECT_GT(facts.tasks_running, 0);
   EXPECT_GT(facts.mem_available, 0u);
+  EXPECT_EQ(facts.fds_per_tab, kFdsPerTab);
+  EXPECT_EQ(ReadCapacityFacts(true).fds_per_tab, kFdsPerTab + kFdsPerTabInit);
+  EXPECT_EQ(ReadCapacityFacts(true).processes_per_tab, 2);
 }
 
 }  // namespace

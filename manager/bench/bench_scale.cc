@@ -9,6 +9,7 @@
 #include "common/protocol.h"
 #include "manager/base/process_stats.h"
 #include "manager/bench/bench_tabs.h"
+#include "manager/core/containment.h"
 #include "manager/core/memory_pressure.h"
 #include "manager/core/tab_capacity.h"
 
@@ -50,7 +51,7 @@ double MeanTabPssKib(BenchTabs& tabs, const std::vector<int>& ids) {
 void RunCount(int count, const std::string& tab_exe, BenchReport* report) {
   const std::string suffix = ".tabs=" + std::to_string(count);
   const std::string drawn_key = "scale.all_drawn_ms" + suffix;
-  if (Status fits = CheckTabCapacity(ReadCapacityFacts(), count,
+  if (Status fits = CheckTabCapacity(ReadCapacityFacts(DecideContainment().namespaces), count,
                                      RegionBytes(kSize, kSize));
       !fits.ok()) {
     report->AddUnavailable("scale", drawn_key, fits.error().message);

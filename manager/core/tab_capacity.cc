@@ -64,7 +64,7 @@ long Room(long limit, long used, long per_tab) {
 
 }  // namespace
 
-CapacityFacts ReadCapacityFacts() {
+CapacityFacts ReadCapacityFacts(bool tabs_under_init) {
   CapacityFacts facts;
   facts.fd_limit = RlimitSoft(RLIMIT_NOFILE, &facts.fd_hard_limit);
   facts.fds_open = std::max(0, CountOpenFds());
@@ -97,6 +97,10 @@ CapacityFacts ReadCapacityFacts() {
   }
   if (auto info = ReadMemInfo(); info.ok())
     facts.mem_available = info->available_bytes;
+  if (tabs_under_init) {
+    facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
+    facts.processes_per_tab = 2;
+  }
   return facts;
 }
 
@@ -105,12 +109,13 @@ TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes) {
   auto consider = [&](long room, const char* limit) {
     if (room < best.tabs) best = {room, limit};
   };
-  consider(Room(facts.fd_limit, facts.fds_open + kFdsReserved, kFdsPerTab),
+  const long per = facts.processes_per_tab;
+  consider(Room(facts.fd_limit, facts.fds_open + kFdsReserved, facts.fds_per_tab),
            "file descriptors");
-  consider(Room(facts.pid_max, facts.tasks_running, 1), "processes");
-  consider(Room(facts.threads_max, facts.tasks_running, 1), "processes");
-  consider(Room(facts.nproc_limit, facts.tasks_running, 1), "processes");
-  consider(Room(facts.cgroup_pids_max, facts.cgroup_pids_current, 1),
+  consider(Room(facts.pid_max, facts.tasks_running, per), "processes");
+  consider(Room(facts.threads_max, facts.tasks_running, per), "processes");
+  consider(Room(facts.nproc_limit, facts.tasks_running, per), "processes");
+  consider(Room(facts.cgroup_pids_max, facts.cgroup_pids_current, per),
            "processes");
   if (facts.mem_available > 0) {
     const uint64_t per_tab = kTabProcessBytes + region_bytes;
@@ -123,21 +128,22 @@ TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes) {
 Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
                         uint64_t region_bytes) {
   const std::string count = Grouped(tabs) + (tabs == 1 ? " tab" : " tabs");
-  const long fds_needed = facts.fds_open + kFdsReserved + tabs * kFdsPerTab;
+  const long fds_needed = facts.fds_open + kFdsReserved + tabs * facts.fds_per_tab;
   if (facts.fd_limit >= 0 && fds_needed > facts.fd_limit) {
     std::string hard = facts.fd_hard_limit < 0
                            ? "unlimited"
                            : Grouped(facts.fd_hard_limit);
     return Error{count + " need about " + Grouped(fds_needed) +
-                     " file descriptors (" + std::to_string(kFdsPerTab) +
+                     " file descriptors (" + std::to_string(facts.fds_per_tab) +
                      " per tab); RLIMIT_NOFILE allows " +
                      Grouped(facts.fd_limit) + " (hard limit " + hard +
                      "; raise it with `ulimit -n` or, as root, `ulimit -Hn`)",
                  EMFILE};
   }
   auto over = [&](long limit, long used, const std::string& what) -> Status {
-    if (limit < 0 || used + tabs <= limit) return Status::Ok();
-    return Error{count + " need " + Grouped(tabs) + " more processes; " +
+    const long processes = tabs * facts.processes_per_tab;
+    if (limit < 0 || used + processes <= limit) return Status::Ok();
+    return Error{count + " need " + Grouped(processes) + " more processes; " +
                      what + " is " + Grouped(limit) + " and " +
                      Grouped(used) + " are in use",
                  EAGAIN};

@@ -4,7 +4,9 @@
 //
 // Each running tab costs the manager kFdsPerTab file descriptors (its
 // socket, its pidfd, its frame memfd, the pipe its output comes back
-// through), the system one process, and memory: the tab process's own
+// through; in namespaces one more, init's control socket), the system one
+// process (two in namespaces: the tab and its tabsim-init), and memory:
+// the tab process's own
 // pages (kTabProcessBytes, an upper bound of its PSS as measured by
 // `tabsim bench --only scale`) and its frame region (two frames).
 //
@@ -22,6 +24,7 @@
 namespace tabsim {
 
 inline constexpr long kFdsPerTab = 4;
+inline constexpr long kFdsPerTabInit = 1;  // init's control socket
 // Fds the manager keeps for itself beyond its tabs and what it has open at
 // the check (listening sockets, a few control and dashboard clients, files
 // it writes); past them a client or a `ctl open` gets a clear EMFILE
@@ -40,11 +43,16 @@ struct CapacityFacts {
   long cgroup_pids_max = -1;  // this cgroup's pids.max; -1: none
   long cgroup_pids_current = 0;
   uint64_t mem_available = 0;  // MemAvailable; 0: unknown
+  // What one tab costs here (namespaces: one more fd, and its init).
+  long fds_per_tab = kFdsPerTab;
+  long processes_per_tab = 1;
 };
 
 // Reads the facts of this process and machine. Unknown values stay at
 // their "no limit" defaults: a missing /proc file never blocks a run.
-CapacityFacts ReadCapacityFacts();
+// `tabs_under_init`: tabs run in namespaces under tabsim-init
+// (DecideContainment().namespaces), each costing an fd and a process more.
+CapacityFacts ReadCapacityFacts(bool tabs_under_init);
 
 // The most tabs the facts allow, each with `region_bytes` of frames, and
 // the limit that binds first ("file descriptors", "processes", "memory").

@@ -32,6 +32,7 @@
 #include "manager/record/recorder.h"
 #include "manager/run/run_options.h"
 #include "manager/commands/summary.h"
+#include "manager/core/containment.h"
 #include "manager/core/tab_capacity.h"
 #include "manager/core/tab_executable.h"
 #include "manager/core/tab_host.h"
@@ -170,7 +171,7 @@ int RunCommand(const std::vector<std::string>& args) {
   RaiseFdLimit();
   // Say which limit a large --tabs would hit before spawning any of them.
   if (Status fits = CheckTabCapacity(
-          ReadCapacityFacts(), long(options.tabs) + options.prelaunch,
+          ReadCapacityFacts(DecideContainment().namespaces), long(options.tabs) + options.prelaunch,
           RegionBytes(options.width, options.height));
       !fits.ok()) {
     std::fprintf(stderr, "tabsim run: --tabs: %s\n",
