@@ -108,7 +108,12 @@ TEST_F(DiscardHostTest, UnmeetableBudgetSparesOnlyFocusedVisibleAndProtected) {
   // One per settle time, never a burst.
   ASSERT_EQ(recorder_.lost.size(), 2u);
   EXPECT_EQ(recorder_.lost[0] + recorder_.lost[1], 3 + 4);
-  EXPECT_GE(recorder_.at[1] - recorder_.at[0], milliseconds(250));
+  // Seen at each loss, which comes some time after its discard (SIGKILL,
+  // the kernel tearing the tab and its init down, the reap; under ASan,
+  // beside other tests, the first took 56 ms longer than the second once),
+  // so the gap between losses may fall short of the 300 ms settle time;
+  // a burst would be ~0 apart.
+  EXPECT_GE(recorder_.at[1] - recorder_.at[0], milliseconds(150));
   // The order says why the rest stay.
   std::map<int, std::string> why;
   for (const DiscardEntry& e : host.DiscardOrder())
