@@ -226,7 +226,7 @@ void Unregister(pid_t pid) {
   Spawned().erase(pid);
 }
 
-// Reads one InitMessage; with `creds`, the sender's pid as we see it (0
+// Reads one InitMessage; with `sender`, the sender's pid as we see it (0
 // when the kernel attached none). 0 on end of stream, -1 with errno.
 ssize_t ReceiveFromInit(int control, InitMessage* message, pid_t* sender,
                         int flags) {
