@@ -259,9 +259,11 @@ ssize_t ReceiveFromInit(int control, InitMessage* message, pid_t* sender,
 }
 
 // After init exec'ed: waits (bounded) for the program's hello and init's
-// word on its exec. The program's pid, or why not (ETIMEDOUT: init said
-// nothing in time; otherwise the program's exec error).
-Result<pid_t> AwaitProgram(int control) {
+// word on its exec. The program's pid, or why not; *exec_failed when init
+// said the program's exec failed (init then reaps it and exits by itself;
+// after any other error it may not, and must be killed).
+Result<pid_t> AwaitProgram(int control, bool* exec_failed) {
+  *exec_failed = false;
   constexpr int kTimeoutMs = 10000;
   pid_t program = 0;
   for (;;) {
@@ -280,7 +282,10 @@ Result<pid_t> AwaitProgram(int control) {
     if (message.type == InitMessage::kProgram) {
       program = sender;
     } else if (message.type == InitMessage::kExec) {
-      if (message.value != 0) return Error::FromErrno("execv", message.value);
+      if (message.value != 0) {
+        *exec_failed = true;
+        return Error::FromErrno("execv", message.value);
+      }
       if (program <= 0)
         return Error{"tabsim-init: the program's pid did not arrive", EPROTO};
       return program;
@@ -406,13 +411,14 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   if (requested.namespaces) {
     init_end.reset();
     child.control_ = std::move(control);
-    auto program = AwaitProgram(child.control_.get());
+    bool exec_failed = false;
+    auto program = AwaitProgram(child.control_.get(), &exec_failed);
     if (!program.ok()) {
-      if (program.error().error_number != ETIMEDOUT) child.Reap();
-      return Error{program.error().error_number == ETIMEDOUT
-                       ? program.error().message
-                       : "exec " + requested.executable + ": " +
-                             program.error().message,
+      // The destructor SIGKILLs and reaps init otherwise.
+      if (exec_failed) child.Reap();
+      return Error{exec_failed ? "exec " + requested.executable + ": " +
+                                     program.error().message
+                               : program.error().message,
                    program.error().error_number};
     }
     child.program_pid_ = *program;
