@@ -16,7 +16,6 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <cstdio>
 #include <set>
 
 #include "common/check.h"
@@ -52,33 +51,16 @@ struct ChildPlan {
   pid_t parent;
   int top_fd;
   // Namespaces: a pidfd of the parent (readable once it died), and the
-  // id maps the child writes for itself ("uid uid 1\n").
+  // id maps the child writes for itself.
   int parent_pidfd = -1;
-  const char* uid_map = nullptr;
-  const char* gid_map = nullptr;
+  const IdMapLines* id_maps = nullptr;
 };
-
-// Writes `text` to /proc/self/`name`; false with errno on failure.
-bool WriteSelf(const char* path, const char* text) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const size_t length = std::strlen(text);
-  const bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
-  int saved = errno;
-  ::close(fd);
-  errno = saved;
-  return ok;
-}
 
 // In a new user namespace, the child maps its own uid and gid (one id each,
 // to themselves: what an unprivileged process may write for itself, as
 // `unshare --map-current-user` does), then drops every capability.
 void EnterOwnUserNamespace(const ChildPlan& plan) {
-  // Kernels before 3.19 have no setgroups file and need no denial.
-  if (!WriteSelf("/proc/self/setgroups", "deny") && errno != ENOENT)
-    Fail(plan.error_pipe);
-  if (!WriteSelf("/proc/self/uid_map", plan.uid_map) ||
-      !WriteSelf("/proc/self/gid_map", plan.gid_map) || !DropCapabilitiesForExec())
+  if (!WriteOwnIdMaps(*plan.id_maps) || !DropCapabilitiesForExec())
     Fail(plan.error_pipe);
 }
 
@@ -151,7 +133,7 @@ int ArrangeFds(const ChildPlan& plan) {
 [[noreturn]] void ExecChild(const ChildPlan& plan) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(plan.error_pipe);
   CheckParentAlive(plan);
-  if (plan.uid_map != nullptr) EnterOwnUserNamespace(plan);
+  if (plan.id_maps != nullptr) EnterOwnUserNamespace(plan);
   if (plan.options->new_process_group && ::setpgid(0, 0) != 0)
     Fail(plan.error_pipe);
   int error_pipe = ArrangeFds(plan);
@@ -357,18 +339,13 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   UniqueFd write_end(pipe_fds[1]);
   // Namespaces: the child maps its own ids and watches our pidfd.
   UniqueFd parent_pidfd;
-  char uid_map[32] = {}, gid_map[32] = {};
+  const IdMapLines id_maps = OwnIdMapLines();
+  ChildPlan plan{&options, argv.data(), write_end.get(), ::getpid(), top_fd};
   if (options.namespaces) {
     parent_pidfd.reset(PidfdOpen(::getpid()));
     if (!parent_pidfd.IsValid()) return Error::FromErrno("pidfd_open (self)");
-    std::snprintf(uid_map, sizeof(uid_map), "%u %u 1\n", ::getuid(), ::getuid());
-    std::snprintf(gid_map, sizeof(gid_map), "%u %u 1\n", ::getgid(), ::getgid());
-  }
-  ChildPlan plan{&options, argv.data(), write_end.get(), ::getpid(), top_fd};
-  if (options.namespaces) {
     plan.parent_pidfd = parent_pidfd.get();
-    plan.uid_map = uid_map;
-    plan.gid_map = gid_map;
+    plan.id_maps = &id_maps;
   }
 
   pid_t pid;

@@ -10,23 +10,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
-#include "common/unique_fd.h"
 
 namespace tabsim {
 namespace {
-
-Status WriteProcFile(pid_t pid, const char* name, const std::string& text) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.IsValid()) return Error::FromErrno("open " + path);
-  ssize_t written = ::write(fd.get(), text.data(), text.size());
-  if (written != static_cast<ssize_t>(text.size()))
-    return Error::FromErrno("write " + path);
-  return Status::Ok();
-}
 
 bool g_namespaces_declined = false;
 
@@ -35,13 +25,8 @@ NamespaceProbe Probe() {
   const char* forced = std::getenv("TABSIM_NO_NAMESPACES");
   if (forced != nullptr && *forced != '\0' && std::strcmp(forced, "0") != 0)
     return {false, "TABSIM_NO_NAMESPACES=" + std::string(forced)};
-  int sync[2];
-  if (::pipe2(sync, O_CLOEXEC) != 0)
-    return {false, Error::FromErrno("pipe2").message};
-  UniqueFd read_end(sync[0]);
-  UniqueFd write_end(sync[1]);
-  const uid_t uid = ::getuid();
-  const gid_t gid = ::getgid();
+  // What Spawn()'s child does: map its own ids, drop its capabilities.
+  const IdMapLines maps = OwnIdMapLines();
   pid_t pid = ForkWithFlags(kSandboxNamespaces);
   if (pid < 0)
     return {false,
@@ -49,21 +34,18 @@ NamespaceProbe Probe() {
                 "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWIPC)")
                 .message};
   if (pid == 0) {
-    // Wait for the maps, then prove the capabilities can be dropped.
-    ::close(write_end.get());
-    char go = 0;
-    if (::read(read_end.get(), &go, 1) != 1) ::_exit(1);
+    // Linux errnos are below 134: 10 + errno fits an exit code.
+    if (!WriteOwnIdMaps(maps)) ::_exit(10 + errno);
     ::_exit(DropCapabilitiesForExec() ? 0 : 2);
   }
-  Status mapped = WriteIdMaps(pid, uid, gid);
-  if (mapped.ok()) (void)!::write(write_end.get(), "g", 1);
-  write_end.reset();  // without the byte, the child exits 1
   siginfo_t info{};
   int rc;
   do {
     rc = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED);
   } while (rc < 0 && errno == EINTR);
-  if (!mapped.ok()) return {false, mapped.error().message};
+  if (rc == 0 && info.si_code == CLD_EXITED && info.si_status >= 10)
+    return {false, "writing its own uid/gid map in the new user namespace failed: " +
+                       std::string(std::strerror(info.si_status - 10))};
   if (rc == 0 && info.si_code == CLD_EXITED && info.si_status == 2)
     return {false, "dropping capabilities in the new user namespace failed"};
   if (rc == 0 && (info.si_code != CLD_EXITED || info.si_status != 0))
@@ -74,7 +56,6 @@ NamespaceProbe Probe() {
 
 }  // namespace
 
-void RequestTabNamespaces() { g_namespaces_declined = false; }
 void DeclineTabNamespaces() { g_namespaces_declined = true; }
 
 bool NamespaceWanted() { return !g_namespaces_declined; }
@@ -93,16 +74,32 @@ pid_t ForkWithFlags(int flags) {
                 nullptr, nullptr, nullptr, 0));
 }
 
-Status WriteIdMaps(pid_t pid, uid_t uid, gid_t gid) {
-  Status denied = WriteProcFile(pid, "setgroups", "deny");
+IdMapLines OwnIdMapLines() {
+  IdMapLines lines;
+  std::snprintf(lines.uid, sizeof(lines.uid), "%u %u 1\n", ::getuid(), ::getuid());
+  std::snprintf(lines.gid, sizeof(lines.gid), "%u %u 1\n", ::getgid(), ::getgid());
+  return lines;
+}
+
+namespace {
+// open, write, close: async-signal-safe. False with errno on failure.
+bool WriteSelf(const char* path, const char* text) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const size_t length = std::strlen(text);
+  const bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
+}
+}  // namespace
+
+bool WriteOwnIdMaps(const IdMapLines& lines) {
   // Kernels before 3.19 have no setgroups file and need no denial.
-  if (!denied.ok() && denied.error().error_number != ENOENT) return denied;
-  const std::string uid_text = std::to_string(uid);
-  const std::string gid_text = std::to_string(gid);
-  Status uid_map =
-      WriteProcFile(pid, "uid_map", uid_text + " " + uid_text + " 1\n");
-  if (!uid_map.ok()) return uid_map;
-  return WriteProcFile(pid, "gid_map", gid_text + " " + gid_text + " 1\n");
+  if (!WriteSelf("/proc/self/setgroups", "deny") && errno != ENOENT) return false;
+  return WriteSelf("/proc/self/uid_map", lines.uid) &&
+         WriteSelf("/proc/self/gid_map", lines.gid);
 }
 
 bool DropCapabilitiesForExec() {

@@ -8,9 +8,9 @@
 // setsid() or not), a new network namespace (only a loopback device, down:
 // no network) and a new IPC namespace (no System V IPC or POSIX message
 // queues shared with anyone). Spawn() (common/child_process.h) does the
-// clone, and the child writes its own id maps before exec, as Chromium's
-// Credentials::MoveToNewUserNS does after its unshare. The probe below
-// has the parent write them (WriteIdMaps), the other way the kernel allows.
+// clone, and the child writes its own id maps before exec
+// (WriteOwnIdMaps), as Chromium's Credentials::MoveToNewUserNS does after
+// its unshare. The probe below does the same in its child.
 //
 // Whether the kernel allows it (unprivileged user namespaces may be turned
 // off, or a container may refuse them) is probed once per process by
@@ -52,10 +52,9 @@ struct NamespaceProbe {
 // then remembered. Thread-safe.
 const NamespaceProbe& NamespaceSupport();
 
-// Turns namespaces off (DeclineTabNamespaces) or back on (the default);
-// call before the first NamespaceSupport().
+// Turns namespaces off (they are on by default); call before the first
+// NamespaceSupport().
 void DeclineTabNamespaces();
-void RequestTabNamespaces();
 // Not declined. (TABSIM_NO_NAMESPACES=1 stands for a kernel that refuses:
 // the probe fails, and the fallback is announced as such, for tests.)
 bool NamespaceWanted();
@@ -66,11 +65,20 @@ bool NamespaceWanted();
 // only (which is all Spawn()'s child does anyway).
 pid_t ForkWithFlags(int flags);
 
-// Called by the parent (the probe) for a child cloned with CLONE_NEWUSER
-// that has not exec'ed yet: "deny" to /proc/PID/setgroups (required before an
-// unprivileged gid_map), then "uid uid 1" and "gid gid 1", so the child
-// keeps its ids. Errors name the file and errno.
-Status WriteIdMaps(pid_t pid, uid_t uid, gid_t gid);
+// The uid_map and gid_map lines that map this process's ids to themselves
+// ("1000 1000 1\n"), formatted before a fork so the child allocates nothing.
+struct IdMapLines {
+  char uid[32];
+  char gid[32];
+};
+IdMapLines OwnIdMapLines();
+
+// In a child cloned with CLONE_NEWUSER, before exec: "deny" to
+// /proc/self/setgroups (required before an unprivileged gid_map), then its
+// own uid_map and gid_map, which an unprivileged process may write for
+// itself when each maps just its own id. Async-signal-safe. False with
+// errno set on failure.
+bool WriteOwnIdMaps(const IdMapLines& lines);
 
 // In the child, inside its new user namespace, before exec: empties the
 // capability bounding set, the ambient and inheritable sets, and sets

@@ -190,7 +190,6 @@ class Manager {
 class Containment : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    RequestTabNamespaces();  // before the first probe
     if (!fallback() && !NamespaceSupport().available)
       GTEST_SKIP() << "the kernel refuses namespaces here: "
                    << NamespaceSupport().reason;
