@@ -68,6 +68,12 @@ class SharedMemoryRegion {
 
   // A new CLOEXEC fd for the same region, e.g. to pass to a child.
   Result<UniqueFd> DuplicateFd() const;
+  // Gives the fd away (to a child, a peer): the region lives on in its
+  // mappings and in the fd's new owner; this object is then invalid.
+  UniqueFd TakeFd() && {
+    size_ = 0;
+    return std::move(fd_);
+  }
 
  private:
   SharedMemoryRegion(UniqueFd fd, size_t size)

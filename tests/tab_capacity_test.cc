@@ -37,7 +37,7 @@ TEST(TabCapacity, FileDescriptorsNameTheLimitAndTheNeed) {
   Status status = CheckTabCapacity(facts, 10000, RegionBytes(16, 16));
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().message,
-            "10,000 tabs need about 40,026 file descriptors (4 per tab); "
+            "10,000 tabs need about 30,026 file descriptors (3 per tab); "
             "RLIMIT_NOFILE allows 20,000 (hard limit 20,000; raise it with "
             "`ulimit -n` or, as root, `ulimit -Hn`)");
   EXPECT_EQ(status.error().error_number, EMFILE);
@@ -59,10 +59,10 @@ TEST(TabCapacity, ATabUnderInitCostsAnFdAndAProcessMore) {
   facts.fd_hard_limit = 20000;
   Status status = CheckTabCapacity(facts, 10000, RegionBytes(16, 16));
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message.find("50,026 file descriptors (5 per tab)"),
+  EXPECT_NE(status.error().message.find("40,026 file descriptors (4 per tab)"),
             std::string::npos)
       << status.error().message;
-  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, (20000 - 10 - kFdsReserved) / 5);
+  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, (20000 - 10 - kFdsReserved) / 4);
 
   facts = Roomy();
   facts.processes_per_tab = 2;

@@ -12,6 +12,8 @@
 #include <map>
 #include <sstream>
 
+#include "manager/core/containment.h"
+#include "manager/core/tab_capacity.h"
 #include "tests/host_util.h"
 #include "tests/test_util.h"
 
@@ -223,6 +225,27 @@ TEST_F(TabHostTest, ManagerFdsAreAllCloseOnExec) {
       EXPECT_TRUE(flags & FD_CLOEXEC) << fd << " -> " << target;
     }
   }
+}
+
+// What the capacity check counts per tab (manager/core/tab_capacity.h) is
+// what a running tab holds open in the manager: its socket, pidfd, output
+// pipe and, under tabsim-init, init's control socket; its frame region's
+// memfd went to the tab (the manager keeps only the mapping).
+TEST_F(TabHostTest, ARunningTabHoldsTheFdsTheCapacityCheckCounts) {
+  auto live_frames = [&](size_t n) {
+    return RunUntil([&] { return counter_.frames.size() == n; });
+  };
+  // Two first, so the loop's own fds (epoll, eventfd, timerfd) exist.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(host_->Open("sim://blank").ok());
+  ASSERT_TRUE(live_frames(2));
+  const size_t before = testing::OpenFds(::getpid()).size();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(host_->Open("sim://blank").ok());
+  ASSERT_TRUE(live_frames(6));
+  const auto fds = testing::OpenFds(::getpid());
+  const long per_tab = ReadCapacityFacts(DecideContainment().namespaces).fds_per_tab;
+  EXPECT_EQ(long(fds.size() - before), 4 * per_tab);
+  for (auto& [fd, target] : fds)
+    EXPECT_EQ(target.find("memfd:tabsim"), std::string::npos) << fd << " -> " << target;
 }
 
 std::string ReadProcStatus(pid_t pid) {

@@ -22,7 +22,7 @@ Result<uint32_t> FrameLedger::AddRegion(const std::string& name, int width,
   region.generation = next_generation_++;
   region.width = width;
   region.height = height;
-  region.memory = std::move(memory).value();
+  region.fd = std::move(memory).value().TakeFd();
   region.mapping = std::move(mapping).value();
   regions_.push_back(std::move(region));
   return regions_.back().generation;
@@ -34,16 +34,17 @@ const FrameLedger::Region* FrameLedger::Find(uint32_t generation) const {
   return nullptr;
 }
 
-Result<UniqueFd> FrameLedger::DuplicateFd(uint32_t generation) const {
-  const Region* region = Find(generation);
-  TABSIM_CHECK(region != nullptr) << "no region " << generation;
-  return region->memory.DuplicateFd();
+FrameLedger::Region* FrameLedger::Find(uint32_t generation) {
+  for (Region& region : regions_)
+    if (region.generation == generation) return &region;
+  return nullptr;
 }
 
-int FrameLedger::RegionFd(uint32_t generation) const {
-  const Region* region = Find(generation);
+UniqueFd FrameLedger::TakeFd(uint32_t generation) {
+  Region* region = Find(generation);
   TABSIM_CHECK(region != nullptr) << "no region " << generation;
-  return region->memory.fd();
+  TABSIM_CHECK(region->fd.IsValid()) << "region " << generation << " handed over twice";
+  return std::move(region->fd);
 }
 
 std::variant<FrameLedger::Accepted, BadMessageReason> FrameLedger::OnFrameReady(

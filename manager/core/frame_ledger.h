@@ -50,9 +50,11 @@ class FrameLedger {
   // ...).
   Result<uint32_t> AddRegion(const std::string& name, int width, int height,
                              uint32_t generation = 0);
-  // A new fd for region `generation` (to hand to the tab); CHECKs it exists.
-  Result<UniqueFd> DuplicateFd(uint32_t generation) const;
-  int RegionFd(uint32_t generation) const;
+  // Region `generation`'s fd, to hand to the tab: once per region (CHECKed),
+  // after which the ledger keeps only its read-only mapping. So a running
+  // tab costs the manager no fd for its regions (4 fds a tab under
+  // tabsim-init, 3 without; manager/core/tab_capacity.h).
+  UniqueFd TakeFd(uint32_t generation);
   size_t region_count() const { return regions_.size(); }
 
   // `inputs_sent` and `navigations_sent`: the last input sequence and
@@ -77,10 +79,11 @@ class FrameLedger {
     uint32_t generation = 0;
     int width = 0;
     int height = 0;
-    SharedMemoryRegion memory;
+    UniqueFd fd;  // until TakeFd()
     Mapping mapping;
   };
   const Region* Find(uint32_t generation) const;
+  Region* Find(uint32_t generation);
   // The navigation checks both paths share; changes nothing.
   std::optional<BadMessageReason> NavigationVerdict(
       uint64_t navigation_id, uint64_t navigations_sent) const;

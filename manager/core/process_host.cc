@@ -127,7 +127,9 @@ Status ProcessHost::Start(TabSession& first) {
   spawn.argv.insert(spawn.argv.end(), options_.extra_tab_args.begin(),
                     options_.extra_tab_args.end());
   if (options_.frames_over_socket) spawn.argv.push_back("--frames-over-socket");
-  spawn.fds = {{theirs.get(), kChannelFd}, {first.first_region_fd(), kRegionFd}};
+  // The region's fd goes to the process; the manager keeps its mapping.
+  UniqueFd region = first.TakeFirstRegionFd();
+  spawn.fds = {{theirs.get(), kChannelFd}, {region.get(), kRegionFd}};
   spawn.namespaces = options_.namespaces;
   spawn.init_executable = options_.init_executable;
   spawn.kill_group_on_exit = options_.kill_group_on_exit;
@@ -190,8 +192,7 @@ Status ProcessHost::AddView(TabSession& view) {
                      ToString(state_),
                  ESRCH};
   TABSIM_CHECK(!options_.frames_over_socket) << "frames over the socket: one view";
-  int fd = ::fcntl(view.first_region_fd(), F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) return Error::FromErrno("dup region");
+  UniqueFd region = view.TakeFirstRegionFd();
   views_.push_back(&view);
   view_history_.push_back(view.id());
   proto::ManagerToTab message;
@@ -204,7 +205,7 @@ Status ProcessHost::AddView(TabSession& view) {
   create->set_region_generation(view.first_region_generation());
   create->set_visible(view.visible());
   create->set_time_origin_us(MonotonicMicros(view.time_origin()));
-  SendToViewWithFd(view, message, UniqueFd(fd));
+  SendToViewWithFd(view, message, std::move(region));
   view.OnProcessSpawned();
   if (live()) view.OnProcessLive();
   return Status::Ok();

@@ -3,8 +3,9 @@
 // anything is spawned ("tabsim run --tabs 10000").
 //
 // Each running tab costs the manager kFdsPerTab file descriptors (its
-// socket, its pidfd, its frame memfd, the pipe its output comes back
-// through; in namespaces one more, init's control socket), the system one
+// socket, its pidfd, the pipe its output comes back through; in namespaces
+// one more, init's control socket: its frame regions' memfds go to the tab,
+// the manager keeps their mappings), the system one
 // process (two in namespaces: the tab and its tabsim-init), and memory:
 // the tab process's own
 // pages (kTabProcessBytes, an upper bound of its PSS as measured by
@@ -23,7 +24,7 @@
 
 namespace tabsim {
 
-inline constexpr long kFdsPerTab = 4;
+inline constexpr long kFdsPerTab = 3;
 inline constexpr long kFdsPerTabInit = 1;  // init's control socket
 // Fds the manager keeps for itself beyond its tabs and what it has open at
 // the check (listening sockets, a few control and dashboard clients, files

@@ -84,8 +84,8 @@ void TabSession::FailToStart(const Error& error) {
   frames_.Clear();
 }
 
-int TabSession::first_region_fd() const {
-  return frames_.RegionFd(first_generation_);
+UniqueFd TabSession::TakeFirstRegionFd() {
+  return frames_.TakeFd(first_generation_);
 }
 
 void TabSession::Attach(std::shared_ptr<ProcessHost> process) {
@@ -535,8 +535,7 @@ Status TabSession::Resize(int width, int height) {
   auto generation = frames_.AddRegion(RegionName(), width, height,
                                       process_->NextRegionGeneration());
   if (!generation.ok()) return generation.error();
-  auto fd = frames_.DuplicateFd(*generation);
-  if (!fd.ok()) return fd.error();
+  UniqueFd fd = frames_.TakeFd(*generation);
   proto::ManagerToTab message;
   auto* resize = message.mutable_resize();
   resize->set_width(static_cast<uint32_t>(width));
@@ -546,7 +545,7 @@ Status TabSession::Resize(int width, int height) {
   width_ = width;
   height_ = height;
   if (recorder_) recorder_->OnCommand(*this, message);
-  process_->SendToViewWithFd(*this, message, std::move(fd).value());
+  process_->SendToViewWithFd(*this, message, std::move(fd));
   return Status::Ok();
 }
 

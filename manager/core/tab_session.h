@@ -224,8 +224,9 @@ class TabSession final : private BeginFrameClient {
   // ---- For ProcessHost (and TabHost), not for front ends.
   // Attaches the view to `process` (before Start/AddView).
   void Attach(std::shared_ptr<ProcessHost> process);
-  // The first region's memfd and generation, for the Hello or CreateView.
-  int first_region_fd() const;
+  // The first region's memfd (once: it goes to the tab process) and
+  // generation, for the Hello or CreateView.
+  UniqueFd TakeFirstRegionFd();
   uint32_t first_region_generation() const { return first_generation_; }
   void OnProcessSpawned();
   void OnProcessLive();
