@@ -10,8 +10,9 @@
 // changes. No process or socket is involved, so the fuzzer drives it
 // directly (tests/fuzz/tab_message_fuzzer.cc).
 //
-// Ownership: the ledger owns its regions and mappings. A FrameView it
-// returns stays valid until the next accepted frame or Clear().
+// Ownership: the ledger owns its regions' mappings, and each region's fd
+// until TakeFd() hands it to the tab. A FrameView it returns stays valid
+// until the next accepted frame or Clear().
 #ifndef TABSIM_MANAGER_CORE_FRAME_LEDGER_H_
 #define TABSIM_MANAGER_CORE_FRAME_LEDGER_H_
 
