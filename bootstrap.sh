@@ -77,6 +77,8 @@ build() {  # build DIR [cmake args...]
   log "building in $dir"
   cmake -S "$ROOT" -B "$dir" -DTABSIM_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j"$JOBS"
+  # Three builds fill a disk faster than one: say where it stands.
+  log "$dir takes $(du -sh "$dir" | cut -f1); $(df -Ph "$dir" | awk 'NR == 2 {print $4}') left on its disk"
 }
 
 if [ "$MODE" = demo ]; then

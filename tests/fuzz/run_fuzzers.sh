@@ -28,6 +28,7 @@ declare -A FLAGS=([control_request_fuzzer]=-entropic=0
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
   -DTABSIM_FUZZ=ON -DTABSIM_BUILD_TESTS=OFF -DTABSIM_WERROR=ON >/dev/null
 cmake --build "$BUILD" --target "${FUZZERS[@]}" -j"$(nproc)"
+echo "== $BUILD takes $(du -sh "$BUILD" | cut -f1); $(df -Ph "$BUILD" | awk 'NR == 2 {print $4}') left on its disk"
 findings="$BUILD/fuzz-findings"
 mkdir -p "$findings"
 work=$(mktemp -d)
