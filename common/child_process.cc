@@ -339,11 +339,12 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   UniqueFd write_end(pipe_fds[1]);
   // Namespaces: the child maps its own ids and watches our pidfd.
   UniqueFd parent_pidfd;
-  const IdMapLines id_maps = OwnIdMapLines();
+  IdMapLines id_maps;
   ChildPlan plan{&options, argv.data(), write_end.get(), ::getpid(), top_fd};
   if (options.namespaces) {
     parent_pidfd.reset(PidfdOpen(::getpid()));
     if (!parent_pidfd.IsValid()) return Error::FromErrno("pidfd_open (self)");
+    id_maps = OwnIdMapLines();
     plan.parent_pidfd = parent_pidfd.get();
     plan.id_maps = &id_maps;
   }

@@ -14,9 +14,20 @@
 #include <cstdlib>
 #include <cstring>
 
-
 namespace tabsim {
 namespace {
+
+// open, write, close: async-signal-safe. False with errno on failure.
+bool WriteSelf(const char* path, const char* text) {
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const size_t length = std::strlen(text);
+  const bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return ok;
+}
 
 bool g_namespaces_declined = false;
 
@@ -80,20 +91,6 @@ IdMapLines OwnIdMapLines() {
   std::snprintf(lines.gid, sizeof(lines.gid), "%u %u 1\n", ::getgid(), ::getgid());
   return lines;
 }
-
-namespace {
-// open, write, close: async-signal-safe. False with errno on failure.
-bool WriteSelf(const char* path, const char* text) {
-  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const size_t length = std::strlen(text);
-  const bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
-  int saved = errno;
-  ::close(fd);
-  errno = saved;
-  return ok;
-}
-}  // namespace
 
 bool WriteOwnIdMaps(const IdMapLines& lines) {
   // Kernels before 3.19 have no setgroups file and need no denial.

@@ -1,5 +1,7 @@
 #include "manager/core/frame_ledger.h"
 
+#include <utility>
+
 #include "common/check.h"
 #include "common/protocol.h"
 
@@ -35,9 +37,7 @@ const FrameLedger::Region* FrameLedger::Find(uint32_t generation) const {
 }
 
 FrameLedger::Region* FrameLedger::Find(uint32_t generation) {
-  for (Region& region : regions_)
-    if (region.generation == generation) return &region;
-  return nullptr;
+  return const_cast<Region*>(std::as_const(*this).Find(generation));
 }
 
 UniqueFd FrameLedger::TakeFd(uint32_t generation) {
