@@ -172,9 +172,12 @@ int VforkChildMain(void* plan) {
 }
 #endif
 
-pid_t SpawnClone(const ChildPlan& plan, int namespaces) {
+// The child's pidfd comes back in `pidfd`, made by the clone itself
+// (CLONE_PIDFD): a pidfd_open() afterwards would race anything that reaps
+// it first (with SIGCHLD ignored the kernel does, as soon as it exits).
+pid_t SpawnClone(const ChildPlan& plan, int namespaces, int* pidfd) {
 #if defined(TABSIM_SPAWN_FORKS)
-  pid_t pid = ForkWithFlags(namespaces);
+  pid_t pid = ForkWithFlags(namespaces, pidfd);
   if (pid == 0) ExecChild(plan);
   return pid;
 #else
@@ -183,8 +186,8 @@ pid_t SpawnClone(const ChildPlan& plan, int namespaces) {
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return -1;
   pid_t pid = ::clone(&VforkChildMain, static_cast<char*>(stack) + kStackBytes,
-                      CLONE_VM | CLONE_VFORK | namespaces | SIGCHLD,
-                      const_cast<ChildPlan*>(&plan));
+                      CLONE_VM | CLONE_VFORK | CLONE_PIDFD | namespaces | SIGCHLD,
+                      const_cast<ChildPlan*>(&plan), pidfd);
   int saved = errno;
   ::munmap(stack, kStackBytes);
   errno = saved;
@@ -350,6 +353,7 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   }
 
   pid_t pid;
+  int pidfd_raw = -1;
   {
     // Registered before the orphan reaper can see it.
     std::lock_guard<std::mutex> lock(SpawnedMutex());
@@ -357,7 +361,8 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid = SpawnClone(plan, options.namespaces ? kSandboxNamespaces : 0);
+    pid = SpawnClone(plan, options.namespaces ? kSandboxNamespaces : 0,
+                     &pidfd_raw);
     int clone_errno = errno;
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0)
@@ -367,9 +372,7 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   }
 
   write_end.reset();
-  // Take the pidfd before anything can reap the child.
-  UniqueFd pidfd(PidfdOpen(pid));
-  int open_error = errno;
+  UniqueFd pidfd(pidfd_raw);
   ChildProcess child(pid, std::move(pidfd));
   child.in_namespaces_ = options.namespaces;
   child.kill_group_on_exit_ = options.kill_group_on_exit;
@@ -382,10 +385,8 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     child.Reap();
     return Error::FromErrno("exec " + options.executable, child_errno);
   }
-  if (!child.pidfd_.IsValid()) {
-    // Cannot watch it: do not leave it running unobserved.
-    return Error::FromErrno("pidfd_open", open_error);
-  }
+  // CLONE_PIDFD succeeded with the clone (kernels that lack it refuse it).
+  TABSIM_CHECK(child.pidfd_.IsValid());
   if (requested.namespaces) {
     init_end.reset();
     child.control_ = std::move(control);

@@ -77,12 +77,14 @@ const NamespaceProbe& NamespaceSupport() {
   return probe;
 }
 
-pid_t ForkWithFlags(int flags) {
+pid_t ForkWithFlags(int flags, int* pidfd) {
   // x86-64 and arm64 agree on (flags, stack, parent_tid, child_tid, tls);
   // a null stack means the child runs on a copy of ours, as after fork().
+  // CLONE_PIDFD writes the pidfd where parent_tid points.
+  if (pidfd != nullptr) flags |= CLONE_PIDFD;
   return static_cast<pid_t>(
       ::syscall(SYS_clone, static_cast<unsigned long>(flags | SIGCHLD),
-                nullptr, nullptr, nullptr, 0));
+                nullptr, pidfd, nullptr, 0));
 }
 
 IdMapLines OwnIdMapLines() {

@@ -62,8 +62,10 @@ bool NamespaceWanted();
 // fork() with extra clone flags, like Chromium's base::ForkWithFlags: 0 in
 // the child, its pid in the parent, -1 with errno. glibc's fork handlers
 // do not run, so until it execs the child may make async-signal-safe calls
-// only (which is all Spawn()'s child does anyway).
-pid_t ForkWithFlags(int flags);
+// only (which is all Spawn()'s child does anyway). With `pidfd`, the
+// parent also gets the child's pidfd there (CLONE_PIDFD, close-on-exec),
+// taken with the fork, so no reaper can race it.
+pid_t ForkWithFlags(int flags, int* pidfd = nullptr);
 
 // The uid_map and gid_map lines that map this process's ids to themselves
 // ("1000 1000 1\n"), formatted before a fork so the child allocates nothing.

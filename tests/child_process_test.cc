@@ -155,7 +155,7 @@ TEST(ChildProcess, SurvivesSigchldIgnoredByTheParent) {
   // ECHILD, which must be a reported outcome, not a crash.
   auto old = ::signal(SIGCHLD, SIG_IGN);
   auto child = Spawn(Shell("exit 0"));
-  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE(child.ok()) << child.error().message;
   pollfd p{child->pidfd(), POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 5000), 1);
   auto exit = child->TryReap();

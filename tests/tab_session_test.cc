@@ -425,8 +425,9 @@ TEST_F(TabSessionTest, MovesAreCoalescedWhenTheTabFallsBehindButKeysAreNot) {
   // It now spins without reading: fill its socket and our queue.
   proto::InputEvent move;
   move.mutable_mouse()->set_action(proto::MouseEvent::MOVE);
-  // ~2 MB of moves: far more than the socket buffer holds.
-  for (int i = 0; i < 200000; ++i) {
+  // ~4 MB of moves: far more than the socket buffer holds (2 MiB: the
+  // manager asks for kToTabSendBufferBytes, the kernel doubles it).
+  for (int i = 0; i < 400000; ++i) {
     move.mutable_mouse()->set_x(i % 400);
     ASSERT_TRUE((*tab)->SendInput(move).ok());
     if (i % 1000 == 0) io_.poll();  // let the writer fill the socket
@@ -505,7 +506,9 @@ TEST_F(TabSessionTest, QueueDepthShowsWhenTheTabStopsReading) {
   proto::InputEvent key;
   key.mutable_key()->set_key_code(proto::KEY_CHARACTER);
   key.mutable_key()->set_text("a");
-  for (int i = 0; i < 50000; ++i) {
+  // ~3.5 MB: more than the kernel holds for a tab (kToTabSendBufferBytes
+  // doubled, 2 MiB), less than max_queued_bytes (8 MiB).
+  for (int i = 0; i < 250000; ++i) {
     ASSERT_TRUE((*tab)->SendInput(key).ok());
     if (i % 1000 == 0) io_.poll();
   }

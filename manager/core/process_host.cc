@@ -41,6 +41,17 @@ namespace {
 // serve others.
 constexpr int kBackgroundBurst = 32;
 
+// The kernel buffer for what the manager writes to a tab (SO_SNDBUF; the
+// kernel doubles the request and caps it at 2 x net.core.wmem_max). With
+// the 208 KiB default a stream of input filled it ~10 times as often,
+// each time a wait for POLLOUT and a wake-up of both sides: one tab's
+// delivered input went from 0.52-0.63 to 0.72-0.80 of the batched floor
+// (docs/benchmarks.md). The cost: a hung tab can have up to this much
+// (x2) input waiting in the kernel before mouse moves start to coalesce
+// (TabSession::Options::coalesce_above_bytes counts our own queue); a tab
+// decodes that in tens of milliseconds once it reads again.
+constexpr int kToTabSendBufferBytes = 1024 * 1024;
+
 // Ping nonces a tab cannot predict: answering pongs without reading its
 // channel must not keep a tab "responsive".
 uint64_t RandomNonce() {
@@ -119,6 +130,9 @@ Status ProcessHost::Start(TabSession& first) {
     return Error::FromErrno("socketpair");
   UniqueFd ours(pair[0]);
   UniqueFd theirs(pair[1]);
+  // A hint: where it fails the default buffer still works.
+  (void)::setsockopt(ours.get(), SOL_SOCKET, SO_SNDBUF, &kToTabSendBufferBytes,
+                     sizeof(kToTabSendBufferBytes));
   if (options_.frames_over_socket) {
     // Room for a whole frame in flight (the kernel caps the request at
     // net.core.wmem_max and doubles it): with wmem_max at 4 MiB, 1080p
