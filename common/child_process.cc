@@ -385,8 +385,11 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     child.Reap();
     return Error::FromErrno("exec " + options.executable, child_errno);
   }
-  // CLONE_PIDFD succeeded with the clone (kernels that lack it refuse it).
-  TABSIM_CHECK(child.pidfd_.IsValid());
+  if (!child.pidfd_.IsValid()) {
+    // A kernel before 5.2 ignores CLONE_PIDFD. Cannot watch the child:
+    // the destructor kills and reaps it rather than leave it unobserved.
+    return Error{"clone gave no pidfd (CLONE_PIDFD needs Linux 5.2)", ENOSYS};
+  }
   if (requested.namespaces) {
     init_end.reset();
     child.control_ = std::move(control);
