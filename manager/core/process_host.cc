@@ -41,16 +41,23 @@ namespace {
 // serve others.
 constexpr int kBackgroundBurst = 32;
 
-// The kernel buffer for what the manager writes to a tab (SO_SNDBUF; the
-// kernel doubles the request and caps it at 2 x net.core.wmem_max). With
-// the 208 KiB default a stream of input filled it ~10 times as often,
-// each time a wait for POLLOUT and a wake-up of both sides: one tab's
-// delivered input went from a median 8.4 to 11.7 M events/s, most runs
-// 0.71-0.79 of the batched floor (docs/benchmarks.md). The cost: a hung tab can have up to this much
-// (x2) input waiting in the kernel before mouse moves start to coalesce
-// (TabSession::Options::coalesce_above_bytes counts our own queue); a tab
-// decodes that in tens of milliseconds once it reads again.
+// The kernel buffer for what the manager writes to a tab. With the
+// 208 KiB default a stream of input filled it ~10 times as often, each
+// time a wait for POLLOUT and a wake-up of both sides: one tab's delivered
+// input went from a median 8.4 to 11.7 M events/s, most runs 0.71-0.79 of
+// the batched floor (docs/benchmarks.md). The cost: a hung tab can have
+// twice this much input waiting in the kernel before mouse moves start to
+// coalesce (TabSession::Options::coalesce_above_bytes counts our own
+// queue); a tab decodes that in tens of milliseconds once it reads again.
 constexpr int kToTabSendBufferBytes = 1024 * 1024;
+
+// Asks for an SO_SNDBUF of `bytes` on `fd`. The kernel caps the request at
+// net.core.wmem_max and doubles it. A hint: where it fails, or is capped
+// low, the default buffer still works, only slower.
+void RequestSendBuffer(int fd, size_t bytes) {
+  const int value = int(std::min<size_t>(bytes, size_t(INT_MAX / 2)));
+  (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, sizeof(value));
+}
 
 // Ping nonces a tab cannot predict: answering pongs without reading its
 // channel must not keep a tab "responsive".
@@ -130,17 +137,12 @@ Status ProcessHost::Start(TabSession& first) {
     return Error::FromErrno("socketpair");
   UniqueFd ours(pair[0]);
   UniqueFd theirs(pair[1]);
-  // A hint: where it fails the default buffer still works.
-  (void)::setsockopt(ours.get(), SOL_SOCKET, SO_SNDBUF, &kToTabSendBufferBytes,
-                     sizeof(kToTabSendBufferBytes));
+  RequestSendBuffer(ours.get(), kToTabSendBufferBytes);
   if (options_.frames_over_socket) {
-    // Room for a whole frame in flight (the kernel caps the request at
-    // net.core.wmem_max and doubles it): with wmem_max at 4 MiB, 1080p
+    // Room for a whole frame in flight: with wmem_max at 4 MiB, 1080p
     // frames went from ~430 to ~630 frames/s against the 208 KiB default
     // (docs/benchmarks.md). Where wmem_max is lower it only helps less.
-    const int bytes = int(std::min<size_t>(FrameBytes(first.width(), first.height()),
-                                           size_t(INT_MAX / 2)));
-    (void)::setsockopt(theirs.get(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+    RequestSendBuffer(theirs.get(), FrameBytes(first.width(), first.height()));
   }
 
   SpawnOptions spawn;
