@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 #include "common/check.h"
 
@@ -36,26 +37,33 @@ FrameDecoder::FrameDecoder(size_t max_message_size)
 
 std::span<char> FrameDecoder::PrepareWrite(size_t min_bytes) {
   if (begin_ == end_) begin_ = end_ = 0;
-  if (buffer_.size() - end_ < min_bytes) {
+  if (capacity_ - end_ < min_bytes) {
     // Slide the unconsumed bytes to the front before growing.
     if (begin_ > 0) {
-      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
-    if (buffer_.size() - end_ < min_bytes) buffer_.resize(end_ + min_bytes);
+    if (capacity_ - end_ < min_bytes) {
+      // Not zero-filled (make_unique_for_overwrite): a read writes what it
+      // reads, and nothing past end_ is ever looked at.
+      auto grown = std::make_unique_for_overwrite<char[]>(end_ + min_bytes);
+      if (end_ > 0) std::memcpy(grown.get(), buffer_.get(), end_);
+      buffer_ = std::move(grown);
+      capacity_ = end_ + min_bytes;
+    }
   }
-  return std::span<char>(buffer_.data() + end_, buffer_.size() - end_);
+  return std::span<char>(buffer_.get() + end_, capacity_ - end_);
 }
 
 void FrameDecoder::Commit(size_t bytes) {
-  TABSIM_CHECK(end_ + bytes <= buffer_.size());
+  TABSIM_CHECK(end_ + bytes <= capacity_);
   end_ += bytes;
 }
 
 FrameDecoder::Result FrameDecoder::Next(std::string_view* payload) {
   if (sticky_error_ != Result::kNeedMore) return sticky_error_;
-  const auto* data = reinterpret_cast<const uint8_t*>(buffer_.data());
+  const auto* data = reinterpret_cast<const uint8_t*>(buffer_.get());
   uint64_t length = 0;
   size_t i = 0;
   for (;; ++i) {
@@ -72,14 +80,14 @@ FrameDecoder::Result FrameDecoder::Next(std::string_view* payload) {
   }
   size_t header = i + 1;
   if (end_ - begin_ < header + length) return Result::kNeedMore;
-  *payload = std::string_view(buffer_.data() + begin_ + header, length);
+  *payload = std::string_view(buffer_.get() + begin_ + header, length);
   begin_ += header + length;
   return Result::kMessage;
 }
 
 size_t FrameDecoder::TakeBuffered(std::span<char> into) {
   const size_t taken = std::min(into.size(), end_ - begin_);
-  if (taken > 0) std::memcpy(into.data(), buffer_.data() + begin_, taken);
+  if (taken > 0) std::memcpy(into.data(), buffer_.get() + begin_, taken);
   begin_ += taken;
   return taken;
 }

@@ -6,15 +6,18 @@
 // batch everything queued into one write. The decoder owns a growable input
 // buffer; a length larger than the decoder's maximum is rejected as soon as
 // its varint is complete, before any buffer growth, so a peer cannot make us
-// allocate more than max_message_size plus one read.
+// allocate more than max_message_size plus one read. The buffer is not
+// zeroed: only the bytes a read fills are ever touched, so a decoder that
+// asks for 64 KiB of space and receives a 100-byte hello costs one page of
+// memory, not sixteen (one decoder per tab in the manager, one per tab).
 #ifndef TABSIM_COMMON_FRAME_CODEC_H_
 #define TABSIM_COMMON_FRAME_CODEC_H_
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace google::protobuf {
 class MessageLite;
@@ -61,7 +64,8 @@ class FrameDecoder {
 
  private:
   size_t max_message_size_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;  // capacity_ bytes, uninitialized
+  size_t capacity_ = 0;
   size_t begin_ = 0;  // first unconsumed byte
   size_t end_ = 0;    // one past the last committed byte
   Result sticky_error_ = Result::kNeedMore;

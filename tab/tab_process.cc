@@ -239,8 +239,8 @@ bool TabProcess::ReadAvailable() {
     // then costs no malloc/free per message (the oneof sub-messages of a
     // reused heap message would be freed and reallocated each time).
     google::protobuf::ArenaOptions arena_options;
-    arena_options.initial_block = arena_block_.data();
-    arena_options.initial_block_size = arena_block_.size();
+    arena_options.initial_block = arena_block_.get();
+    arena_options.initial_block_size = kArenaBlockBytes;
     google::protobuf::Arena arena(arena_options);
     std::string_view payload;
     FrameDecoder::Result result;

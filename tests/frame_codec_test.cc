@@ -58,6 +58,30 @@ TEST(FrameCodec, DecodesByteByByte) {
   EXPECT_EQ(titles[1], "second");
 }
 
+TEST(FrameCodec, GrowingKeepsTheUnconsumedTail) {
+  // The buffer is not zero-filled: growth must carry over exactly the
+  // bytes not yet returned, slid to the front, and nothing else.
+  std::string first;
+  AppendFrame(Title("first"), kMaxMessageSize, &first);
+  std::string second;
+  AppendFrame(Title(std::string(5000, 'y')), kMaxMessageSize, &second);
+  FrameDecoder decoder(kMaxMessageSize);
+  Feed(decoder, first + second.substr(0, 100));
+  std::string_view payload;
+  ASSERT_EQ(decoder.Next(&payload), FrameDecoder::Result::kMessage);
+  EXPECT_EQ(TitleOf(payload), "first");
+  ASSERT_EQ(decoder.Next(&payload), FrameDecoder::Result::kNeedMore);
+  EXPECT_EQ(decoder.buffered(), 100u);
+  // More than the buffer holds: slide the 100 bytes, then grow.
+  std::span<char> space = decoder.PrepareWrite(second.size());
+  ASSERT_GE(space.size(), second.size());
+  std::memcpy(space.data(), second.data() + 100, second.size() - 100);
+  decoder.Commit(second.size() - 100);
+  ASSERT_EQ(decoder.Next(&payload), FrameDecoder::Result::kMessage);
+  EXPECT_EQ(TitleOf(payload), std::string(5000, 'y'));
+  EXPECT_EQ(decoder.buffered(), 0u);
+}
+
 TEST(FrameCodec, DecodesManyMessagesFromOneRead) {
   std::string wire;
   for (int i = 0; i < 1000; ++i)
