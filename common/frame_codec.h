@@ -9,7 +9,7 @@
 // allocate more than max_message_size plus one read. The buffer is not
 // zeroed: only the bytes a read fills are ever touched, so a decoder that
 // asks for 64 KiB of space and receives a 100-byte hello costs one page of
-// memory, not sixteen (one decoder per tab in the manager, one per tab).
+// memory, not sixteen (the manager has a decoder per tab, each tab one).
 #ifndef TABSIM_COMMON_FRAME_CODEC_H_
 #define TABSIM_COMMON_FRAME_CODEC_H_
 
