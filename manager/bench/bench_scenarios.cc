@@ -25,6 +25,8 @@ constexpr uint64_t kTotalWindow = 192 * 1024;
 constexpr uint64_t kMinWindow = 32;
 // The frames scenario measures at least this many frames per point.
 constexpr uint64_t kMinFramesMeasured = 4;
+// The longest the fairness scenario waits for a healthy tab's first ack.
+constexpr double kFairnessMaxSeconds = 10;
 
 // A wheel event: like a mouse move in size, but never coalesced under
 // backpressure (TabSession drops superseded moves), so every event sent is
@@ -197,13 +199,30 @@ void RunFairnessScenario(const BenchOptions& options,
     uint64_t acked0 = TotalAcked(tabs, *healthy);
     uint64_t flood0 = flood ? tabs.Find(flooders[0])->counters().messages_in : 0;
     start = BenchClock::now();
-    tabs.RunUntil([&] { return SecondsSince(start) >= options.seconds; },
-                  milliseconds(600000));
+    // At least one ack in the window, however slow the machine (a --quick
+    // window under a sanitizer on a loaded machine can see none), up to
+    // kFairnessMaxSeconds; a lost tab ends it at once.
+    tabs.RunUntil(
+        [&] {
+          return !AllLive(tabs, *healthy) ||
+                 (SecondsSince(start) >= options.seconds &&
+                  TotalAcked(tabs, *healthy) > acked0);
+        },
+        milliseconds(int64_t(std::max(options.seconds, kFairnessMaxSeconds) * 1000)));
     double elapsed = SecondsSince(start);
     uint64_t delivered = TotalAcked(tabs, *healthy) - acked0;
     tabs.on_ack = nullptr;
-    if (delivered == 0 || !AllLive(tabs, *healthy)) {
-      report->AddUnavailable("fairness", key, "no input delivered to the healthy tab");
+    if (!AllLive(tabs, *healthy)) {
+      const TabSession* lost = tabs.Find(healthy->front());
+      report->AddUnavailable("fairness", key,
+                             "the healthy tab was lost during the run: " +
+                                 (lost ? lost->cause() : std::string("gone")));
+      continue;
+    }
+    if (delivered == 0) {
+      report->AddUnavailable("fairness", key,
+                             "no input delivered to the healthy tab within " +
+                                 std::to_string(int(elapsed)) + " s");
       continue;
     }
     report->AddFigure({"fairness", key,
