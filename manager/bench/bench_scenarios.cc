@@ -213,10 +213,13 @@ void RunFairnessScenario(const BenchOptions& options,
     uint64_t delivered = TotalAcked(tabs, *healthy) - acked0;
     tabs.on_ack = nullptr;
     if (!AllLive(tabs, *healthy)) {
-      const TabSession* lost = tabs.Find(healthy->front());
+      // Not live: gone (with its cause) or, still there, unresponsive.
+      const TabSession* tab = tabs.Find(healthy->front());
+      std::string state = tab ? ToString(tab->state()) : "gone";
+      if (tab && !tab->cause().empty()) state += ": " + tab->cause();
       report->AddUnavailable("fairness", key,
-                             "the healthy tab was lost during the run: " +
-                                 (lost ? lost->cause() : std::string("gone")));
+                             "the healthy tab stopped being live during the run (" +
+                                 state + ")");
       continue;
     }
     if (delivered == 0) {
