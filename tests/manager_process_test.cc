@@ -16,6 +16,7 @@
 #include <chrono>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -181,6 +182,21 @@ TEST(ManagerProcess, DurationEndsTheRunWithASummary) {
   std::string out = manager.out();
   EXPECT_NE(out.find("  id      pid  page"), std::string::npos) << out;
   EXPECT_NE(out.find("closed"), std::string::npos);
+}
+
+// Tabs sharing a process each say when they first drew, not only the
+// first tab of the process.
+TEST(ManagerProcess, EveryTabOfASharedProcessPrintsItsFirstFrame) {
+  Manager manager({"run", "--ui", "none", "--tabs", "3", "--page",
+                   "sim://blank", "--process-model", "limit:1"});
+  for (int id = 1; id <= 3; ++id)
+    manager.WaitFor("tab " + std::to_string(id) + " first frame");
+  const auto pids = TabPids(manager.out());
+  ASSERT_EQ(pids.size(), 3u);
+  EXPECT_EQ(std::set<pid_t>(pids.begin(), pids.end()).size(), 1u)
+      << "limit:1 puts the three tabs in one process";
+  ::kill(manager.pid(), SIGINT);
+  EXPECT_EQ(manager.Wait(), 0) << manager.err();
 }
 
 TEST(ManagerProcess, TabsDieWithTheManager) {

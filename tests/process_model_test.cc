@@ -60,6 +60,23 @@ TEST(ProcessModel, ASiteIsTheSchemeAndHost) {
   EXPECT_EQ(SiteOf("about:blank"), "about:blank");
 }
 
+TEST(ProcessModel, ProcessesForCountsWhatEachModelSpawns) {
+  const std::vector<std::string> urls = {"sim://a", "sim://b?1", "sim://b?2",
+                                         "sim://c", "sim://b?3"};
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("per-tab").value(), urls, 1000), 5);
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("per-site").value(), urls, 1000), 3);
+  // A site with more tabs than a process holds takes more processes.
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("per-site").value(), urls, 2), 4);
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("limit:2").value(), urls, 1000), 2);
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("limit:9").value(), urls, 1000), 5);
+  // limit:2 cannot hold 5 tabs at 2 a process: a third process.
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("limit:2").value(), urls, 2), 3);
+  const std::vector<std::string> many(10000, "sim://blank");
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("limit:1000").value(), many, 1000), 1000);
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("limit:4").value(), many, 1000), 10);
+  EXPECT_EQ(ProcessesFor(ProcessModel::Parse("per-tab").value(), {}, 1000), 0);
+}
+
 class Recorder : public TabObserver {
  public:
   void OnFrame(const TabSession& tab, const FrameView&) override {
@@ -187,6 +204,22 @@ TEST_F(SharedProcessTest, LimitSharesOnlyPastTheLimitBySiteThenLoad) {
   EXPECT_EQ(host_->tab_process_count(), 2u);
   // Both processes have 2 tabs now; the tie goes to the first one.
   EXPECT_EQ(blank[0]->pid(), tabs[0]->pid());
+}
+
+// Past the limit, tabs of a site that has several processes spread over
+// them, the least loaded first, instead of piling into the first one.
+TEST_F(SharedProcessTest, LimitSpreadsASitesTabsOverItsProcesses) {
+  Host("limit:3");
+  auto first = Open({"sim://blank?1", "sim://blank?2", "sim://blank?3"});
+  ASSERT_EQ(Pids(first).size(), 3u);
+  auto more = Open({"sim://blank?4", "sim://blank?5", "sim://blank?6",
+                    "sim://blank?7"});
+  std::map<int, int> per_pid;
+  for (TabSession* tab : first) ++per_pid[tab->pid()];
+  for (TabSession* tab : more) ++per_pid[tab->pid()];
+  ASSERT_EQ(per_pid.size(), 3u);
+  for (const auto& [pid, count] : per_pid)
+    EXPECT_LE(count, 3) << "pid " << pid << " took " << count << " of 7 tabs";
 }
 
 TEST_F(SharedProcessTest, ClosingOneTabOfASharedProcessLeavesTheOthersDrawing) {

@@ -77,6 +77,50 @@ TEST(TabCapacity, ATabUnderInitCostsAnFdAndAProcessMore) {
   EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, 850);
 }
 
+// Tabs sharing processes (a process model) cost fds and processes per
+// process, not per tab.
+TEST(TabCapacity, SharedProcessesCountPerProcess) {
+  CapacityFacts facts = Roomy();
+  facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
+  facts.processes_per_tab = 2;
+  facts.fd_limit = 20000;
+  facts.fd_hard_limit = 20000;
+  EXPECT_FALSE(CheckTabCapacity(facts, 10000, RegionBytes(16, 16)).ok());
+  EXPECT_TRUE(CheckTabCapacity(facts, 10000, 1000, RegionBytes(16, 16)).ok());
+  Status status = CheckTabCapacity(facts, 10000, 5000, RegionBytes(16, 16));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message,
+            "10,000 tabs in 5,000 processes need about 20,026 file descriptors "
+            "(4 per process); RLIMIT_NOFILE allows 20,000 (hard limit 20,000; "
+            "raise it with `ulimit -n` or, as root, `ulimit -Hn`)");
+  facts = Roomy();
+  facts.cgroup_pids_max = 2000;
+  facts.cgroup_pids_current = 300;
+  EXPECT_TRUE(CheckTabCapacity(facts, 10000, 1700, RegionBytes(16, 16)).ok());
+  status = CheckTabCapacity(facts, 10000, 1701, RegionBytes(16, 16));
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message,
+            "10,000 tabs in 1,701 processes need 1,701 more processes; this "
+            "cgroup's pids.max is 2,000 and 300 are in use");
+  // Memory: a process's own pages once, then a view per further tab.
+  facts = Roomy();
+  const uint64_t region = RegionBytes(16, 16);
+  const uint64_t need = 1000 * (kTabProcessBytes + region) +
+                        9000 * (kSharedViewBytes + region);
+  facts.mem_available = need;
+  EXPECT_TRUE(CheckTabCapacity(facts, 10000, 1000, region).ok());
+  facts.mem_available = need - 1;
+  status = CheckTabCapacity(facts, 10000, 1000, region);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().error_number, ENOMEM);
+  EXPECT_NE(status.error().message.find(
+                "(2 MiB per process, 256 KiB per further tab, and its frames)"),
+            std::string::npos)
+      << status.error().message;
+  // A process a tab is the per-tab figure.
+  EXPECT_FALSE(CheckTabCapacity(facts, 10000, region).ok());
+}
+
 TEST(TabCapacity, ProcessesNameWhichLimit) {
   CapacityFacts facts = Roomy();
   facts.cgroup_pids_max = 2000;

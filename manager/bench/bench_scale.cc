@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "manager/bench/bench_tabs.h"
 #include "manager/core/containment.h"
 #include "manager/core/memory_pressure.h"
+#include "manager/core/process_host.h"
 #include "manager/core/tab_capacity.h"
 
 namespace tabsim {
@@ -48,24 +50,50 @@ double MeanTabPssKib(BenchTabs& tabs, const std::vector<int>& ids) {
   return read ? double(total) / double(read) : 0;
 }
 
-void RunCount(int count, const std::string& tab_exe, BenchReport* report) {
-  const std::string suffix = ".tabs=" + std::to_string(count);
+// The sum of every tab process's PSS (KiB), for tabs sharing processes.
+uint64_t AllTabProcessesPssKib(BenchTabs& tabs) {
+  uint64_t total = 0;
+  for (const auto& process : tabs.host().processes()) {
+    auto bytes = ReadProcessMemory(process->pid());
+    if (bytes.ok()) total += *bytes / 1024;
+  }
+  return total;
+}
+
+void RunCount(const ScaleRun& run, const std::string& tab_exe,
+              BenchReport* report) {
+  const int count = run.tabs;
+  const bool shared = run.model.shares();
+  std::string model_key = run.model.ToString();  // "limit:1000" -> "limit=1000"
+  std::replace(model_key.begin(), model_key.end(), ':', '=');
+  const std::string suffix =
+      ".tabs=" + std::to_string(count) + (shared ? "." + model_key : "");
   const std::string drawn_key = "scale.all_drawn_ms" + suffix;
-  if (Status fits = CheckTabCapacity(ReadCapacityFacts(DecideContainment().namespaces), count,
-                                     RegionBytes(kSize, kSize));
+  const std::vector<std::string> urls(size_t(count), "sim://blank");
+  const long processes = ProcessesFor(run.model, urls, kMaxViewsPerProcess);
+  if (Status fits = CheckTabCapacity(
+          ReadCapacityFacts(DecideContainment().namespaces), count, processes,
+          RegionBytes(kSize, kSize));
       !fits.ok()) {
     report->AddUnavailable("scale", drawn_key, fits.error().message);
     return;
   }
-  std::fprintf(stderr, "bench: scale: %d tabs\n", count);
-  BenchTabs tabs(BenchHostOptions(tab_exe, kSize, kSize, 60));
+  const std::string text =
+      std::to_string(count) + " tabs" +
+      (shared ? " in " + std::to_string(processes) + " processes (" +
+                    run.model.ToString() + ")"
+              : "");
+  std::fprintf(stderr, "bench: scale: %s\n", text.c_str());
+  TabHost::Options host_options = BenchHostOptions(tab_exe, kSize, kSize, 60);
+  host_options.process_model = run.model;
+  BenchTabs tabs(host_options);
   const uint64_t resident0 = ManagerResidentBytes();
   std::vector<int> ids;
   ids.reserve(size_t(count));
   const auto start = Clock::now();
   Status opened = tabs.OpenMany("sim://blank", count, &ids, [&](int n) {
     if (n % (count / 10 > 0 ? count / 10 : 1) == 0 && count >= 1000)
-      std::fprintf(stderr, "bench: scale: %d/%d spawned (%.1f s)\n", n, count,
+      std::fprintf(stderr, "bench: scale: %d/%d opened (%.1f s)\n", n, count,
                    MsSince(start) / 1000);
   });
   if (!opened.ok()) {
@@ -82,23 +110,32 @@ void RunCount(int count, const std::string& tab_exe, BenchReport* report) {
   }
   const double drawn_ms = MsSince(start);
   const uint64_t resident1 = ManagerResidentBytes();
-  const std::string text = std::to_string(count) + " tabs";
   report->AddFigure({"scale", drawn_key,
                      text + ": first open to every first frame", drawn_ms,
                      "ms", ""});
   report->AddFigure({"scale", "scale.spawn_ms" + suffix,
                      text + ": the opens (fork, exec, handshake sent)",
                      spawn_ms, "ms", ""});
-  report->AddFigure({"scale", "scale.tab_pss_kib" + suffix,
-                     text + ": a tab process's PSS (mean of a sample)",
-                     MeanTabPssKib(tabs, ids), "KiB", ""});
+  if (shared) {
+    report->AddFigure({"scale", "scale.processes" + suffix,
+                       text + ": tab processes",
+                       double(tabs.host().processes().size()), "processes",
+                       ""});
+    report->AddFigure({"scale", "scale.pss_kib_per_tab" + suffix,
+                       text + ": every tab process's PSS / tabs",
+                       double(AllTabProcessesPssKib(tabs)) / count, "KiB", ""});
+  } else {
+    report->AddFigure({"scale", "scale.tab_pss_kib" + suffix,
+                       text + ": a tab process's PSS (mean of a sample)",
+                       MeanTabPssKib(tabs, ids), "KiB", ""});
+  }
   report->AddFigure(
       {"scale", "scale.manager_bytes_per_tab" + suffix,
        text + ": the manager's resident growth per tab",
        resident1 > resident0 ? double(resident1 - resident0) / count : 0,
        "bytes", ""});
-  std::fprintf(stderr, "bench: scale: %d tabs drawn in %.1f s; closing\n",
-               count, drawn_ms / 1000);
+  std::fprintf(stderr, "bench: scale: %s drawn in %.1f s; closing\n",
+               text.c_str(), drawn_ms / 1000);
 }
 
 }  // namespace
@@ -107,9 +144,18 @@ std::vector<int> ScaleCounts(bool quick) {
   return quick ? std::vector<int>{64} : std::vector<int>{1000, 10000};
 }
 
+std::vector<ScaleRun> ScaleRuns(bool quick) {
+  std::vector<ScaleRun> runs;
+  for (int count : ScaleCounts(quick)) runs.push_back({count, ProcessModel{}});
+  runs.push_back({quick ? 64 : 10000,
+                  ProcessModel::Parse(quick ? "limit:8" : "limit:1000").value()});
+  return runs;
+}
+
 void RunScaleScenario(const BenchOptions& options, const std::string& tab_exe,
                       BenchReport* report) {
-  for (int count : ScaleCounts(options.quick)) RunCount(count, tab_exe, report);
+  for (const ScaleRun& run : ScaleRuns(options.quick))
+    RunCount(run, tab_exe, report);
 }
 
 }  // namespace tabsim

@@ -8,6 +8,9 @@
 //   scale.tab_pss_kib.tabs=N         a tab process's PSS, the mean over up
 //                                    to 64 tabs spread over the count
 //   scale.manager_bytes_per_tab.tabs=N  the manager's resident growth / N
+// and, with tabs sharing processes (ScaleRuns, "...tabs=10000.limit=1000"),
+//   scale.processes...               the tab processes it took
+//   scale.pss_kib_per_tab...         every tab process's PSS / the tabs
 // A count the machine cannot hold (manager/core/tab_capacity.h: fds,
 // processes, memory) is recorded as unavailable with the limit it hits,
 // before anything is spawned. Progress goes to stderr.
@@ -21,11 +24,23 @@
 
 #include "manager/bench/bench_options.h"
 #include "manager/bench/bench_report.h"
+#include "manager/core/process_model.h"
 
 namespace tabsim {
 
-// The counts measured: {1000, 10000}, or {64} with --quick.
+// The counts measured a process per tab: {1000, 10000}, or {64} with
+// --quick.
 std::vector<int> ScaleCounts(bool quick);
+
+// What runs: each of ScaleCounts a process per tab, then 10,000 tabs
+// sharing at most 1,000 processes (limit:1000, Chromium's renderer process
+// limit; 64 over limit:8 with --quick): the manager's own cost at a tab
+// count the fds of a process per tab may not allow.
+struct ScaleRun {
+  int tabs = 0;
+  ProcessModel model;
+};
+std::vector<ScaleRun> ScaleRuns(bool quick);
 
 void RunScaleScenario(const BenchOptions& options, const std::string& tab_exe,
                       BenchReport* report);

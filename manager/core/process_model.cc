@@ -1,6 +1,8 @@
 #include "manager/core/process_model.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <map>
 
 #include "manager/base/units.h"
 
@@ -33,6 +35,27 @@ std::string ProcessModel::ToString() const {
     case Kind::kLimit: return "limit:" + std::to_string(limit);
   }
   return "?";
+}
+
+long ProcessesFor(const ProcessModel& model, const std::vector<std::string>& urls,
+                  size_t max_views) {
+  const long tabs = long(urls.size());
+  const long views = long(std::max<size_t>(1, max_views));
+  auto at_least = [views](long count) { return (count + views - 1) / views; };
+  switch (model.kind) {
+    case ProcessModel::Kind::kPerTab:
+      return tabs;
+    case ProcessModel::Kind::kPerSite: {
+      std::map<std::string, long> per_site;
+      for (const std::string& url : urls) ++per_site[SiteOf(url)];
+      long processes = 0;
+      for (const auto& [site, count] : per_site) processes += at_least(count);
+      return processes;
+    }
+    case ProcessModel::Kind::kLimit:
+      return std::max(std::min(tabs, long(model.limit)), at_least(tabs));
+  }
+  return tabs;
 }
 
 std::string SiteOf(const std::string& url) {

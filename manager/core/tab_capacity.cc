@@ -125,25 +125,32 @@ TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes) {
   return best;
 }
 
-Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
+Status CheckTabCapacity(const CapacityFacts& facts, long tabs, long processes,
                         uint64_t region_bytes) {
-  const std::string count = Grouped(tabs) + (tabs == 1 ? " tab" : " tabs");
-  const long fds_needed = facts.fds_open + kFdsReserved + tabs * facts.fds_per_tab;
+  const bool shared = processes != tabs;
+  const std::string count =
+      Grouped(tabs) + (tabs == 1 ? " tab" : " tabs") +
+      (shared ? " in " + Grouped(processes) +
+                    (processes == 1 ? " process" : " processes")
+              : "");
+  const long fds_needed =
+      facts.fds_open + kFdsReserved + processes * facts.fds_per_tab;
   if (facts.fd_limit >= 0 && fds_needed > facts.fd_limit) {
     std::string hard = facts.fd_hard_limit < 0
                            ? "unlimited"
                            : Grouped(facts.fd_hard_limit);
     return Error{count + " need about " + Grouped(fds_needed) +
                      " file descriptors (" + std::to_string(facts.fds_per_tab) +
-                     " per tab); RLIMIT_NOFILE allows " +
+                     (shared ? " per process" : " per tab") +
+                     "); RLIMIT_NOFILE allows " +
                      Grouped(facts.fd_limit) + " (hard limit " + hard +
                      "; raise it with `ulimit -n` or, as root, `ulimit -Hn`)",
                  EMFILE};
   }
   auto over = [&](long limit, long used, const std::string& what) -> Status {
-    const long processes = tabs * facts.processes_per_tab;
-    if (limit < 0 || used + processes <= limit) return Status::Ok();
-    return Error{count + " need " + Grouped(processes) + " more processes; " +
+    const long needed = processes * facts.processes_per_tab;
+    if (limit < 0 || used + needed <= limit) return Status::Ok();
+    return Error{count + " need " + Grouped(needed) + " more processes; " +
                      what + " is " + Grouped(limit) + " and " +
                      Grouped(used) + " are in use",
                  EAGAIN};
@@ -155,12 +162,19 @@ Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
         over(facts.cgroup_pids_max, facts.cgroup_pids_current,
              "this cgroup's pids.max")})
     if (!status.ok()) return status;
+  const long shared_tabs = std::max(0L, tabs - processes);
   const uint64_t memory_needed =
-      uint64_t(tabs) * (kTabProcessBytes + region_bytes);
+      uint64_t(tabs - shared_tabs) * (kTabProcessBytes + region_bytes) +
+      uint64_t(shared_tabs) * (kSharedViewBytes + region_bytes);
+  const std::string per =
+      shared_tabs == 0
+          ? Mib(kTabProcessBytes + region_bytes) + " per tab with its frames"
+          : Mib(kTabProcessBytes) + " per process, " +
+                Grouped(long(kSharedViewBytes >> 10)) +
+                " KiB per further tab, and its frames";
   if (facts.mem_available > 0 && memory_needed > facts.mem_available)
-    return Error{count + " need about " + Mib(memory_needed) + " (" +
-                     Mib(kTabProcessBytes + region_bytes) +
-                     " per tab with its frames); MemAvailable is " +
+    return Error{count + " need about " + Mib(memory_needed) + " (" + per +
+                     "); MemAvailable is " +
                      Mib(facts.mem_available) +
                      " (run fewer tabs, or smaller ones with --size)",
                  ENOMEM};

@@ -32,6 +32,10 @@ inline constexpr long kFdsPerTabInit = 1;  // init's control socket
 // error (common/fd_limit.h), never the manager's end.
 inline constexpr long kFdsReserved = 16;
 inline constexpr uint64_t kTabProcessBytes = 2ull << 20;
+// A tab in a process another tab already has: its view (page state, its
+// share of the arena), an upper bound of what `tabsim bench --only
+// models,scale` measures (50-110 KiB of PSS a tab beyond its frames).
+inline constexpr uint64_t kSharedViewBytes = 256ull << 10;
 
 struct CapacityFacts {
   long fd_limit = -1;       // RLIMIT_NOFILE soft limit; -1: unlimited
@@ -63,12 +67,21 @@ struct TabCapacity {
 };
 TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes);
 
-// Ok when `tabs` more tabs fit; otherwise one line naming the first limit
-// hit, the numbers, and what would lift it, e.g. "10000 tabs need about
-// 40,020 file descriptors; RLIMIT_NOFILE allows 20,000 (hard limit 20,000:
-// raise it with `ulimit -Hn` as root, or run fewer tabs)".
-Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
+// Ok when `tabs` more tabs, in `processes` tab processes, fit; otherwise
+// one line naming the first limit hit, the numbers, and what would lift
+// it, e.g. "10,000 tabs need about 40,026 file descriptors (4 per tab);
+// RLIMIT_NOFILE allows 20,000 (hard limit 20,000; ...)". A process model
+// that shares processes (ProcessesFor in process_model.h) makes
+// `processes` < `tabs`: fds and processes are counted per process, memory
+// per process (kTabProcessBytes) and per further tab (kSharedViewBytes),
+// and every tab's frames.
+Status CheckTabCapacity(const CapacityFacts& facts, long tabs, long processes,
                         uint64_t region_bytes);
+// One process per tab.
+inline Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
+                               uint64_t region_bytes) {
+  return CheckTabCapacity(facts, tabs, tabs, region_bytes);
+}
 
 }  // namespace tabsim
 

@@ -154,7 +154,8 @@ ProcessHost* TabHost::ChooseProcess(const std::string& url) {
     ++tab_processes;
     if (process->views().size() >= kMaxViewsPerProcess) continue;  // full
     const auto& sites = process_sites_[process.get()];
-    if (!same_site && std::find(sites.begin(), sites.end(), site) != sites.end())
+    if ((!same_site || process->views().size() < same_site->views().size()) &&
+        std::find(sites.begin(), sites.end(), site) != sites.end())
       same_site = process.get();
     if (!least_loaded || process->views().size() < least_loaded->views().size())
       least_loaded = process.get();

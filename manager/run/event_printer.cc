@@ -52,7 +52,7 @@ void EventPrinter::OnFrame(const TabSession& tab, const FrameView& frame) {
   // not count, and the time runs from the open (that navigation).
   const bool spare = tab.taken_from_spares();
   if (spare && frame.navigation_id < tab.navigation_id()) return;
-  if (!first_frame_seen_.insert(tab.pid()).second) return;
+  if (!first_frame_seen_.insert({tab.id(), int(tab.pid())}).second) return;
   Print(tab, "first frame (" +
                  Milliseconds(std::chrono::steady_clock::now() -
                               (spare ? tab.navigated_at() : tab.spawned_at())) +

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "manager/core/tab_observer.h"
 
@@ -38,7 +39,9 @@ class EventPrinter : public TabObserver {
 
   std::FILE* out_;
   std::chrono::steady_clock::time_point start_;
-  std::set<int> first_frame_seen_;
+  // (tab id, pid): a tab prints its first frame once per process it runs
+  // in (a reload starts another), and tabs sharing a process each print.
+  std::set<std::pair<int, int>> first_frame_seen_;
   std::map<int, LogBudget> log_budget_;  // by pid
 };
 

@@ -20,6 +20,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common/check.h"
 #include "common/fd_limit.h"
@@ -33,6 +35,8 @@
 #include "manager/run/run_options.h"
 #include "manager/commands/summary.h"
 #include "manager/core/containment.h"
+#include "manager/core/process_host.h"
+#include "manager/core/process_model.h"
 #include "manager/core/tab_capacity.h"
 #include "manager/core/tab_executable.h"
 #include "manager/core/tab_host.h"
@@ -169,9 +173,18 @@ int RunCommand(const std::vector<std::string>& args) {
   // Every running tab costs a few fds; a hard limit far above the soft one
   // (Debian: 1,024 soft, 524,288 hard) is there to be used.
   RaiseFdLimit();
-  // Say which limit a large --tabs would hit before spawning any of them.
+  // Say which limit a large --tabs would hit before spawning any of them:
+  // the tabs in the processes their model gives them, and the spares, a
+  // process each.
+  std::vector<std::string> urls;
+  urls.reserve(size_t(options.tabs));
+  for (int i = 0; i < options.tabs; ++i)
+    urls.push_back(options.pages[size_t(i) % options.pages.size()]);
   if (Status fits = CheckTabCapacity(
-          ReadCapacityFacts(DecideContainment().namespaces), long(options.tabs) + options.prelaunch,
+          ReadCapacityFacts(DecideContainment().namespaces),
+          long(options.tabs) + options.prelaunch,
+          ProcessesFor(options.process_model, urls, kMaxViewsPerProcess) +
+              options.prelaunch,
           RegionBytes(options.width, options.height));
       !fits.ok()) {
     std::fprintf(stderr, "tabsim run: --tabs: %s\n",

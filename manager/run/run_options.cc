@@ -116,8 +116,8 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                 .value_name = "MODEL",
                 .help = "which process a tab goes to: per-tab, per-site (tabs "
                         "of a site share one) or limit:N (at most N tab "
-                        "processes; past it a tab shares its site's, else "
-                        "the least loaded); like Chromium's --process-per-tab, "
+                        "processes; past it a tab joins the least loaded of its "
+                        "site's, else of all); like Chromium's --process-per-tab, "
                         "--process-per-site and --renderer-process-limit",
                 .default_text = "per-tab"},
                [options](const std::string& text) {
