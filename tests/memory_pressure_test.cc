@@ -5,7 +5,10 @@
 
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "manager/core/memory_growth.h"
@@ -102,6 +105,40 @@ TEST(MemoryPressure, GrowthThatWouldPassTheBudgetWithinTheHorizonIsCritical) {
   sample.tabs_bytes = 10 * kMiB;
   sample.tabs_growth_bytes_per_s = 100.0 * kMiB;
   EXPECT_EQ(ComputePressure(sample).level, PressureLevel::kNone);
+}
+
+// A slow sample (thousands of tab processes' smaps_rollup) stretches the
+// interval so sampling keeps to its share of the loop, and the growth
+// horizon stretches with it.
+TEST(MemoryPressure, ASlowSampleStretchesTheInterval) {
+  boost::asio::io_context io;
+  MemoryPressureMonitor::Options options;
+  options.interval = milliseconds(10);
+  options.fast_interval = milliseconds(5);
+  options.kernel = false;
+  int samples = 0;
+  std::vector<milliseconds> horizons;
+  MemoryPressureMonitor monitor(
+      io.get_executor(), options,
+      [&samples] {
+        ++samples;
+        std::this_thread::sleep_for(milliseconds(10));  // a slow sample
+        return MemoryPressureMonitor::TabsMemory{};
+      },
+      [&horizons](const PressureVerdict&, const PressureSample& sample) {
+        horizons.push_back(sample.horizon);
+      });
+  monitor.Start();
+  io.run_for(milliseconds(1000));
+  // 10 ms intervals would give ~50 samples of 10 ms; at most 1/20 of the
+  // time sampling gives one every >= 200 ms: 5 at most, after the first.
+  EXPECT_GE(samples, 2);
+  EXPECT_LE(samples, 6);
+  EXPECT_GE(monitor.last_sample_cost(), milliseconds(10));
+  EXPECT_GE(monitor.regular_interval(), milliseconds(200));
+  ASSERT_GE(horizons.size(), 2u);
+  EXPECT_EQ(horizons.front(), milliseconds(10)) << "no cost known yet";
+  EXPECT_GE(horizons.back(), milliseconds(200));
 }
 
 TEST(MemoryGrowth, RatePerProcessOverTheWindowIgnoringSmallChanges) {

@@ -3,6 +3,7 @@
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -197,7 +198,7 @@ void MemoryPressureMonitor::Stop() {
 PressureSample MemoryPressureMonitor::Sample() const {
   PressureSample sample;
   sample.budget_bytes = options_.budget_bytes;
-  sample.horizon = options_.interval;
+  sample.horizon = regular_interval();
   if (tabs_bytes_) {
     const TabsMemory tabs = tabs_bytes_();
     sample.tabs_bytes = tabs.bytes;
@@ -212,16 +213,36 @@ PressureSample MemoryPressureMonitor::Sample() const {
   return sample;
 }
 
+namespace {
+
+// At least `interval`, and at least `share_inverse` times `cost`.
+std::chrono::milliseconds Stretched(std::chrono::milliseconds interval,
+                                    std::chrono::microseconds cost,
+                                    int share_inverse) {
+  const auto floor =
+      std::chrono::ceil<std::chrono::milliseconds>(cost * share_inverse);
+  return std::max(interval, floor);
+}
+
+}  // namespace
+
+std::chrono::milliseconds MemoryPressureMonitor::regular_interval() const {
+  return Stretched(options_.interval, sample_cost_, kRegularShareInverse);
+}
+
 std::chrono::milliseconds MemoryPressureMonitor::NextInterval() const {
   const uint64_t budget = options_.budget_bytes;
-  if (budget == 0) return options_.interval;
+  const auto regular = regular_interval();
+  if (budget == 0) return regular;
   const double ahead =
       double(sample_.tabs_bytes) +
       sample_.tabs_growth_bytes_per_s *
-          std::chrono::duration<double>(options_.interval).count();
+          std::chrono::duration<double>(regular).count();
   return ahead > PressureThresholds::kBudgetModerate * double(budget)
-             ? std::min(options_.fast_interval, options_.interval)
-             : options_.interval;
+             ? std::min(Stretched(options_.fast_interval, sample_cost_,
+                                  kFastShareInverse),
+                        regular)
+             : regular;
 }
 
 void MemoryPressureMonitor::Arm() {
@@ -231,7 +252,10 @@ void MemoryPressureMonitor::Arm() {
     if (error == boost::asio::error::operation_aborted || alive.expired() ||
         !running_)
       return;
+    const auto started = std::chrono::steady_clock::now();
     sample_ = Sample();
+    sample_cost_ = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
     verdict_ = ComputePressure(sample_, options_.thresholds);
     if (listener_) listener_(verdict_, sample_);
     if (running_) Arm();

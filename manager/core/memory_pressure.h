@@ -18,7 +18,15 @@
 // The monitor samples every `interval`, and every `fast_interval` while
 // the tabs' total (or where it is heading within one interval) is above
 // kBudgetModerate of the budget: near the budget a 100 ms blind spot is
-// what lets a leak overshoot.
+// what lets a leak overshoot. A sample reads every tab process's
+// smaps_rollup, which walks its page tables: about 50 us a process here,
+// so 1,000 processes sampled every 100 ms would take half the manager's
+// core. The monitor therefore stretches its intervals so that sampling
+// takes at most 1/kRegularShareInverse of the loop's time (1/kFastShare-
+// Inverse near the budget), and the horizon with them; a sample's cost is
+// the last one measured. Chromium's memory monitors sample less often as
+// well (performance_manager's every few minutes) and rely on the
+// kernel's signals in between.
 //
 // The parsing and the level computation are pure functions (testable with
 // sample text); MemoryPressureMonitor only reads /proc on a timer of the
@@ -146,6 +154,16 @@ class MemoryPressureMonitor {
   const PressureSample& last_sample() const { return sample_; }
   const Options& options() const { return options_; }
 
+  // The sampling's share of the loop's time is at most 1/20 (near the
+  // budget 1/5): intervals stretch to 20 (5) times what a sample took.
+  static constexpr int kRegularShareInverse = 20;
+  static constexpr int kFastShareInverse = 5;
+  // The regular interval in effect: options().interval, or longer when a
+  // sample is slow (many tab processes). The growth horizon is this.
+  std::chrono::milliseconds regular_interval() const;
+  // What the last sample took.
+  std::chrono::microseconds last_sample_cost() const { return sample_cost_; }
+
  private:
   void Arm();
   // fast_interval near the budget, interval otherwise.
@@ -157,6 +175,7 @@ class MemoryPressureMonitor {
   boost::asio::steady_timer timer_;
   PressureVerdict verdict_;
   PressureSample sample_;
+  std::chrono::microseconds sample_cost_{0};
   bool running_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
