@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <unordered_map>
 
 #include "manager/core/fault_injector.h"
 #include "manager/core/process_host.h"
@@ -23,6 +25,9 @@ TaskManager::TaskManager(TabHost& host)
 void TaskManager::Sample(Clock::time_point now) {
   double elapsed = std::chrono::duration<double>(now - last_sample_).count();
   last_sample_ = now;
+  // Tabs sharing a process (a process model) read its /proc/PID/stat once:
+  // 10,000 tabs in 1,000 processes are 1,000 reads a sample, not 10,000.
+  std::unordered_map<pid_t, std::optional<ProcessSample>> read;
   for (TabSession* tab : host_.tabs()) {
     PerTab& t = tabs_[tab->id()];
     const TabCounters c = tab->counters();
@@ -39,8 +44,12 @@ void TaskManager::Sample(Clock::time_point now) {
           double(c.messages_in - t.messages_in) / elapsed;
       t.rates.messages_out_per_second =
           double(c.messages_out - t.messages_out) / elapsed;
-      auto sample = ReadProcessSample(tab->pid());
-      if (sample.ok()) {
+      auto [at, fresh] = read.try_emplace(tab->pid());
+      if (fresh)
+        if (auto sampled = ReadProcessSample(tab->pid()); sampled.ok())
+          at->second = *sampled;
+      const std::optional<ProcessSample>& sample = at->second;
+      if (sample) {
         t.rates.cpu_percent = t.cpu.Update(tab->pid(), *sample, now);
         t.rates.rss_bytes = sample->rss_bytes;
       }
