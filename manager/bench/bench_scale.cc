@@ -9,11 +9,13 @@
 
 #include "common/protocol.h"
 #include "manager/base/process_stats.h"
+#include "manager/bench/bench_stats.h"
 #include "manager/bench/bench_tabs.h"
 #include "manager/core/containment.h"
 #include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
 #include "manager/core/tab_capacity.h"
+#include "manager/core/task_manager.h"
 
 namespace tabsim {
 namespace {
@@ -60,7 +62,7 @@ uint64_t AllTabProcessesPssKib(BenchTabs& tabs) {
   return total;
 }
 
-void RunCount(const ScaleRun& run, const std::string& tab_exe,
+void RunCount(const ScaleRun& run, bool quick, const std::string& tab_exe,
               BenchReport* report) {
   const int count = run.tabs;
   const bool shared = run.model.shares();
@@ -86,6 +88,7 @@ void RunCount(const ScaleRun& run, const std::string& tab_exe,
   std::fprintf(stderr, "bench: scale: %s\n", text.c_str());
   TabHost::Options host_options = BenchHostOptions(tab_exe, kSize, kSize, 60);
   host_options.process_model = run.model;
+  host_options.memory_pressure = true;  // as `tabsim run` has it (no budget)
   BenchTabs tabs(host_options);
   const uint64_t resident0 = ManagerResidentBytes();
   std::vector<int> ids;
@@ -110,6 +113,19 @@ void RunCount(const ScaleRun& run, const std::string& tab_exe,
   }
   const double drawn_ms = MsSince(start);
   const uint64_t resident1 = ManagerResidentBytes();
+  // At rest, as `tabsim run` keeps it: nothing draws, the memory monitor
+  // samples, the hang monitor pings, a task manager samples every second.
+  TaskManager tasks(tabs.host());
+  tasks.Sample(Clock::now());
+  const double cpu0 = ProcessCpuSeconds();
+  const auto rest_start = Clock::now();
+  const int rest_seconds = quick ? 1 : 3;
+  for (int second = 0; second < rest_seconds; ++second) {
+    tabs.RunUntil([] { return false; }, milliseconds(1000));
+    tasks.Sample(Clock::now());
+  }
+  const double rest_percent =
+      100 * (ProcessCpuSeconds() - cpu0) / (MsSince(rest_start) / 1000);
   report->AddFigure({"scale", drawn_key,
                      text + ": first open to every first frame", drawn_ms,
                      "ms", ""});
@@ -129,6 +145,9 @@ void RunCount(const ScaleRun& run, const std::string& tab_exe,
                        text + ": a tab process's PSS (mean of a sample)",
                        MeanTabPssKib(tabs, ids), "KiB", ""});
   }
+  report->AddFigure({"scale", "scale.manager_rest_cpu_percent" + suffix,
+                     text + ": the manager's CPU at rest (% of a core)",
+                     rest_percent, "%", ""});
   report->AddFigure(
       {"scale", "scale.manager_bytes_per_tab" + suffix,
        text + ": the manager's resident growth per tab",
@@ -155,7 +174,7 @@ std::vector<ScaleRun> ScaleRuns(bool quick) {
 void RunScaleScenario(const BenchOptions& options, const std::string& tab_exe,
                       BenchReport* report) {
   for (const ScaleRun& run : ScaleRuns(options.quick))
-    RunCount(run, tab_exe, report);
+    RunCount(run, options.quick, tab_exe, report);
 }
 
 }  // namespace tabsim

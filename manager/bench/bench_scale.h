@@ -8,6 +8,10 @@
 //   scale.tab_pss_kib.tabs=N         a tab process's PSS, the mean over up
 //                                    to 64 tabs spread over the count
 //   scale.manager_bytes_per_tab.tabs=N  the manager's resident growth / N
+//   scale.manager_rest_cpu_percent.tabs=N  the manager's CPU once all drew
+//                                    (3 s, 1 with --quick), with the memory
+//                                    monitor and a task manager running as
+//                                    in `tabsim run`
 // and, with tabs sharing processes (ScaleRuns, "...tabs=10000.limit=1000"),
 //   scale.processes...               the tab processes it took
 //   scale.pss_kib_per_tab...         every tab process's PSS / the tabs
