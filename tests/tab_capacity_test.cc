@@ -26,6 +26,17 @@ CapacityFacts Roomy() {
   return facts;
 }
 
+// Roomy, but 20,000 fds, and tabs under tabsim-init: one more fd (init's
+// control socket) and one more process (init) each.
+CapacityFacts UnderInitIn20000Fds() {
+  CapacityFacts facts = Roomy();
+  facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
+  facts.processes_per_tab = 2;
+  facts.fd_limit = 20000;
+  facts.fd_hard_limit = 20000;
+  return facts;
+}
+
 TEST(TabCapacity, FitsWhenEveryLimitHasRoom) {
   EXPECT_TRUE(CheckTabCapacity(Roomy(), 10000, RegionBytes(16, 16)).ok());
 }
@@ -52,11 +63,7 @@ TEST(TabCapacity, FileDescriptorsNameTheLimitAndTheNeed) {
 // In namespaces a tab costs one more fd (init's control socket) and one
 // more process (its tabsim-init).
 TEST(TabCapacity, ATabUnderInitCostsAnFdAndAProcessMore) {
-  CapacityFacts facts = Roomy();
-  facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
-  facts.processes_per_tab = 2;
-  facts.fd_limit = 20000;
-  facts.fd_hard_limit = 20000;
+  CapacityFacts facts = UnderInitIn20000Fds();
   Status status = CheckTabCapacity(facts, 10000, RegionBytes(16, 16));
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.error().message.find("40,026 file descriptors (4 per tab)"),
@@ -80,11 +87,7 @@ TEST(TabCapacity, ATabUnderInitCostsAnFdAndAProcessMore) {
 // Tabs sharing processes (a process model) cost fds and processes per
 // process, not per tab.
 TEST(TabCapacity, SharedProcessesCountPerProcess) {
-  CapacityFacts facts = Roomy();
-  facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
-  facts.processes_per_tab = 2;
-  facts.fd_limit = 20000;
-  facts.fd_hard_limit = 20000;
+  CapacityFacts facts = UnderInitIn20000Fds();
   EXPECT_FALSE(CheckTabCapacity(facts, 10000, RegionBytes(16, 16)).ok());
   EXPECT_TRUE(CheckTabCapacity(facts, 10000, 1000, RegionBytes(16, 16)).ok());
   Status status = CheckTabCapacity(facts, 10000, 5000, RegionBytes(16, 16));
