@@ -2,14 +2,15 @@
 // tabs asked for, the first limit it would hit, said in one line before
 // anything is spawned ("tabsim run --tabs 10000").
 //
-// Each running tab costs the manager kFdsPerTab file descriptors (its
-// socket, its pidfd, the pipe its output comes back through; in namespaces
-// one more, init's control socket: its frame regions' memfds go to the tab,
-// the manager keeps their mappings), the system one
-// process (two in namespaces: the tab and its tabsim-init), and memory:
-// the tab process's own
-// pages (kTabProcessBytes, an upper bound of its PSS as measured by
-// `tabsim bench --only scale`) and its frame region (two frames).
+// Each running tab process costs the manager kFdsPerTab file descriptors
+// (its socket, its pidfd, the pipe its output comes back through; in
+// namespaces one more, init's control socket: its frame regions' memfds go
+// to the tab, the manager keeps their mappings), the system one process
+// (two in namespaces: the tab and its tabsim-init), and memory: the
+// process's own pages (kTabProcessBytes, an upper bound of its PSS as
+// measured by `tabsim bench --only scale`). Each tab costs its frame
+// region (two frames), and, when it shares a process another tab has (a
+// process model), kSharedViewBytes for its view; no fd of its own.
 //
 // The facts are read once (ReadCapacityFacts) and judged by pure functions
 // (tests feed them facts). Nothing here raises a limit: the caller raises
