@@ -13,7 +13,6 @@
 #include "manager/bench/bench_stats.h"
 #include "manager/bench/bench_tabs.h"
 #include "manager/core/memory_pressure.h"
-#include "manager/core/process_host.h"
 
 namespace tabsim {
 namespace {
@@ -50,13 +49,7 @@ class TotalSampler {
     timer_.expires_after(kSampleEvery);
     timer_.async_wait([this](boost::system::error_code error) {
       if (error) return;
-      uint64_t total = 0;
-      for (const auto& process : tabs_.host().processes()) {
-        if (!process->running() || process->pid() <= 0) continue;
-        auto bytes = ReadProcessMemory(process->pid());
-        if (bytes.ok()) total += *bytes;
-      }
-      on_sample_(Clock::now(), total);
+      on_sample_(Clock::now(), tabs_.TabProcessesPssBytes());
       Arm();
     });
   }

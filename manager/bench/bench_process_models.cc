@@ -71,9 +71,8 @@ void RunProcessModelScenario(const BenchOptions& options,
         std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     tabs.RunUntil([] { return false; },
                   milliseconds(options.quick ? 300 : 1000));  // settle
-    uint64_t pss = 0;
+    const uint64_t pss = tabs.TabProcessesPssBytes() / 1024;
     const auto& processes = tabs.host().processes();
-    for (const auto& process : processes) pss += PssKib(process->pid());
     const uint64_t manager_pss = PssKib(::getpid());
     report->AddFigure({"models", prefix + ".processes",
                        std::string(m.text) + ": tab processes",

@@ -24,6 +24,7 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kSize = 16;            // a tab's frame: 16x16
+constexpr char kUrl[] = "sim://blank";
 constexpr size_t kPssSamples = 64;   // tabs whose PSS is read
 
 double MsSince(Clock::time_point start) {
@@ -52,16 +53,6 @@ double MeanTabPssKib(BenchTabs& tabs, const std::vector<int>& ids) {
   return read ? double(total) / double(read) : 0;
 }
 
-// The sum of every tab process's PSS (KiB), for tabs sharing processes.
-uint64_t AllTabProcessesPssKib(BenchTabs& tabs) {
-  uint64_t total = 0;
-  for (const auto& process : tabs.host().processes()) {
-    auto bytes = ReadProcessMemory(process->pid());
-    if (bytes.ok()) total += *bytes / 1024;
-  }
-  return total;
-}
-
 void RunCount(const ScaleRun& run, bool quick, const std::string& tab_exe,
               BenchReport* report) {
   const int count = run.tabs;
@@ -71,7 +62,7 @@ void RunCount(const ScaleRun& run, bool quick, const std::string& tab_exe,
   const std::string suffix =
       ".tabs=" + std::to_string(count) + (shared ? "." + model_key : "");
   const std::string drawn_key = "scale.all_drawn_ms" + suffix;
-  const std::vector<std::string> urls(size_t(count), "sim://blank");
+  const std::vector<std::string> urls(size_t(count), kUrl);
   const long processes = ProcessesFor(run.model, urls, kMaxViewsPerProcess);
   if (Status fits = CheckTabCapacity(
           ReadCapacityFacts(DecideContainment().namespaces), count, processes,
@@ -94,7 +85,7 @@ void RunCount(const ScaleRun& run, bool quick, const std::string& tab_exe,
   std::vector<int> ids;
   ids.reserve(size_t(count));
   const auto start = Clock::now();
-  Status opened = tabs.OpenMany("sim://blank", count, &ids, [&](int n) {
+  Status opened = tabs.OpenMany(kUrl, count, &ids, [&](int n) {
     if (n % (count / 10 > 0 ? count / 10 : 1) == 0 && count >= 1000)
       std::fprintf(stderr, "bench: scale: %d/%d opened (%.1f s)\n", n, count,
                    MsSince(start) / 1000);
@@ -139,7 +130,8 @@ void RunCount(const ScaleRun& run, bool quick, const std::string& tab_exe,
                        ""});
     report->AddFigure({"scale", "scale.pss_kib_per_tab" + suffix,
                        text + ": every tab process's PSS / tabs",
-                       double(AllTabProcessesPssKib(tabs)) / count, "KiB", ""});
+                       double(tabs.TabProcessesPssBytes()) / 1024 / count,
+                       "KiB", ""});
   } else {
     report->AddFigure({"scale", "scale.tab_pss_kib" + suffix,
                        text + ": a tab process's PSS (mean of a sample)",

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <exception>
 
+#include "manager/core/memory_pressure.h"
+#include "manager/core/process_host.h"
+
 namespace tabsim {
 
 namespace asio = boost::asio;
@@ -75,6 +78,16 @@ bool BenchTabs::RunUntilDrawn(const std::vector<int>& ids,
         return true;
       },
       timeout);
+}
+
+uint64_t BenchTabs::TabProcessesPssBytes() {
+  uint64_t total = 0;
+  for (const auto& process : host_.processes()) {
+    if (!process->running() || process->pid() <= 0) continue;
+    auto bytes = ReadProcessMemory(process->pid());
+    if (bytes.ok()) total += *bytes;
+  }
+  return total;
 }
 
 void BenchTabs::Shutdown() {

@@ -57,6 +57,12 @@ class BenchTabs final : public TabObserver {
   // period). Idempotent.
   void Shutdown();
 
+  // The PSS of every running tab process together, in bytes (PSS counts
+  // shared pages 1/N to each of N sharers, so the sum is what the
+  // processes cost together); a process that cannot be read (exiting)
+  // adds nothing.
+  uint64_t TabProcessesPssBytes();
+
   TabHost& host() { return host_; }
   boost::asio::io_context& io() { return io_; }
   TabSession* Find(int id) { return host_.Find(id); }
