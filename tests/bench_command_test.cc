@@ -258,7 +258,7 @@ TEST(BenchCommand, QuickRunWritesCompleteSaneJson) {
         "memory.episode.p99_ms", "memory.discards_per_episode",
         "memory.max_overshoot_ratio", "memory.protected_or_focused_discarded",
         "scale.all_drawn_ms.tabs=64", "scale.all_drawn_ms.tabs=64.limit=8",
-        "scale.pss_kib_per_tab.tabs=64.limit=8"})
+        "scale.pss_kib_per_tab.tabs=64.limit=8", "scale.processes.tabs=64.limit=8"})
     EXPECT_EQ(keys.count(key), 1u) << key;
   // Correctness: the shared scale run kept to its process limit.
   for (const boost::json::value& figure :
