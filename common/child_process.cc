@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <new>
 #include <set>
 
 #include "common/check.h"
@@ -50,19 +51,11 @@ struct ChildPlan {
   int error_pipe;
   pid_t parent;
   int top_fd;
-  // Namespaces: a pidfd of the parent (readable once it died), and the
-  // id maps the child writes for itself.
+  // Namespaces: a pidfd of the parent (readable once it died); the child
+  // holds every capability of the shared user namespace, to be dropped.
   int parent_pidfd = -1;
-  const IdMapLines* id_maps = nullptr;
+  bool drop_capabilities = false;
 };
-
-// In a new user namespace, the child maps its own uid and gid (one id each,
-// to themselves: what an unprivileged process may write for itself, as
-// `unshare --map-current-user` does), then drops every capability.
-void EnterOwnUserNamespace(const ChildPlan& plan) {
-  if (!WriteOwnIdMaps(*plan.id_maps) || !DropCapabilitiesForExec())
-    Fail(plan.error_pipe);
-}
 
 // The parent may have died before PR_SET_PDEATHSIG took. Outside a new PID
 // namespace getppid() says so; inside it is 0 either way, so the child
@@ -133,7 +126,7 @@ int ArrangeFds(const ChildPlan& plan) {
 [[noreturn]] void ExecChild(const ChildPlan& plan) {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(plan.error_pipe);
   CheckParentAlive(plan);
-  if (plan.id_maps != nullptr) EnterOwnUserNamespace(plan);
+  if (plan.drop_capabilities && !DropCapabilitiesForExec()) Fail(plan.error_pipe);
   if (plan.options->new_process_group && ::setpgid(0, 0) != 0)
     Fail(plan.error_pipe);
   int error_pipe = ArrangeFds(plan);
@@ -193,6 +186,97 @@ pid_t SpawnClone(const ChildPlan& plan, int namespaces, int* pidfd) {
   errno = saved;
   return pid;
 #endif
+}
+
+// Into namespaces, a go-between does the clone: the manager itself cannot
+// join another user namespace (it would lose its own credentials), so a
+// child of ours joins the shared ones (EnterSharedNamespaces) and from
+// there clones the real child into kPerChildNamespaces with CLONE_PARENT,
+// which makes that child ours, not the go-between's. The go-between shares
+// our fd table (CLONE_FILES), so the child's pidfd (CLONE_PIDFD) lands in
+// it, and writes its report where we read it after reaping it: our own
+// memory in the vfork-style path, a shared page where sanitizer builds
+// fork. Chromium's zygote plays this part for its renderers, once and
+// long-lived; a go-between lives for one spawn and costs one more clone.
+struct GoBetweenReport {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int error = 0;
+  bool entered = false;  // the setns calls succeeded
+};
+
+struct GoBetweenPlan {
+  const ChildPlan* plan;
+  const SharedNamespaceFds* shared;
+  GoBetweenReport* report;
+};
+
+[[noreturn]] void GoBetween(const GoBetweenPlan& go) {
+  GoBetweenReport& report = *go.report;
+  if (!EnterSharedNamespaces(*go.shared)) {
+    report.error = errno;
+    ::_exit(1);
+  }
+  report.entered = true;
+  report.pid = SpawnClone(*go.plan, kPerChildNamespaces | CLONE_PARENT, &report.pidfd);
+  report.error = report.pid < 0 ? errno : 0;
+  ::_exit(0);
+}
+
+#if !defined(TABSIM_SPAWN_FORKS)
+int GoBetweenMain(void* go) { GoBetween(*static_cast<const GoBetweenPlan*>(go)); }
+#endif
+
+// The child's pid and its pidfd, as SpawnClone; on failure -1 with errno,
+// and *step names what failed.
+pid_t SpawnIntoNamespaces(const ChildPlan& plan, int* pidfd, const char** step) {
+  const SharedNamespaceFds& shared = SharedSandboxNamespaces();
+  *step = "clone (the namespace go-between)";
+  void* page = ::mmap(nullptr, sizeof(GoBetweenReport), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return -1;
+  auto* report = new (page) GoBetweenReport;
+  GoBetweenPlan go{&plan, &shared, report};
+#if defined(TABSIM_SPAWN_FORKS)
+  pid_t between = ForkWithFlags(CLONE_FILES);
+  if (between == 0) GoBetween(go);
+#else
+  constexpr size_t kStackBytes = 64 * 1024;
+  void* stack = ::mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  pid_t between = -1;
+  if (stack != MAP_FAILED) {
+    between = ::clone(&GoBetweenMain, static_cast<char*>(stack) + kStackBytes,
+                      CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &go);
+    int saved = errno;
+    ::munmap(stack, kStackBytes);
+    errno = saved;
+  }
+#endif
+  pid_t pid = -1;
+  int error = errno;
+  if (between > 0) {
+    siginfo_t info{};
+    int rc;
+    do {
+      rc = ::waitid(P_PID, static_cast<id_t>(between), &info, WEXITED);
+    } while (rc < 0 && errno == EINTR);
+    // ECHILD: reaped by the kernel (SIGCHLD ignored); its report stands.
+    TABSIM_CHECK(rc == 0 || errno == ECHILD)
+        << "waitid on the namespace go-between failed";
+    pid = report->pid;
+    *pidfd = report->pidfd;
+    error = report->error;
+    if (!report->entered) *step = "setns (the shared namespaces)";
+    else if (pid < 0) *step = "clone (namespaces)";
+    if (pid < 0 && error == 0) {
+      *step = "the namespace go-between";
+      error = ECHILD;
+    }
+  }
+  ::munmap(page, sizeof(GoBetweenReport));
+  errno = error;
+  return pid;
 }
 
 std::mutex& SpawnedMutex() {
@@ -340,16 +424,17 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
-  // Namespaces: the child maps its own ids and watches our pidfd.
+  // Namespaces: the child watches our pidfd and drops its capabilities.
   UniqueFd parent_pidfd;
-  IdMapLines id_maps;
   ChildPlan plan{&options, argv.data(), write_end.get(), ::getpid(), top_fd};
   if (options.namespaces) {
+    const NamespaceProbe& probe = NamespaceSupport();
+    if (!probe.available)
+      return Error{"namespaces unavailable: " + probe.reason, EPERM};
     parent_pidfd.reset(PidfdOpen(::getpid()));
     if (!parent_pidfd.IsValid()) return Error::FromErrno("pidfd_open (self)");
-    id_maps = OwnIdMapLines();
     plan.parent_pidfd = parent_pidfd.get();
-    plan.id_maps = &id_maps;
+    plan.drop_capabilities = true;
   }
 
   pid_t pid;
@@ -361,13 +446,12 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid = SpawnClone(plan, options.namespaces ? kSandboxNamespaces : 0,
-                     &pidfd_raw);
+    const char* step = "clone";
+    pid = options.namespaces ? SpawnIntoNamespaces(plan, &pidfd_raw, &step)
+                             : SpawnClone(plan, 0, &pidfd_raw);
     int clone_errno = errno;
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    if (pid < 0)
-      return Error::FromErrno(options.namespaces ? "clone (namespaces)" : "clone",
-                              clone_errno);
+    if (pid < 0) return Error::FromErrno(step, clone_errno);
     Spawned().insert(pid);
   }
 

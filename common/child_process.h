@@ -10,12 +10,13 @@
 // parent through a CLOEXEC pipe and Spawn() returns it as an error (the
 // child is reaped), so a missing binary never looks like a hung tab.
 //
-// With `namespaces` (common/namespaces.h) the child is cloned (the same
-// vfork-style clone) into new user, PID, network and IPC namespaces: it
-// writes its own uid/gid maps (its ids to themselves, as `unshare -r`
-// does), checks a pidfd of the parent for whether the parent died before
-// PR_SET_PDEATHSIG took (getppid() is 0 in a new PID namespace), drops
-// every capability, and execs `init_executable`
+// With `namespaces` (common/namespaces.h) a go-between (the same
+// vfork-style clone) joins the manager's shared user and network
+// namespaces and clones the child from there into its own PID and IPC
+// namespaces, as our child (CLONE_PARENT). The child checks a pidfd of the
+// parent for whether the parent died before PR_SET_PDEATHSIG took
+// (getppid() is 0 in a new PID namespace), drops every capability, and
+// execs `init_executable`
 // (tabsim-init, common/init_protocol.h) as PID 1 of its namespace, which
 // forks and execs the program as PID 2. Spawn() returns once the program
 // exec'ed (or its exec error); pid() is then the program's pid, the pidfd
@@ -57,9 +58,9 @@ struct SpawnOptions {
   bool new_process_group = true;
   // stdout and stderr of the child (dup'ed to 1 and 2); -1: ours.
   int output_fd = -1;
-  // Clone into kSandboxNamespaces, with `init_executable` as PID 1 in
-  // front of the program. Spawn() fails if the kernel refuses: ask
-  // NamespaceSupport() first.
+  // Join the shared namespaces and clone into kPerChildNamespaces, with
+  // `init_executable` as PID 1 in front of the program. Spawn() fails,
+  // naming the reason, if NamespaceSupport() is not available.
   bool namespaces = false;
   std::string init_executable;
   // SIGKILL the child's process group (new_process_group required) when it
@@ -100,7 +101,7 @@ class ChildProcess {
   UniqueFd TakePidfd() { return std::move(pidfd_); }
   bool reaped() const { return exit_.has_value(); }
   const std::optional<ChildExit>& exit() const { return exit_; }
-  // Spawned into kSandboxNamespaces: the program is PID 2 of its own PID
+  // Spawned into namespaces: the program is PID 2 of its own PID
   // namespace, under tabsim-init.
   bool in_namespaces() const { return in_namespaces_; }
 

@@ -1,6 +1,7 @@
 #include "common/namespaces.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace tabsim {
 namespace {
@@ -31,37 +33,93 @@ bool WriteSelf(const char* path, const char* text) {
 
 bool g_namespaces_declined = false;
 
+SharedNamespaceFds g_shared;
+
+// Waits for `pid` (our child) with `flags`; the waitid result.
+int WaitFor(pid_t pid, int flags, siginfo_t* info) {
+  int rc;
+  do {
+    rc = ::waitid(P_PID, static_cast<id_t>(pid), info, flags);
+  } while (rc < 0 && errno == EINTR);
+  return rc;
+}
+
+// Makes the shared namespaces: a holder child is cloned into them, maps
+// its ids and stops; their fds are opened through its /proc entry, and it
+// is killed and reaped. The namespaces live on while an fd holds them.
+std::string MakeSharedNamespaces(SharedNamespaceFds* shared) {
+  const IdMapLines maps = OwnIdMapLines();
+  pid_t holder = ForkWithFlags(kSharedNamespaces);
+  if (holder < 0)
+    return Error::FromErrno("clone(CLONE_NEWUSER|CLONE_NEWNET)").message;
+  if (holder == 0) {
+    // Linux errnos are below 134: 10 + errno fits an exit code.
+    if (!WriteOwnIdMaps(maps)) ::_exit(10 + errno);
+    ::kill(::getpid(), SIGSTOP);
+    ::_exit(0);
+  }
+  siginfo_t info{};
+  int rc = WaitFor(holder, WEXITED | WSTOPPED, &info);
+  std::string failed;
+  if (rc == 0 && info.si_code == CLD_STOPPED) {
+    const std::string proc = "/proc/" + std::to_string(holder) + "/ns/";
+    shared->user = ::open((proc + "user").c_str(), O_RDONLY | O_CLOEXEC);
+    if (shared->user < 0) failed = Error::FromErrno("open " + proc + "user").message;
+    shared->net = ::open((proc + "net").c_str(), O_RDONLY | O_CLOEXEC);
+    if (shared->net < 0 && failed.empty())
+      failed = Error::FromErrno("open " + proc + "net").message;
+    ::kill(holder, SIGKILL);
+    WaitFor(holder, WEXITED, &info);
+  } else if (rc == 0 && info.si_code == CLD_EXITED && info.si_status >= 10) {
+    failed = "writing its own uid/gid map in the new user namespace failed: " +
+             std::string(std::strerror(info.si_status - 10));
+  } else {
+    failed = "the namespace holder child failed (status " +
+             std::to_string(info.si_status) + ")";
+  }
+  return failed;
+}
+
 NamespaceProbe Probe() {
   if (!NamespaceWanted()) return {false, "turned off (--no-tab-namespaces)"};
   const char* forced = std::getenv("TABSIM_NO_NAMESPACES");
   if (forced != nullptr && *forced != '\0' && std::strcmp(forced, "0") != 0)
     return {false, "TABSIM_NO_NAMESPACES=" + std::string(forced)};
-  // What Spawn()'s child does: map its own ids, drop its capabilities.
-  const IdMapLines maps = OwnIdMapLines();
-  pid_t pid = ForkWithFlags(kSandboxNamespaces);
-  if (pid < 0)
-    return {false,
-            Error::FromErrno(
-                "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWIPC)")
-                .message};
-  if (pid == 0) {
-    // Linux errnos are below 134: 10 + errno fits an exit code.
-    if (!WriteOwnIdMaps(maps)) ::_exit(10 + errno);
+  SharedNamespaceFds shared;
+  std::string failed = MakeSharedNamespaces(&shared);
+  // What Spawn()'s children do: join the shared namespaces, make their
+  // own, drop their capabilities.
+  pid_t pid = failed.empty() ? ForkWithFlags(0) : 0;
+  if (failed.empty() && pid < 0) failed = Error::FromErrno("fork (probe)").message;
+  if (failed.empty() && pid == 0) {
+    // An exit code tells the step and its errno: 10 + errno for setns,
+    // 130 + errno for unshare (the errnos either can give are below 100).
+    if (!EnterSharedNamespaces(shared)) ::_exit(10 + (errno < 100 ? errno : 0));
+    if (::unshare(kPerChildNamespaces) != 0)
+      ::_exit(130 + (errno < 100 ? errno : 0));
     ::_exit(DropCapabilitiesForExec() ? 0 : 2);
   }
-  siginfo_t info{};
-  int rc;
-  do {
-    rc = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED);
-  } while (rc < 0 && errno == EINTR);
-  if (rc == 0 && info.si_code == CLD_EXITED && info.si_status >= 10)
-    return {false, "writing its own uid/gid map in the new user namespace failed: " +
-                       std::string(std::strerror(info.si_status - 10))};
-  if (rc == 0 && info.si_code == CLD_EXITED && info.si_status == 2)
-    return {false, "dropping capabilities in the new user namespace failed"};
-  if (rc == 0 && (info.si_code != CLD_EXITED || info.si_status != 0))
-    return {false, "the probe child failed (status " +
-                       std::to_string(info.si_status) + ")"};
+  if (failed.empty()) {
+    siginfo_t info{};
+    int rc = WaitFor(pid, WEXITED, &info);
+    const int status = info.si_status;
+    if (rc == 0 && info.si_code == CLD_EXITED && status >= 10 && status < 110)
+      failed = "setns into the shared namespaces failed: " +
+               std::string(std::strerror(status - 10));
+    else if (rc == 0 && info.si_code == CLD_EXITED && status >= 130 && status < 230)
+      failed = "unshare(CLONE_NEWPID|CLONE_NEWIPC) failed: " +
+               std::string(std::strerror(status - 130));
+    else if (rc == 0 && info.si_code == CLD_EXITED && status == 2)
+      failed = "dropping capabilities in the shared user namespace failed";
+    else if (rc != 0 || info.si_code != CLD_EXITED || status != 0)
+      failed = "the probe child failed (status " + std::to_string(status) + ")";
+  }
+  if (!failed.empty()) {
+    if (shared.user >= 0) ::close(shared.user);
+    if (shared.net >= 0) ::close(shared.net);
+    return {false, failed};
+  }
+  g_shared = shared;
   return {true, ""};
 }
 
@@ -75,6 +133,13 @@ bool NamespaceWanted() { return !g_namespaces_declined; }
 const NamespaceProbe& NamespaceSupport() {
   static const NamespaceProbe probe = Probe();
   return probe;
+}
+
+const SharedNamespaceFds& SharedSandboxNamespaces() { return g_shared; }
+
+bool EnterSharedNamespaces(const SharedNamespaceFds& shared) {
+  return ::setns(shared.user, CLONE_NEWUSER) == 0 &&
+         ::setns(shared.net, CLONE_NEWNET) == 0;
 }
 
 pid_t ForkWithFlags(int flags, int* pidfd) {

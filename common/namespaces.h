@@ -2,20 +2,31 @@
 // in the manner of Chromium's namespace sandbox
 // (sandbox/linux/services/namespace_sandbox.cc, credentials.cc).
 //
-// A child spawned into kSandboxNamespaces gets a new user namespace (its
-// uid and gid mapped to themselves, setgroups denied), a new PID namespace
-// (it is PID 1 there: when it dies the kernel kills everything it forked,
-// setsid() or not), a new network namespace (only a loopback device, down:
-// no network) and a new IPC namespace (no System V IPC or POSIX message
-// queues shared with anyone). Spawn() (common/child_process.h) does the
-// clone, and the child writes its own id maps before exec
-// (WriteOwnIdMaps), as Chromium's Credentials::MoveToNewUserNS does after
-// its unshare. The probe below does the same in its child.
+// Two layers, as in Chromium, where every renderer forked by the zygote
+// shares the zygote's user and network namespaces:
+//  - kSharedNamespaces, made once per manager: one user namespace (the
+//    manager's uid and gid mapped to themselves, setgroups denied) and one
+//    network namespace it owns (only a loopback device, down: no network).
+//    Every sandboxed child joins these two (setns). A network namespace
+//    costs about 1.5 ms to make and tears down on a kernel worker
+//    (docs/benchmarks.md, "What namespaces cost"), so it is paid once, not
+//    per tab; there is nothing in it for tabs to share but a loopback that
+//    is down.
+//  - kPerChildNamespaces, new for each child: a PID namespace (the child is
+//    PID 1 there: when it dies the kernel kills everything it forked,
+//    setsid() or not) and an
+//    IPC namespace (no System V IPC or POSIX message queue shared with any
+//    other tab).
+// Spawn() (common/child_process.h) does the joining and the clone; the
+// child drops every capability before exec.
 //
 // Whether the kernel allows it (unprivileged user namespaces may be turned
 // off, or a container may refuse them) is probed once per process by
-// NamespaceSupport(): a child is really cloned with the flags, mapped and
-// reaped.
+// NamespaceSupport(), which also makes the shared namespaces: a holder
+// child is cloned into kSharedNamespaces, writes its id maps and stops;
+// we open its /proc/PID/ns/{user,net} (kept for the process's lifetime)
+// and reap it. Then a second child does what Spawn()'s children do (join,
+// unshare kPerChildNamespaces, drop capabilities) and is reaped.
 //
 // The default where the kernel allows it. The tab program does not run
 // as PID 1: Spawn() puts tabsim-init there (common/init_protocol.h), as
@@ -38,8 +49,8 @@
 
 namespace tabsim {
 
-inline constexpr int kSandboxNamespaces =
-    CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC;
+inline constexpr int kSharedNamespaces = CLONE_NEWUSER | CLONE_NEWNET;
+inline constexpr int kPerChildNamespaces = CLONE_NEWPID | CLONE_NEWIPC;
 
 struct NamespaceProbe {
   bool available = false;
@@ -48,9 +59,24 @@ struct NamespaceProbe {
   std::string reason;
 };
 
-// Probed on the first call (a clone, a map, a reap: about a millisecond),
-// then remembered. Thread-safe.
+// Probed on the first call (two clones, a map, two reaps: a few
+// milliseconds), then remembered. Thread-safe.
 const NamespaceProbe& NamespaceSupport();
+
+// The shared user and network namespaces, as fds (O_CLOEXEC) for setns(),
+// owned by this module and open until the process exits; -1 until
+// NamespaceSupport() made them, or when it could not.
+struct SharedNamespaceFds {
+  int user = -1;
+  int net = -1;
+};
+const SharedNamespaceFds& SharedSandboxNamespaces();
+
+// In a child about to clone into kPerChildNamespaces: joins the shared
+// user namespace, then the shared network namespace (owned by it, so the
+// capabilities the first setns gives are enough for the second).
+// Async-signal-safe. False with errno set on failure.
+bool EnterSharedNamespaces(const SharedNamespaceFds& shared);
 
 // Turns namespaces off (they are on by default); call before the first
 // NamespaceSupport().
@@ -75,14 +101,14 @@ struct IdMapLines {
 };
 IdMapLines OwnIdMapLines();
 
-// In a child cloned with CLONE_NEWUSER, before exec: "deny" to
+// In the holder cloned with CLONE_NEWUSER: "deny" to
 // /proc/self/setgroups (required before an unprivileged gid_map), then its
 // own uid_map and gid_map, which an unprivileged process may write for
 // itself when each maps just its own id. Async-signal-safe. False with
 // errno set on failure.
 bool WriteOwnIdMaps(const IdMapLines& lines);
 
-// In the child, inside its new user namespace, before exec: empties the
+// In the child, inside the shared user namespace, before exec: empties the
 // capability bounding set, the ambient and inheritable sets, and sets
 // SECBIT_NOROOT (locked), so the exec'ed program holds no capability even
 // when its uid is 0 (the manager run as root maps root to itself).

@@ -1,7 +1,8 @@
 // tabsim-init (tab/init_main.cc) under Spawn() with namespaces: the program
 // runs as PID 2 with ordinary signal semantics, its own exit status comes
 // back through init, signals reach it through init, an exec error is an
-// error, and nothing it forked outlives it. Skipped, saying why, where the
+// error, nothing it forked outlives it, and programs share the user and
+// network namespaces but not the PID and IPC ones. Skipped, saying why, where the
 // kernel refuses namespaces.
 #include <signal.h>
 #include <sys/wait.h>
@@ -143,6 +144,69 @@ TEST_F(InitTest, WhatTheProgramForkedDiesWithIt) {
   EXPECT_EQ(exit.status, 0);
   EXPECT_TRUE(Within(std::chrono::seconds(5), [&] { return InNamespace(ns) == 0; }))
       << InNamespace(ns) << " left in " << ns;
+}
+
+// Namespaces as Chromium's zygote-forked renderers have them: the user and
+// network namespaces shared by every program (made once, not ours), the
+// PID and IPC namespaces each program's own; no capability left in any.
+std::string NamespaceOf(pid_t pid, const char* kind) {
+  char link[128] = {};
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/" + kind;
+  if (::readlink(path.c_str(), link, sizeof(link) - 1) <= 0) return "?" + path;
+  return link;
+}
+
+// The "Cap...:" line of /proc/PID/status, e.g. "0000000000000000".
+std::string CapabilityLine(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(name + ":", 0) == 0) {
+      const size_t value = line.find_first_not_of(" \t", name.size() + 1);
+      return value == std::string::npos ? "" : line.substr(value);
+    }
+  }
+  return "?";
+}
+
+bool WaitForComm(pid_t pid, const std::string& wanted) {
+  return Within(std::chrono::seconds(10), [&] {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+    std::string comm;
+    std::getline(in, comm);
+    return comm == wanted;
+  });
+}
+
+TEST_F(InitTest, ProgramsShareTheUserAndNetworkNamespacesOnly) {
+  auto first = Spawn(Shell("exec sleep 60"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto second = Spawn(Shell("exec sleep 60"));
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  ASSERT_TRUE(WaitForComm(first->pid(), "sleep"));
+  ASSERT_TRUE(WaitForComm(second->pid(), "sleep"));
+  const pid_t self = ::getpid();
+  for (const char* shared : {"user", "net"}) {
+    EXPECT_EQ(NamespaceOf(first->pid(), shared), NamespaceOf(second->pid(), shared))
+        << shared;
+    EXPECT_EQ(NamespaceOf(first->child_pid(), shared), NamespaceOf(first->pid(), shared))
+        << shared << ": init and its program";
+    EXPECT_NE(NamespaceOf(first->pid(), shared), NamespaceOf(self, shared)) << shared;
+  }
+  for (const char* own : {"pid", "ipc"}) {
+    EXPECT_NE(NamespaceOf(first->pid(), own), NamespaceOf(second->pid(), own)) << own;
+    EXPECT_NE(NamespaceOf(first->pid(), own), NamespaceOf(self, own)) << own;
+  }
+  for (pid_t pid : {first->pid(), first->child_pid(), second->pid(), second->child_pid()}) {
+    EXPECT_EQ(CapabilityLine(pid, "CapEff"), "0000000000000000") << "pid " << pid;
+    EXPECT_EQ(CapabilityLine(pid, "CapBnd"), "0000000000000000") << "pid " << pid;
+  }
+  ASSERT_TRUE(first->Signal(SIGKILL).ok());
+  ASSERT_TRUE(second->Signal(SIGKILL).ok());
+  EXPECT_EQ(first->Reap().status, SIGKILL);
+  EXPECT_EQ(second->Reap().status, SIGKILL);
+  // The go-betweens were reaped by Spawn() itself.
+  EXPECT_TRUE(testing::NoChildren());
 }
 
 }  // namespace
