@@ -106,9 +106,10 @@ class ProcessHost {
     // The benchmark's comparison path: the tab sends pixels through the
     // socket (FramePixels) and the manager copies them out. One view.
     bool frames_over_socket = false;
-    // Containment at spawn, decided by TabHost (docs/security.md): new
-    // user, PID, network and IPC namespaces; or, where the kernel refuses
-    // them, the process group SIGKILLed when the process is reaped.
+    // Containment at spawn, decided by TabHost (docs/security.md): the
+    // shared user and network namespaces, new PID and IPC namespaces; or,
+    // where the kernel refuses them, the process group SIGKILLed when the
+    // process is reaped.
     bool namespaces = false;
     std::string init_executable;  // tabsim-init, with namespaces
     bool kill_group_on_exit = false;

@@ -93,10 +93,12 @@ void AddTabOptions(CommandLine& cli, RunOptions* options) {
                  .noun = "a number of seconds"});
   AddTabExecutableOption(cli, &options->tab_executable);
   cli.AddFlag({.name = "--no-tab-namespaces",
-               .help = "do not put tab processes in new user, PID, network and "
-                       "IPC namespaces under tabsim-init (the default where the "
-                       "kernel allows it; docs/security.md); contain them with "
-                       "process groups and a subreaper instead"},
+               .help = "do not put tab processes in namespaces under "
+                       "tabsim-init (a user and a network namespace shared by "
+                       "all tabs, a PID and an IPC namespace of their own: the "
+                       "default where the kernel allows it; docs/security.md); "
+                       "contain them with process groups and a subreaper "
+                       "instead"},
               &options->no_tab_namespaces);
   cli.AddFlag({.name = "--no-sandbox",
                .help = "run tabs without their sandbox (unsafe; warns)"},
