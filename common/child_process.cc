@@ -194,10 +194,11 @@ pid_t SpawnClone(const ChildPlan& plan, int namespaces, int* pidfd) {
 // there clones the real child into kPerChildNamespaces with CLONE_PARENT,
 // which makes that child ours, not the go-between's. The go-between shares
 // our fd table (CLONE_FILES), so the child's pidfd (CLONE_PIDFD) lands in
-// it, and writes its report where we read it after reaping it: our own
-// memory in the vfork-style path, a shared page where sanitizer builds
-// fork. Chromium's zygote plays this part for its renderers, once and
-// long-lived; a go-between lives for one spawn and costs one more clone.
+// it, and writes its report into a shared anonymous page that we read
+// after reaping it (shared memory is what lets the same code serve the
+// vfork-style path and sanitizer builds, which fork). Chromium's zygote
+// plays this part for its renderers, once and long-lived; a go-between
+// lives for one spawn and costs one more clone.
 struct GoBetweenReport {
   pid_t pid = -1;
   int pidfd = -1;
