@@ -3,7 +3,9 @@
 // execs it, in the tab's new namespaces, with the tab's fds already in
 // place; it forks the tab program, reaps, relays signals and reports the
 // program's end. It is small on purpose: one exec'ed image per tab, no
-// allocation after start, no library beyond libc.
+// allocation, and no library at all in normal builds: every call to the
+// kernel goes through Sys() (tab/init_sys.h), so the freestanding build
+// starts without libc's start-up.
 //
 //   tabsim-init --control-fd N -- PROGRAM ARGV0 [ARGS...]
 //
@@ -14,116 +16,159 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <utility>
+#include <time.h>
 
 #include "common/init_protocol.h"
+#include "tab/init_sys.h"
 
+namespace tabsim::init {
 namespace {
 
-using tabsim::InitMessage;
+// The kernel's sigset for rt_sigprocmask and signalfd4: one bit a signal.
+constexpr unsigned long kSigsetBytes = 8;
+constexpr uint64_t SignalBit(int signal) { return uint64_t{1} << (signal - 1); }
 
 void Send(int control, InitMessage::Type type, int value, int status = 0) {
   InitMessage message;
   message.type = type;
   message.value = value;
   message.status = status;
-  ssize_t sent;
+  long sent;
   do {
-    sent = ::send(control, &message, sizeof(message), MSG_NOSIGNAL);
-  } while (sent < 0 && errno == EINTR);
+    sent = Sys(SYS_sendto, control, reinterpret_cast<long>(&message),
+               sizeof(message), MSG_NOSIGNAL, 0, 0);
+  } while (sent == -EINTR);
+}
+
+unsigned long Length(const char* text) {
+  unsigned long length = 0;
+  while (text[length] != '\0') ++length;
+  return length;
+}
+
+bool Equal(const char* a, const char* b) {
+  while (*a != '\0' && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+
+// A decimal fd number from 3 to 2^20; -1 if it is not one.
+int ParseFd(const char* text) {
+  long value = 0;
+  if (*text == '\0') return -1;
+  for (; *text != '\0'; ++text) {
+    if (*text < '0' || *text > '9') return -1;
+    value = value * 10 + (*text - '0');
+    if (value > 1 << 20) return -1;
+  }
+  return value < 3 ? -1 : static_cast<int>(value);
+}
+
+void WriteError(const char* text) {
+  (void)Sys(SYS_write, 2, reinterpret_cast<long>(text), static_cast<long>(Length(text)));
 }
 
 int Usage(const char* why) {
-  std::fprintf(stderr,
-               "tabsim-init: %s\nusage: tabsim-init --control-fd N -- PROGRAM "
-               "ARGV0 [ARGS...]\n(started by tabsim for each tab; "
-               "docs/security.md)\n",
-               why);
+  WriteError("tabsim-init: ");
+  WriteError(why);
+  WriteError("\nusage: tabsim-init --control-fd N -- PROGRAM ARGV0 [ARGS...]\n"
+             "(started by tabsim for each tab; docs/security.md)\n");
   return 2;
 }
 
 // Closes every fd above 2 except the ones in `keep` (ascending).
 void CloseAllBut(const int* keep, int count) {
-  int from = 3;
+  long from = 3;
   for (int i = 0; i < count; ++i) {
-    if (keep[i] > from) ::syscall(SYS_close_range, from, keep[i] - 1, 0);
+    if (keep[i] > from) (void)Sys(SYS_close_range, from, keep[i] - 1, 0);
     if (keep[i] + 1 > from) from = keep[i] + 1;
   }
-  ::syscall(SYS_close_range, from, ~0U, 0);
+  (void)Sys(SYS_close_range, from, ~0U, 0);
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 5 || std::strcmp(argv[1], tabsim::kInitControlFdFlag) != 0 ||
-      std::strcmp(argv[3], "--") != 0)
+int InitMain(int argc, char** argv, char** envp) {
+  if (argc < 5 || !Equal(argv[1], kInitControlFdFlag) || !Equal(argv[3], "--"))
     return Usage("bad command line");
-  char* end = nullptr;
-  long control_number = std::strtol(argv[2], &end, 10);
-  if (*end != '\0' || control_number < 3 || control_number > 1 << 20)
-    return Usage("bad --control-fd");
-  const int control = static_cast<int>(control_number);
-  if (::fcntl(control, F_SETFD, FD_CLOEXEC) != 0) return Usage("no control fd");
+  const int control = ParseFd(argv[2]);
+  if (control < 0) return Usage("bad --control-fd");
+  if (Sys(SYS_fcntl, control, F_SETFD, FD_CLOEXEC) != 0) return Usage("no control fd");
   char* const* program_argv = argv + 5;
   const char* program = argv[4];
   if (argc < 6) return Usage("no ARGV0");
 
   // SIGCHLD through a signalfd; the program gets an empty mask back.
-  sigset_t chld, old;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  ::sigprocmask(SIG_BLOCK, &chld, &old);
+  const uint64_t chld = SignalBit(SIGCHLD);
+  uint64_t old = 0;
+  (void)Sys(SYS_rt_sigprocmask, SIG_BLOCK, reinterpret_cast<long>(&chld),
+            reinterpret_cast<long>(&old), kSigsetBytes);
   int exec_pipe[2];
-  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    Send(control, InitMessage::kExec, errno);
+  if (long rc = Sys(SYS_pipe2, reinterpret_cast<long>(exec_pipe), O_CLOEXEC); rc != 0) {
+    Send(control, InitMessage::kExec, static_cast<int>(-rc));
     return 1;
   }
-  const pid_t child = ::fork();
+  // fork(), without libc's fork handlers: the child only says hello and
+  // execs.
+  const long child = Sys(SYS_clone, SIGCHLD, 0, 0, 0, 0);
   if (child == 0) {
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    (void)Sys(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old), 0,
+              kSigsetBytes);
     Send(control, InitMessage::kProgram, 0);  // the kernel adds our pid
-    ::execv(program, program_argv);
-    int error = errno;
-    (void)!::write(exec_pipe[1], &error, sizeof(error));
-    ::_exit(127);
+    long error = -Sys(SYS_execve, reinterpret_cast<long>(program),
+                      reinterpret_cast<long>(program_argv),
+                      reinterpret_cast<long>(envp));
+    int code = static_cast<int>(error);
+    (void)Sys(SYS_write, exec_pipe[1], reinterpret_cast<long>(&code), sizeof(code));
+    for (;;) (void)Sys(SYS_exit_group, 127);
   }
   if (child < 0) {
-    Send(control, InitMessage::kExec, errno);
+    Send(control, InitMessage::kExec, static_cast<int>(-child));
     return 1;
   }
-  ::close(exec_pipe[1]);
-  int signals = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  (void)Sys(SYS_close, exec_pipe[1]);
+  const long signals_rc = Sys(SYS_signalfd4, -1, reinterpret_cast<long>(&chld),
+                              kSigsetBytes, SFD_CLOEXEC | SFD_NONBLOCK);
+  const int signals = signals_rc < 0 ? -1 : static_cast<int>(signals_rc);
   // The program's fds (its channel, its region) are not ours to hold: its
   // end of the socket must close when it dies, not when we do.
   int keep[3] = {control, exec_pipe[0], signals};
-  for (int i = 0; i < 3; ++i)
-    for (int j = i + 1; j < 3; ++j)
-      if (keep[j] < keep[i]) std::swap(keep[i], keep[j]);
+  for (int i = 0; i < 3; ++i) {
+    for (int j = i + 1; j < 3; ++j) {
+      if (keep[j] < keep[i]) {
+        const int swap = keep[i];
+        keep[i] = keep[j];
+        keep[j] = swap;
+      }
+    }
+  }
   CloseAllBut(keep[0] < 0 ? keep + 1 : keep, keep[0] < 0 ? 2 : 3);
 
   int exec_error = 0;
-  ssize_t got;
+  long got;
   do {
-    got = ::read(exec_pipe[0], &exec_error, sizeof(exec_error));
-  } while (got < 0 && errno == EINTR);
-  ::close(exec_pipe[0]);
+    got = Sys(SYS_read, exec_pipe[0], reinterpret_cast<long>(&exec_error),
+              sizeof(exec_error));
+  } while (got == -EINTR);
+  (void)Sys(SYS_close, exec_pipe[0]);
   Send(control, InitMessage::kExec, got == sizeof(exec_error) ? exec_error : 0);
 
   bool program_running = true;
   for (;;) {
     // Reap everything: the program, and whatever was reparented to us.
     for (;;) {
-      siginfo_t info{};
-      if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
+      siginfo_t info;
+      info.si_pid = 0;
+      if (Sys(SYS_waitid, P_ALL, 0, reinterpret_cast<long>(&info),
+              WEXITED | WNOHANG, 0) != 0 ||
+          info.si_pid == 0)
         break;
       if (info.si_pid == child && program_running) {
         program_running = false;
@@ -133,22 +178,30 @@ int main(int argc, char** argv) {
       }
     }
     pollfd fds[2] = {{control, POLLIN, 0}, {signals, POLLIN, 0}};
-    int ready = ::poll(fds, signals >= 0 ? 2 : 1, signals >= 0 ? -1 : 100);
-    if (ready < 0 && errno != EINTR) return 1;
+    // Without a signalfd, look for exits every 100 ms.
+    timespec poll_interval{0, 100 * 1000 * 1000};
+    long ready = Sys(SYS_ppoll, reinterpret_cast<long>(fds), signals >= 0 ? 2 : 1,
+                     signals >= 0 ? 0 : reinterpret_cast<long>(&poll_interval),
+                     0, 0);
+    if (ready < 0 && ready != -EINTR) return 1;
     if (signals >= 0 && (fds[1].revents & POLLIN)) {
       signalfd_siginfo drained[8];
-      while (::read(signals, drained, sizeof(drained)) > 0) {
+      while (Sys(SYS_read, signals, reinterpret_cast<long>(drained),
+                 sizeof(drained)) > 0) {
       }
     }
     if (fds[0].revents & POLLIN) {
       InitMessage message;
-      ssize_t n = ::recv(control, &message, sizeof(message), MSG_DONTWAIT);
+      long n = Sys(SYS_recvfrom, control, reinterpret_cast<long>(&message),
+                   sizeof(message), MSG_DONTWAIT, 0, 0);
       if (n == 0) return 1;  // the manager is gone
       if (n == sizeof(message) && message.type == InitMessage::kSignal &&
           program_running && message.value > 0 && message.value < NSIG)
-        ::kill(child, message.value);  // not reaped yet: still our child
+        (void)Sys(SYS_kill, child, message.value);  // not reaped: still our child
     } else if (fds[0].revents & (POLLHUP | POLLERR)) {
       return 1;
     }
   }
 }
+
+}  // namespace tabsim::init
