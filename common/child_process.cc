@@ -258,10 +258,7 @@ pid_t SpawnIntoNamespaces(const ChildPlan& plan, int* pidfd, const char** step) 
   int error = errno;
   if (between > 0) {
     siginfo_t info{};
-    int rc;
-    do {
-      rc = ::waitid(P_PID, static_cast<id_t>(between), &info, WEXITED);
-    } while (rc < 0 && errno == EINTR);
+    const int rc = WaitForPid(between, &info, WEXITED);
     // ECHILD: reaped by the kernel (SIGCHLD ignored); its report stands.
     TABSIM_CHECK(rc == 0 || errno == ECHILD)
         << "waitid on the namespace go-between failed";
@@ -561,16 +558,11 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
   int rc;
   if (kill_group_on_exit_) {
     // Look first (WNOWAIT): the group dies while its id is still held.
-    do {
-      rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info,
-                    WEXITED | WNOWAIT | flags);
-    } while (rc < 0 && errno == EINTR);
+    rc = WaitForPid(pid_, &info, WEXITED | WNOWAIT | flags);
     if (rc == 0 && info.si_pid == 0) return std::nullopt;
     if (rc == 0) KillGroup();
   }
-  do {
-    rc = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | flags);
-  } while (rc < 0 && errno == EINTR);
+  rc = WaitForPid(pid_, &info, WEXITED | flags);
   if (rc != 0 && errno == ECHILD) {
     // Someone reaped it for us: SIGCHLD inherited as SIG_IGN makes the
     // kernel do so (the manager resets it at start; a library user may

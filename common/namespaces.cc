@@ -16,6 +16,8 @@
 #include <cstring>
 #include <string>
 
+#include "common/wait_status.h"
+
 namespace tabsim {
 namespace {
 
@@ -35,13 +37,29 @@ bool g_namespaces_declined = false;
 
 SharedNamespaceFds g_shared;
 
-// Waits for `pid` (our child) with `flags`; the waitid result.
-int WaitFor(pid_t pid, int flags, siginfo_t* info) {
-  int rc;
-  do {
-    rc = ::waitid(P_PID, static_cast<id_t>(pid), info, flags);
-  } while (rc < 0 && errno == EINTR);
-  return rc;
+// The uid_map and gid_map lines that map this process's ids to themselves
+// ("1000 1000 1\n"), formatted before a fork so the child allocates nothing.
+struct IdMapLines {
+  char uid[32];
+  char gid[32];
+};
+
+IdMapLines OwnIdMapLines() {
+  IdMapLines lines;
+  std::snprintf(lines.uid, sizeof(lines.uid), "%u %u 1\n", ::getuid(), ::getuid());
+  std::snprintf(lines.gid, sizeof(lines.gid), "%u %u 1\n", ::getgid(), ::getgid());
+  return lines;
+}
+
+// In the holder cloned with CLONE_NEWUSER: "deny" to /proc/self/setgroups
+// (required before an unprivileged gid_map), then its own uid_map and
+// gid_map, which an unprivileged process may write for itself when each
+// maps just its own id. Async-signal-safe. False with errno set on failure.
+bool WriteOwnIdMaps(const IdMapLines& lines) {
+  // Kernels before 3.19 have no setgroups file and need no denial.
+  if (!WriteSelf("/proc/self/setgroups", "deny") && errno != ENOENT) return false;
+  return WriteSelf("/proc/self/uid_map", lines.uid) &&
+         WriteSelf("/proc/self/gid_map", lines.gid);
 }
 
 // Makes the shared namespaces: a holder child is cloned into them, maps
@@ -59,7 +77,7 @@ std::string MakeSharedNamespaces(SharedNamespaceFds* shared) {
     ::_exit(0);
   }
   siginfo_t info{};
-  int rc = WaitFor(holder, WEXITED | WSTOPPED, &info);
+  int rc = WaitForPid(holder, &info, WEXITED | WSTOPPED);
   std::string failed;
   if (rc == 0 && info.si_code == CLD_STOPPED) {
     const std::string proc = "/proc/" + std::to_string(holder) + "/ns/";
@@ -69,7 +87,7 @@ std::string MakeSharedNamespaces(SharedNamespaceFds* shared) {
     if (shared->net < 0 && failed.empty())
       failed = Error::FromErrno("open " + proc + "net").message;
     ::kill(holder, SIGKILL);
-    WaitFor(holder, WEXITED, &info);
+    WaitForPid(holder, &info, WEXITED);
   } else if (rc == 0 && info.si_code == CLD_EXITED && info.si_status >= 10) {
     failed = "writing its own uid/gid map in the new user namespace failed: " +
              std::string(std::strerror(info.si_status - 10));
@@ -80,18 +98,12 @@ std::string MakeSharedNamespaces(SharedNamespaceFds* shared) {
   return failed;
 }
 
-NamespaceProbe Probe() {
-  if (!NamespaceWanted()) return {false, "turned off (--no-tab-namespaces)"};
-  const char* forced = std::getenv("TABSIM_NO_NAMESPACES");
-  if (forced != nullptr && *forced != '\0' && std::strcmp(forced, "0") != 0)
-    return {false, "TABSIM_NO_NAMESPACES=" + std::string(forced)};
-  SharedNamespaceFds shared;
-  std::string failed = MakeSharedNamespaces(&shared);
-  // What Spawn()'s children do: join the shared namespaces, make their
-  // own, drop their capabilities.
-  pid_t pid = failed.empty() ? ForkWithFlags(0) : 0;
-  if (failed.empty() && pid < 0) failed = Error::FromErrno("fork (probe)").message;
-  if (failed.empty() && pid == 0) {
+// What Spawn()'s children do, in a child of ours: join the shared
+// namespaces, make their own, drop their capabilities. Empty, or why not.
+std::string TrySpawnSteps(const SharedNamespaceFds& shared) {
+  pid_t pid = ForkWithFlags(0);
+  if (pid < 0) return Error::FromErrno("fork (probe)").message;
+  if (pid == 0) {
     // An exit code tells the step and its errno: 10 + errno for setns,
     // 130 + errno for unshare (the errnos either can give are below 100).
     if (!EnterSharedNamespaces(shared)) ::_exit(10 + (errno < 100 ? errno : 0));
@@ -99,21 +111,30 @@ NamespaceProbe Probe() {
       ::_exit(130 + (errno < 100 ? errno : 0));
     ::_exit(DropCapabilitiesForExec() ? 0 : 2);
   }
-  if (failed.empty()) {
-    siginfo_t info{};
-    int rc = WaitFor(pid, WEXITED, &info);
-    const int status = info.si_status;
-    if (rc == 0 && info.si_code == CLD_EXITED && status >= 10 && status < 110)
-      failed = "setns into the shared namespaces failed: " +
-               std::string(std::strerror(status - 10));
-    else if (rc == 0 && info.si_code == CLD_EXITED && status >= 130 && status < 230)
-      failed = "unshare(CLONE_NEWPID|CLONE_NEWIPC) failed: " +
-               std::string(std::strerror(status - 130));
-    else if (rc == 0 && info.si_code == CLD_EXITED && status == 2)
-      failed = "dropping capabilities in the shared user namespace failed";
-    else if (rc != 0 || info.si_code != CLD_EXITED || status != 0)
-      failed = "the probe child failed (status " + std::to_string(status) + ")";
-  }
+  siginfo_t info{};
+  const int rc = WaitForPid(pid, &info, WEXITED);
+  const int status = info.si_status;
+  const bool exited = rc == 0 && info.si_code == CLD_EXITED;
+  if (exited && status == 0) return "";
+  if (exited && status >= 10 && status < 110)
+    return "setns into the shared namespaces failed: " +
+           std::string(std::strerror(status - 10));
+  if (exited && status >= 130 && status < 230)
+    return "unshare(CLONE_NEWPID|CLONE_NEWIPC) failed: " +
+           std::string(std::strerror(status - 130));
+  if (exited && status == 2)
+    return "dropping capabilities in the shared user namespace failed";
+  return "the probe child failed (status " + std::to_string(status) + ")";
+}
+
+NamespaceProbe Probe() {
+  if (!NamespaceWanted()) return {false, "turned off (--no-tab-namespaces)"};
+  const char* forced = std::getenv("TABSIM_NO_NAMESPACES");
+  if (forced != nullptr && *forced != '\0' && std::strcmp(forced, "0") != 0)
+    return {false, "TABSIM_NO_NAMESPACES=" + std::string(forced)};
+  SharedNamespaceFds shared;
+  std::string failed = MakeSharedNamespaces(&shared);
+  if (failed.empty()) failed = TrySpawnSteps(shared);
   if (!failed.empty()) {
     if (shared.user >= 0) ::close(shared.user);
     if (shared.net >= 0) ::close(shared.net);
@@ -150,20 +171,6 @@ pid_t ForkWithFlags(int flags, int* pidfd) {
   return static_cast<pid_t>(
       ::syscall(SYS_clone, static_cast<unsigned long>(flags | SIGCHLD),
                 nullptr, pidfd, nullptr, 0));
-}
-
-IdMapLines OwnIdMapLines() {
-  IdMapLines lines;
-  std::snprintf(lines.uid, sizeof(lines.uid), "%u %u 1\n", ::getuid(), ::getuid());
-  std::snprintf(lines.gid, sizeof(lines.gid), "%u %u 1\n", ::getgid(), ::getgid());
-  return lines;
-}
-
-bool WriteOwnIdMaps(const IdMapLines& lines) {
-  // Kernels before 3.19 have no setgroups file and need no denial.
-  if (!WriteSelf("/proc/self/setgroups", "deny") && errno != ENOENT) return false;
-  return WriteSelf("/proc/self/uid_map", lines.uid) &&
-         WriteSelf("/proc/self/gid_map", lines.gid);
 }
 
 bool DropCapabilitiesForExec() {

@@ -93,21 +93,6 @@ bool NamespaceWanted();
 // taken with the fork, so no reaper can race it.
 pid_t ForkWithFlags(int flags, int* pidfd = nullptr);
 
-// The uid_map and gid_map lines that map this process's ids to themselves
-// ("1000 1000 1\n"), formatted before a fork so the child allocates nothing.
-struct IdMapLines {
-  char uid[32];
-  char gid[32];
-};
-IdMapLines OwnIdMapLines();
-
-// In the holder cloned with CLONE_NEWUSER: "deny" to
-// /proc/self/setgroups (required before an unprivileged gid_map), then its
-// own uid_map and gid_map, which an unprivileged process may write for
-// itself when each maps just its own id. Async-signal-safe. False with
-// errno set on failure.
-bool WriteOwnIdMaps(const IdMapLines& lines);
-
 // In the child, inside the shared user namespace, before exec: empties the
 // capability bounding set, the ambient and inheritable sets, and sets
 // SECBIT_NOROOT (locked), so the exec'ed program holds no capability even

@@ -6,7 +6,17 @@
 
 #include <cstdlib>
 
+#include <cerrno>
+
 namespace tabsim {
+
+int WaitForPid(pid_t pid, siginfo_t* info, int options) {
+  int rc;
+  do {
+    rc = ::waitid(P_PID, static_cast<id_t>(pid), info, options);
+  } while (rc < 0 && errno == EINTR);
+  return rc;
+}
 
 std::string SignalName(int signal_number) {
   const char* abbrev = sigabbrev_np(signal_number);

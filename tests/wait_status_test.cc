@@ -2,6 +2,9 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <gtest/gtest.h>
 
@@ -31,6 +34,33 @@ TEST(WaitStatus, ParsesSignalNames) {
   EXPECT_EQ(SignalFromName("999"), -1);
   EXPECT_EQ(SignalFromName(""), -1);
   EXPECT_EQ(SignalName(SIGSTOP), "SIGSTOP");
+}
+
+// Our child's status, while a SIGUSR1 handler interrupts the wait
+// (no SA_RESTART): the EINTR is retried, not returned.
+TEST(WaitStatus, WaitForPidReapsAcrossSignals) {
+  struct sigaction action {}, old {};
+  action.sa_handler = [](int) {};
+  ASSERT_EQ(::sigaction(SIGUSR1, &action, &old), 0);
+  const pid_t parent = ::getpid();
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    for (int i = 0; i < 20; ++i) {
+      ::kill(parent, SIGUSR1);
+      ::usleep(1000);
+    }
+    ::_exit(3);
+  }
+  siginfo_t info{};
+  EXPECT_EQ(WaitForPid(child, &info, WEXITED), 0);
+  EXPECT_EQ(info.si_pid, child);
+  EXPECT_EQ(info.si_code, CLD_EXITED);
+  EXPECT_EQ(info.si_status, 3);
+  // Reaped: no such child any more.
+  EXPECT_EQ(WaitForPid(child, &info, WEXITED), -1);
+  EXPECT_EQ(errno, ECHILD);
+  ::sigaction(SIGUSR1, &old, nullptr);
 }
 
 }  // namespace
