@@ -6,6 +6,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include "common/check.h"
 #include "common/fd_passing.h"
 
@@ -29,7 +33,7 @@ void Channel::Send(const google::protobuf::MessageLite& message) {
   if (closed_) return;
   bool was_empty = pending_.empty();
   AppendFrame(message, max_message_size_, &pending_);
-  if (was_empty) wake_writer_.cancel_one();
+  if (was_empty) WakeWriter();
 }
 
 void Channel::SendPayload(std::string_view payload) {
@@ -45,14 +49,14 @@ void Channel::SendPayload(std::string_view payload) {
   }
   pending_.push_back(static_cast<char>(value));
   pending_.append(payload);
-  if (was_empty) wake_writer_.cancel_one();
+  if (was_empty) WakeWriter();
 }
 
 void Channel::SendFramed(std::string_view frames) {
   if (closed_) return;
   bool was_empty = pending_.empty();
   pending_.append(frames);
-  if (was_empty) wake_writer_.cancel_one();
+  if (was_empty) WakeWriter();
 }
 
 void Channel::SendWithFd(const google::protobuf::MessageLite& message,
@@ -63,13 +67,62 @@ void Channel::SendWithFd(const google::protobuf::MessageLite& message,
   if (fd.IsValid()) pending_fds_.push_back({offset, std::move(fd)});
 }
 
+void Channel::WakeWriter() {
+  if (held_) {
+    wake_deferred_ = true;
+    return;
+  }
+  wake_writer_.cancel_one();
+}
+
+void Channel::HoldWrites() {
+  TABSIM_CHECK(!held_) << "HoldWrites() nested";
+  held_ = true;
+  wake_deferred_ = false;
+}
+
+void Channel::ReleaseWrites() {
+  TABSIM_CHECK(held_) << "ReleaseWrites() without HoldWrites()";
+  held_ = false;
+  if (!wake_deferred_ || closed_) return;
+  wake_deferred_ = false;
+  if (!WriteDirectly()) wake_writer_.cancel_one();
+}
+
+bool Channel::WriteDirectly() {
+  // Only an idle writer's queue is ours to send: a write in flight must
+  // finish first (it takes pending_ next), and fds go one sendmsg each.
+  if (!writer_parked_ || !pending_fds_.empty()) return false;
+  // on_drained_ may queue a held-back message; one more round sends it.
+  for (int round = 0; round < 2 && !pending_.empty(); ++round) {
+    size_t position = 0;
+    while (position < pending_.size()) {
+      ssize_t sent = ::send(socket_.native_handle(), pending_.data() + position,
+                            pending_.size() - position,
+                            MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent <= 0) break;  // EAGAIN, or an error the writer will meet
+      position += static_cast<size_t>(sent);
+      bytes_out_ += static_cast<size_t>(sent);
+      ++writes_;
+    }
+    pending_.erase(0, position);
+    if (!pending_.empty()) return false;
+    if (on_drained_) on_drained_();
+    if (!pending_fds_.empty()) return false;
+  }
+  return pending_.empty();
+}
+
 asio::awaitable<error_code> Channel::WriteLoop() {
   std::string writing;
   std::deque<PendingFd> writing_fds;
   for (;;) {
     while (pending_.empty()) {
       if (closed_) co_return asio::error::operation_aborted;
+      writer_parked_ = true;
       auto [wait_error] = co_await wake_writer_.async_wait(kNoThrow);
+      writer_parked_ = false;
       // Cancelled by Send() (a wake-up) or by Close(); the loop rechecks.
       if (wait_error && wait_error != asio::error::operation_aborted)
         co_return wait_error;

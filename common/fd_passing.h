@@ -21,10 +21,11 @@ namespace tabsim {
 Result<size_t> SendWithFd(int socket, const void* data, size_t size, int fd);
 
 // recvmsg() into `data`, appending any received fds to `fds` (at most
-// kMaxFdsPerRead). Returns bytes read; 0 means EOF.
+// kMaxFdsPerRead). Returns bytes read; 0 means EOF. `flags` are added to
+// recvmsg's (MSG_DONTWAIT on a blocking socket).
 inline constexpr int kMaxFdsPerRead = 4;
 Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
-                              std::vector<UniqueFd>* fds);
+                              std::vector<UniqueFd>* fds, int flags = 0);
 
 }  // namespace tabsim
 

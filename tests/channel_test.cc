@@ -80,6 +80,97 @@ TEST(Channel, BatchesQueuedMessagesIntoFewWrites) {
   pair.io.run_for(std::chrono::milliseconds(50));
 }
 
+// Bytes waiting at the peer now, without blocking; -1 on error.
+ssize_t Available(int fd) {
+  char buffer[65536];
+  ssize_t got = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT | MSG_PEEK);
+  return got < 0 && errno == EAGAIN ? 0 : got;
+}
+
+TEST(Channel, ReleasedWritesGoOutAtOnceWithoutTheLoop) {
+  Pair pair;
+  asio::co_spawn(pair.io, pair.channel->WriteLoop(), asio::detached);
+  pair.io.run_for(std::chrono::milliseconds(10));  // the writer parks
+  pair.channel->HoldWrites();
+  for (uint64_t i = 1; i <= 3; ++i) pair.channel->Send(Input(i));
+  EXPECT_EQ(Available(pair.peer.get()), 0) << "sent while held";
+  pair.channel->ReleaseWrites();
+  // Sent by ReleaseWrites() itself: the loop has not run since.
+  EXPECT_EQ(pair.channel->pending_bytes(), 0u);
+  EXPECT_EQ(pair.channel->writes(), 1u);
+  auto messages = ReadMessages(pair.peer.get(), 3, nullptr);
+  ASSERT_EQ(messages.size(), 3u);
+  for (uint64_t i = 0; i < 3; ++i)
+    EXPECT_EQ(messages[i].input().sequence(), i + 1);
+  // The writer still works afterwards, woken as usual.
+  pair.channel->Send(Input(4));
+  testing::RunUntil(pair.io, [&] { return pair.channel->pending_bytes() == 0; },
+                    std::chrono::seconds(5));
+  messages = ReadMessages(pair.peer.get(), 1, nullptr);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].input().sequence(), 4u);
+  pair.channel->Close();
+  pair.io.run_for(std::chrono::milliseconds(50));
+}
+
+TEST(Channel, ReleaseLeavesToTheWriterWhatTheKernelCannotTake) {
+  Pair pair;
+  int small = 4096;
+  ASSERT_EQ(::setsockopt(pair.channel->socket().native_handle(), SOL_SOCKET,
+                         SO_SNDBUF, &small, sizeof(small)),
+            0);
+  asio::co_spawn(pair.io, pair.channel->WriteLoop(), asio::detached);
+  pair.io.run_for(std::chrono::milliseconds(10));
+  pair.channel->HoldWrites();
+  const uint64_t kCount = 20000;  // far more than the send buffer holds
+  for (uint64_t i = 1; i <= kCount; ++i) pair.channel->Send(Input(i));
+  pair.channel->ReleaseWrites();
+  EXPECT_GT(pair.channel->pending_bytes(), 0u) << "the kernel took it all";
+  // The writer, woken, finishes while the peer reads, in order.
+  std::vector<proto::ManagerToTab> messages;
+  FrameDecoder decoder(kMaxMessageSize);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (messages.size() < kCount && std::chrono::steady_clock::now() < deadline) {
+    pair.io.run_for(std::chrono::milliseconds(1));
+    std::span<char> space = decoder.PrepareWrite(65536);
+    ssize_t got = ::recv(pair.peer.get(), space.data(), space.size(), MSG_DONTWAIT);
+    if (got <= 0) continue;
+    decoder.Commit(size_t(got));
+    std::string_view payload;
+    while (decoder.Next(&payload) == FrameDecoder::Result::kMessage) {
+      messages.emplace_back();
+      messages.back().ParseFromArray(payload.data(), int(payload.size()));
+    }
+  }
+  ASSERT_EQ(messages.size(), kCount);
+  for (uint64_t i = 0; i < kCount; ++i)
+    ASSERT_EQ(messages[i].input().sequence(), i + 1);
+  pair.channel->Close();
+  pair.io.run_for(std::chrono::milliseconds(50));
+}
+
+TEST(Channel, AnFdQueuedWhileHeldGoesThroughTheWriter) {
+  Pair pair;
+  asio::co_spawn(pair.io, pair.channel->WriteLoop(), asio::detached);
+  pair.io.run_for(std::chrono::milliseconds(10));
+  auto region = SharedMemoryRegion::Create("held", 4096);
+  ASSERT_TRUE(region.ok());
+  pair.channel->HoldWrites();
+  pair.channel->Send(Input(1));
+  pair.channel->SendWithFd(Input(2), region->DuplicateFd().value());
+  pair.channel->ReleaseWrites();
+  EXPECT_EQ(Available(pair.peer.get()), 0) << "fds go one sendmsg each";
+  testing::RunUntil(pair.io, [&] { return pair.channel->pending_bytes() == 0; },
+                    std::chrono::seconds(5));
+  std::vector<UniqueFd> fds;
+  auto messages = ReadMessages(pair.peer.get(), 2, &fds);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].input().sequence(), 2u);
+  EXPECT_EQ(fds.size(), 1u);
+  pair.channel->Close();
+  pair.io.run_for(std::chrono::milliseconds(50));
+}
+
 TEST(Channel, PassesAnFdWithItsMessage) {
   Pair pair;
   auto region = SharedMemoryRegion::Create("tabsim-channel-test", 4096);

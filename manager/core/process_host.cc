@@ -518,28 +518,42 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
     std::string_view payload;
     FrameDecoder::Result result;
     int handled = 0;
+    // What the read's messages make us send (acks' refills, replies) goes
+    // out in one direct write once they are handled (Channel::HoldWrites);
+    // the hold is let go around every co_await.
+    channel_->HoldWrites();
     while ((result = decoder.Next(&payload)) ==
            FrameDecoder::Result::kMessage) {
       std::optional<Loss> loss;
-      if (faults_.affects(Direction::kFromTab) || reordered_in_)
+      if (faults_.affects(Direction::kFromTab) || reordered_in_) {
+        channel_->ReleaseWrites();
         loss = co_await HandleFaulty(payload);
-      else
+        channel_->HoldWrites();
+      } else {
         loss = HandleMessage(payload);
+      }
       if (loss) {
+        channel_->ReleaseWrites();
         if (!verdict_) verdict_ = std::make_unique<Loss>(*loss);
         co_return std::move(*loss);
       }
       // A frame's raw bytes follow its header before any other message.
       if (options_.frames_over_socket) {
-        if (auto raw_loss = co_await ReadRawFrame())
-          co_return std::move(*raw_loss);
+        channel_->ReleaseWrites();
+        auto raw_loss = co_await ReadRawFrame();
+        if (raw_loss) co_return std::move(*raw_loss);
+        channel_->HoldWrites();
       }
       // A background process's burst waits behind whatever else is ready
       // (the focused tab's frame, the user's input): the decoder keeps
       // its place, so nothing is lost by yielding.
-      if (++handled % kBackgroundBurst == 0 && !foreground())
+      if (++handled % kBackgroundBurst == 0 && !foreground()) {
+        channel_->ReleaseWrites();
         co_await asio::post(executor_, asio::use_awaitable);
+        channel_->HoldWrites();
+      }
     }
+    channel_->ReleaseWrites();
     if (result == FrameDecoder::Result::kOversized)
       co_return BadMessage(BadMessageReason::kOversizedLength,
                            "declared length " +
