@@ -28,7 +28,7 @@ Result<size_t> SendWithFd(int socket, const void* data, size_t size, int fd) {
 }
 
 Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
-                              std::vector<UniqueFd>* fds, int flags) {
+                              std::vector<UniqueFd>* fds) {
   iovec iov{data, size};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFdsPerRead)];
   msghdr message{};
@@ -38,7 +38,7 @@ Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
   message.msg_controllen = sizeof(control);
   ssize_t received;
   do {
-    received = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC | flags);
+    received = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
   } while (received < 0 && errno == EINTR);
   if (received < 0) return Error::FromErrno("recvmsg");
   std::vector<UniqueFd> arrived;

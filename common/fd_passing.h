@@ -21,11 +21,10 @@ namespace tabsim {
 Result<size_t> SendWithFd(int socket, const void* data, size_t size, int fd);
 
 // recvmsg() into `data`, appending any received fds to `fds` (at most
-// kMaxFdsPerRead). Returns bytes read; 0 means EOF. `flags` are added to
-// recvmsg's (MSG_DONTWAIT on a blocking socket).
+// kMaxFdsPerRead). Returns bytes read; 0 means EOF.
 inline constexpr int kMaxFdsPerRead = 4;
 Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
-                              std::vector<UniqueFd>* fds, int flags = 0);
+                              std::vector<UniqueFd>* fds);
 
 }  // namespace tabsim
 

@@ -60,10 +60,8 @@ int TabProcess::PollTimeoutMs() {
 }
 
 int TabProcess::Run() {
-  // A blocking socket: an idle tab waits in its read (below); every other
-  // read and write says MSG_DONTWAIT.
   int flags = ::fcntl(channel_.get(), F_GETFL);
-  if (flags < 0 || ::fcntl(channel_.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+  if (flags < 0 || ::fcntl(channel_.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
     TABSIM_LOG(kError) << "fd " << kChannelFd << ": not usable as a channel";
     return kTabExitChannel;
   }
@@ -75,23 +73,15 @@ int TabProcess::Run() {
     const Clock::time_point now = Clock::now();
     for (auto& [id, view] : views_) view->Update(now);
     if (!running_ || !Flush()) break;
-    const int timeout = PollTimeoutMs();
-    if (timeout < 0 && outbox_.empty()) {
-      // Nothing to wake for but the manager: wait in the read itself, one
-      // system call a message instead of poll()'s two (each about 2 us on
-      // the VMs this runs on; docs/benchmarks.md).
-      if (!ReadAvailable(/*wait=*/true)) break;
-      continue;
-    }
     pollfd poll_fd{channel_.get(), POLLIN, 0};
     if (!outbox_.empty()) poll_fd.events |= POLLOUT;
-    int ready = ::poll(&poll_fd, 1, timeout);
+    int ready = ::poll(&poll_fd, 1, PollTimeoutMs());
     if (ready < 0 && errno != EINTR) {
       Fail(kTabExitChannel, "poll: " + std::string(strerror(errno)));
       break;
     }
     if (ready > 0 && (poll_fd.revents & (POLLIN | POLLHUP | POLLERR))) {
-      if (!ReadAvailable(/*wait=*/false)) break;
+      if (!ReadAvailable()) break;
     }
   }
   Flush();
@@ -108,7 +98,7 @@ void TabProcess::CloseGracefully() {
   const auto deadline = Clock::now() + std::chrono::milliseconds(kCloseDrainMs);
   char discard[4096];
   for (;;) {
-    ssize_t got = ::recv(channel_.get(), discard, sizeof(discard), MSG_DONTWAIT);
+    ssize_t got = ::recv(channel_.get(), discard, sizeof(discard), 0);
     if (got == 0) return;  // the manager closed its end
     if (got < 0 && errno != EAGAIN && errno != EINTR) return;
     if (got > 0) continue;
@@ -149,7 +139,7 @@ int TabProcess::Handshake() {
     // With the fds that may come with the bytes: a CreateView or Resize can
     // share this read with the Hello.
     auto got = ReceiveWithFds(channel_.get(), space.data(), space.size(),
-                              &received_fds_, MSG_DONTWAIT);
+                              &received_fds_);
     if (!got.ok()) {
       const int error = got.error().error_number;
       if (error == EAGAIN || error == EINTR) continue;
@@ -229,12 +219,11 @@ int TabProcess::Handshake() {
   return kTabExitOk;
 }
 
-bool TabProcess::ReadAvailable(bool wait) {
+bool TabProcess::ReadAvailable() {
   for (int i = 0; i < kMaxReadsPerIteration; ++i) {
     std::span<char> space = decoder_.PrepareWrite(64 * 1024);
     auto got = ReceiveWithFds(channel_.get(), space.data(), space.size(),
-                              &received_fds_,
-                              wait && i == 0 ? 0 : MSG_DONTWAIT);
+                              &received_fds_);
     if (!got.ok()) {
       if (got.error().error_number == EAGAIN) break;
       Fail(kTabExitChannel, got.error().message);
@@ -470,7 +459,7 @@ bool TabProcess::Flush() {
     msghdr header{};
     header.msg_iov = iov;
     header.msg_iovlen = count;
-    ssize_t sent = ::sendmsg(channel_.get(), &header, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t sent = ::sendmsg(channel_.get(), &header, MSG_NOSIGNAL);
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;  // poll for POLLOUT and retry

@@ -85,9 +85,8 @@ class TabProcess final : public ViewOwner {
   bool FramesOverSocket() const override { return options_.frames_over_socket; }
 
   int Handshake();
-  // Reads what is available (`wait`: blocks in the first read until
-  // something is); false on EOF or error (exit_code_ set).
-  bool ReadAvailable(bool wait);
+  // Reads what is available; false on EOF or error (exit_code_ set).
+  bool ReadAvailable();
   bool HandleMessage(const proto::ManagerToTab& message);
   bool CreateView(uint32_t view_id, const proto::CreateView& create);
   // The view a message names; nullptr (and a fatal error) for none.
