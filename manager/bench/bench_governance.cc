@@ -11,7 +11,6 @@
 #include <memory>
 #include <vector>
 
-#include "manager/base/process_stats.h"
 #include "manager/bench/bench_stats.h"
 #include "manager/bench/bench_tabs.h"
 #include "manager/core/input_builder.h"
@@ -35,13 +34,13 @@ double Ms(Clock::duration d) {
 double CpuSeconds(BenchTabs& tabs, bool manager, bool tab_processes) {
   double total = 0;
   if (manager) {
-    auto self = ReadProcessSample(::getpid());
-    if (self.ok()) total += self->cpu_seconds;
+    auto self = ProcessCpuSecondsOf(::getpid());
+    if (self.ok()) total += *self;
   }
   if (tab_processes) {
     for (const auto& process : tabs.host().processes()) {
-      auto sample = ReadProcessSample(process->pid());
-      if (sample.ok()) total += sample->cpu_seconds;
+      auto seconds = ProcessCpuSecondsOf(process->pid());
+      if (seconds.ok()) total += *seconds;
     }
   }
   return total;

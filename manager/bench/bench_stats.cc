@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,15 @@ double ProcessCpuSeconds() {
     return double(tv.tv_sec) + double(tv.tv_usec) * 1e-6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+Result<double> ProcessCpuSecondsOf(pid_t pid) {
+  clockid_t clock;
+  if (int error = ::clock_getcpuclockid(pid, &clock); error != 0)
+    return Error::FromErrno("clock_getcpuclockid", error);
+  timespec now{};
+  if (::clock_gettime(clock, &now) != 0) return Error::FromErrno("clock_gettime");
+  return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
 }
 
 LatencySummary Summarize(std::vector<double>* samples) {

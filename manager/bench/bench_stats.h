@@ -25,6 +25,11 @@ using BenchClock = std::chrono::steady_clock;
 double SecondsSince(BenchClock::time_point start);
 // User + system CPU of this process (not its children), in seconds.
 double ProcessCpuSeconds();
+// CPU of process `pid` (all its threads, not its children), in seconds,
+// read from its CPU-time clock (clock_getcpuclockid), so to the
+// nanosecond: /proc/PID/stat counts clock ticks, and a few quiet tabs over
+// a short window can stay under one. An error for a process that is gone.
+Result<double> ProcessCpuSecondsOf(pid_t pid);
 
 // Latency samples, in seconds.
 struct LatencySummary {
