@@ -203,8 +203,16 @@ asio::awaitable<error_code> Channel::ReadSome() {
 }
 
 asio::awaitable<error_code> Channel::ReadExactly(std::span<char> into) {
+  // Each read asks for all that is left: asio's own transfer_all and
+  // transfer_exactly ask for 64 KiB at most (default_max_transfer_size),
+  // which made a 1080p frame 127 reads, each a system call and most a
+  // trip through epoll, where a blocking reader takes it in one or a few.
+  const size_t size = into.size();
+  auto all_that_is_left = [size](const error_code& error, size_t done) -> size_t {
+    return error ? 0 : size - done;
+  };
   auto [error, read] = co_await asio::async_read(
-      socket_, asio::buffer(into.data(), into.size()), kNoThrow);
+      socket_, asio::buffer(into.data(), size), all_that_is_left, kNoThrow);
   bytes_in_ += read;
   co_return error;
 }
