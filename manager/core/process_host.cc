@@ -538,7 +538,7 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
         co_return std::move(*loss);
       }
       // A frame's raw bytes follow its header before any other message.
-      if (options_.frames_over_socket) {
+      if (RawFrameFollows()) {
         channel_->ReleaseWrites();
         auto raw_loss = co_await ReadRawFrame();
         if (raw_loss) co_return std::move(*raw_loss);
@@ -580,10 +580,13 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::ReadLoop() {
   }
 }
 
+bool ProcessHost::RawFrameFollows() const {
+  return options_.frames_over_socket &&
+         incoming_.message_case() == proto::TabToManager::kFramePixels;
+}
+
 TabSession* ProcessHost::RawFrameDue(std::span<char>* into) {
-  if (!options_.frames_over_socket ||
-      incoming_.message_case() != proto::TabToManager::kFramePixels)
-    return nullptr;
+  if (!RawFrameFollows()) return nullptr;
   TabSession* view = FindView(incoming_.view_id());
   if (view == nullptr) return nullptr;
   *into = view->RawFrameDestination();

@@ -233,6 +233,9 @@ class ProcessHost {
   };
 
   boost::asio::awaitable<Loss> ReadLoop();
+  // After a message: whether it was a FramePixels header, which raw bytes
+  // follow (frames over the socket only).
+  bool RawFrameFollows() const;
   // After a message: the view whose FramePixels header was just accepted
   // and where its raw bytes go, or nullptr when no raw bytes follow.
   TabSession* RawFrameDue(std::span<char>* into);
