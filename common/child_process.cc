@@ -367,6 +367,8 @@ Result<pid_t> AwaitProgram(int control, bool* exec_failed) {
 
 std::string ChildExit::Describe() const {
   if (code == kReapedElsewhere) return "exited (status unknown: reaped elsewhere)";
+  if (code == CLD_EXITED && status == kHighExitCode)
+    return "exited with a code of 128 or more (tabsim-init passes on no more)";
   return DescribeChildExit(code, status);
 }
 
@@ -474,9 +476,11 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   }
   if (requested.namespaces) {
     init_end.reset();
-    child.control_ = std::move(control);
     bool exec_failed = false;
-    auto program = AwaitProgram(child.control_.get(), &exec_failed);
+    auto program = AwaitProgram(control.get(), &exec_failed);
+    // Init closes its end after kExec: from here on it speaks through its
+    // exit status (common/init_protocol.h), and we hold no fd for it.
+    control.reset();
     if (!program.ok()) {
       // The destructor SIGKILLs and reaps init otherwise.
       if (exec_failed) child.Reap();
@@ -494,7 +498,6 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       program_pid_(std::exchange(other.program_pid_, -1)),
       pidfd_(std::move(other.pidfd_)),
-      control_(std::move(other.control_)),
       exit_(std::move(other.exit_)),
       in_namespaces_(other.in_namespaces_),
       kill_group_on_exit_(other.kill_group_on_exit_) {}
@@ -506,7 +509,6 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     pidfd_ = std::move(other.pidfd_);
     exit_ = std::move(other.exit_);
     program_pid_ = std::exchange(other.program_pid_, -1);
-    control_ = std::move(other.control_);
     in_namespaces_ = other.in_namespaces_;
     kill_group_on_exit_ = other.kill_group_on_exit_;
   }
@@ -535,13 +537,12 @@ void ChildProcess::KillAndReap() {
 Status ChildProcess::Signal(int signal) const {
   TABSIM_CHECK(IsValid());
   if (exit_) return Error{"signal: process already reaped", ESRCH};
-  if (control_.IsValid() && signal != SIGKILL) {
-    // To the program, by init, which knows whether it is still there.
-    InitMessage message;
-    message.type = InitMessage::kSignal;
-    message.value = signal;
-    if (::send(control_.get(), &message, sizeof(message),
-               MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(message))
+  if (in_namespaces_ && signal != SIGKILL) {
+    // To the program, by init, which knows whether it is still there. Init
+    // is our unreaped child, so its pid is still init's.
+    sigval value{};
+    value.sival_int = signal;
+    if (::sigqueue(pid_, kInitRelaySignal, value) != 0)
       return Error::FromErrno("signal " + std::to_string(pid()) + " through tabsim-init");
     return Status::Ok();
   }
@@ -575,15 +576,12 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
   TABSIM_CHECK(rc == 0) << "waitid on our own child " << pid_ << " failed";
   if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
   exit_ = ChildExit{info.si_code, info.si_status};
-  if (control_.IsValid()) {
-    // Init reported the program's end before exiting, unless it was killed
-    // first (SIGKILL: its own status is then the program's fate too).
-    InitMessage message;
-    while (ReceiveFromInit(control_.get(), &message, nullptr, MSG_DONTWAIT) > 0) {
-      if (message.type == InitMessage::kExit)
-        exit_ = ChildExit{message.value, message.status};
-    }
-    control_.reset();
+  if (in_namespaces_ && info.si_code == CLD_EXITED) {
+    // Init exits with the program's end encoded; killed (SIGKILL, ours or
+    // the OOM killer's), its own fate is the program's too.
+    const ProgramEnd end = DecodeProgramEnd(info.si_status & 0xff);
+    exit_ = ChildExit{end.code,
+                      end.status < 0 ? ChildExit::kHighExitCode : end.status};
   }
   Unregister(pid_);
   // A reaped child's pid may be reused; its pidfd is of no further use and

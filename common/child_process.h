@@ -20,10 +20,11 @@
 // (tabsim-init, common/init_protocol.h) as PID 1 of its namespace, which
 // forks and execs the program as PID 2. Spawn() returns once the program
 // exec'ed (or its exec error); pid() is then the program's pid, the pidfd
-// and the reaping are init's, the exit status is the program's (relayed
-// by init over a control socket the ChildProcess holds: one more fd), and
-// Signal() goes to the program through init, SIGKILL to init itself
-// (which takes the whole namespace with it).
+// and the reaping are init's, the exit status is the program's (init
+// exits with it encoded, common/init_protocol.h: no fd is held for init
+// beyond its pidfd), and Signal() goes to the program through init (a
+// queued signal), SIGKILL to init itself (which takes the whole namespace
+// with it).
 // With `output_fd` its stdout and stderr are that fd instead of ours.
 // With `kill_group_on_exit` (the fallback where namespaces are not
 // available) the child's process group is SIGKILLed when the child is
@@ -72,6 +73,9 @@ struct ChildExit {
   // Not a CLD_* value: the child was reaped by someone else (SIGCHLD set to
   // SIG_IGN), so its status is unknown.
   static constexpr int kReapedElsewhere = -1;
+  // A `status` of CLD_EXITED: the program, under tabsim-init, exited with a
+  // code from 128 to 255; init's one byte of exit status cannot say which.
+  static constexpr int kHighExitCode = -1;
   int code = 0;    // si_code: CLD_EXITED, CLD_KILLED or CLD_DUMPED
   int status = 0;  // si_status: exit code or signal number
   std::string Describe() const;
@@ -126,7 +130,6 @@ class ChildProcess {
   pid_t pid_ = -1;
   pid_t program_pid_ = -1;  // under init; -1: pid_ is the program
   UniqueFd pidfd_;
-  UniqueFd control_;  // to init (common/init_protocol.h); until the reap
   std::optional<ChildExit> exit_;
   bool in_namespaces_ = false;
   bool kill_group_on_exit_ = false;

@@ -3,21 +3,20 @@
 // execs it, in the tab's new namespaces, with the tab's fds already in
 // place; it forks the tab program, reaps, relays signals and reports the
 // program's end. It is small on purpose: one exec'ed image per tab, no
-// allocation, and no library at all in normal builds: every call to the
-// kernel goes through Sys() (tab/init_sys.h), so the freestanding build
-// starts without libc's start-up.
+// allocation, no fd of its own once the program runs, and no library at
+// all in normal builds: every call to the kernel goes through Sys()
+// (tab/init_sys.h), so the freestanding build starts without libc's
+// start-up.
 //
 //   tabsim-init --control-fd N -- PROGRAM ARGV0 [ARGS...]
 //
-// Exit codes (the manager reads the program's status from the control
-// socket, not these): 0 after reporting the program's end, 1 when the
-// manager went away first, 2 for a bad command line.
+// Exit codes: once the program has exec'ed, EncodeProgramEnd() of its end
+// (common/init_protocol.h); before, 1 (the manager has kExec's errno) or 2
+// for a bad command line.
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -29,7 +28,8 @@
 namespace tabsim::init {
 namespace {
 
-// The kernel's sigset for rt_sigprocmask and signalfd4: one bit a signal.
+// The kernel's sigset for rt_sigprocmask and rt_sigtimedwait: one bit a
+// signal.
 constexpr unsigned long kSigsetBytes = 8;
 constexpr uint64_t SignalBit(int signal) { return uint64_t{1} << (signal - 1); }
 
@@ -105,10 +105,11 @@ int InitMain(int argc, char** argv, char** envp) {
   const char* program = argv[4];
   if (argc < 6) return Usage("no ARGV0");
 
-  // SIGCHLD through a signalfd; the program gets an empty mask back.
-  const uint64_t chld = SignalBit(SIGCHLD);
+  // SIGCHLD and the manager's relayed signals are waited for
+  // (rt_sigtimedwait), never delivered; the program gets an empty mask back.
+  const uint64_t waited = SignalBit(SIGCHLD) | SignalBit(kInitRelaySignal);
   uint64_t old = 0;
-  (void)Sys(SYS_rt_sigprocmask, SIG_BLOCK, reinterpret_cast<long>(&chld),
+  (void)Sys(SYS_rt_sigprocmask, SIG_BLOCK, reinterpret_cast<long>(&waited),
             reinterpret_cast<long>(&old), kSigsetBytes);
   int exec_pipe[2];
   if (long rc = Sys(SYS_pipe2, reinterpret_cast<long>(exec_pipe), O_CLOEXEC); rc != 0) {
@@ -134,22 +135,11 @@ int InitMain(int argc, char** argv, char** envp) {
     return 1;
   }
   (void)Sys(SYS_close, exec_pipe[1]);
-  const long signals_rc = Sys(SYS_signalfd4, -1, reinterpret_cast<long>(&chld),
-                              kSigsetBytes, SFD_CLOEXEC | SFD_NONBLOCK);
-  const int signals = signals_rc < 0 ? -1 : static_cast<int>(signals_rc);
   // The program's fds (its channel, its region) are not ours to hold: its
   // end of the socket must close when it dies, not when we do.
-  int keep[3] = {control, exec_pipe[0], signals};
-  for (int i = 0; i < 3; ++i) {
-    for (int j = i + 1; j < 3; ++j) {
-      if (keep[j] < keep[i]) {
-        const int swap = keep[i];
-        keep[i] = keep[j];
-        keep[j] = swap;
-      }
-    }
-  }
-  CloseAllBut(keep[0] < 0 ? keep + 1 : keep, keep[0] < 0 ? 2 : 3);
+  int keep[2] = {control < exec_pipe[0] ? control : exec_pipe[0],
+                 control < exec_pipe[0] ? exec_pipe[0] : control};
+  CloseAllBut(keep, 2);
 
   int exec_error = 0;
   long got;
@@ -159,8 +149,10 @@ int InitMain(int argc, char** argv, char** envp) {
   } while (got == -EINTR);
   (void)Sys(SYS_close, exec_pipe[0]);
   Send(control, InitMessage::kExec, got == sizeof(exec_error) ? exec_error : 0);
+  // That was the last word on the socket; from here on the manager knows
+  // us by our pid and our exit status.
+  (void)Sys(SYS_close, control);
 
-  bool program_running = true;
   for (;;) {
     // Reap everything: the program, and whatever was reparented to us.
     for (;;) {
@@ -170,37 +162,30 @@ int InitMain(int argc, char** argv, char** envp) {
               WEXITED | WNOHANG, 0) != 0 ||
           info.si_pid == 0)
         break;
-      if (info.si_pid == child && program_running) {
-        program_running = false;
-        Send(control, InitMessage::kExit, info.si_code, info.si_status);
-        // Leaving ends the namespace: the kernel kills what is left.
-        return 0;
-      }
+      // Leaving ends the namespace: the kernel kills what is left.
+      if (info.si_pid == child) return EncodeProgramEnd(info.si_code, info.si_status);
     }
-    pollfd fds[2] = {{control, POLLIN, 0}, {signals, POLLIN, 0}};
-    // Without a signalfd, look for exits every 100 ms.
-    timespec poll_interval{0, 100 * 1000 * 1000};
-    long ready = Sys(SYS_ppoll, reinterpret_cast<long>(fds), signals >= 0 ? 2 : 1,
-                     signals >= 0 ? 0 : reinterpret_cast<long>(&poll_interval),
-                     0, 0);
-    if (ready < 0 && ready != -EINTR) return 1;
-    if (signals >= 0 && (fds[1].revents & POLLIN)) {
-      signalfd_siginfo drained[8];
-      while (Sys(SYS_read, signals, reinterpret_cast<long>(drained),
-                 sizeof(drained)) > 0) {
-      }
+    siginfo_t info;
+    info.si_signo = 0;
+    long signal = Sys(SYS_rt_sigtimedwait, reinterpret_cast<long>(&waited),
+                      reinterpret_cast<long>(&info), 0, kSigsetBytes);
+    if (signal == -EINTR || signal == -EAGAIN) continue;
+    if (signal < 0) {
+      // Cannot wait any more (not a failure the kernel documents for a
+      // valid set): end the program rather than leave it unwatched.
+      (void)Sys(SYS_kill, child, SIGKILL);
+      timespec tick{0, 10 * 1000 * 1000};
+      (void)Sys(SYS_nanosleep, reinterpret_cast<long>(&tick), 0);
+      continue;
     }
-    if (fds[0].revents & POLLIN) {
-      InitMessage message;
-      long n = Sys(SYS_recvfrom, control, reinterpret_cast<long>(&message),
-                   sizeof(message), MSG_DONTWAIT, 0, 0);
-      if (n == 0) return 1;  // the manager is gone
-      if (n == sizeof(message) && message.type == InitMessage::kSignal &&
-          program_running && message.value > 0 && message.value < NSIG)
-        (void)Sys(SYS_kill, child, message.value);  // not reaped: still our child
-    } else if (fds[0].revents & (POLLHUP | POLLERR)) {
-      return 1;
-    }
+    // A relayed signal: queued by a process outside our namespace (whose
+    // pid we see as 0), i.e. the manager, with the signal as its value.
+    // The program has not been reaped yet (we return when it is), so
+    // `child` is still it.
+    const int relayed = info.si_value.sival_int;
+    if (signal == kInitRelaySignal && info.si_code == SI_QUEUE && info.si_pid == 0 &&
+        relayed > 0 && relayed < NSIG)
+      (void)Sys(SYS_kill, child, relayed);
   }
 }
 

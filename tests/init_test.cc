@@ -1,6 +1,7 @@
 // tabsim-init (tab/init_main.cc) under Spawn() with namespaces: the program
 // runs as PID 2 with ordinary signal semantics, its own exit status comes
-// back through init, signals reach it through init, an exec error is an
+// back through init's (encoded, with no fd held for init), signals reach
+// it through init, an exec error is an
 // error, nothing it forked outlives it, and programs share the user and
 // network namespaces but not the PID and IPC ones. Skipped, saying why, where the
 // kernel refuses namespaces.
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "common/child_process.h"
+#include "common/init_protocol.h"
 #include "common/namespaces.h"
 #include "tests/test_util.h"
 
@@ -53,6 +55,62 @@ TEST_F(InitTest, TheProgramRunsUnderInitAndItsExitCodeComesBack) {
   ChildExit exit = child->Reap();
   EXPECT_EQ(exit.code, CLD_EXITED);
   EXPECT_EQ(exit.status, 7);
+}
+
+// Init speaks through its exit status once the program runs
+// (common/init_protocol.h): every code below 128 and every death by a
+// signal come back exactly; a code of 128 or more comes back as such.
+TEST(InitProtocol, EveryEndOfTheProgramFitsInInitsExitCode) {
+  for (int code = 0; code < 128; ++code) {
+    const ProgramEnd end = DecodeProgramEnd(EncodeProgramEnd(CLD_EXITED, code));
+    EXPECT_EQ(end.code, CLD_EXITED) << code;
+    EXPECT_EQ(end.status, code);
+  }
+  for (int code = 128; code < 256; ++code) {
+    const ProgramEnd end = DecodeProgramEnd(EncodeProgramEnd(CLD_EXITED, code));
+    EXPECT_EQ(end.code, CLD_EXITED) << code;
+    EXPECT_EQ(end.status, -1) << code;
+  }
+  for (int signal = 1; signal <= 64; ++signal) {
+    const int encoded = EncodeProgramEnd(CLD_KILLED, signal);
+    EXPECT_TRUE(encoded > 0 && encoded < 256) << signal;
+    const ProgramEnd end = DecodeProgramEnd(encoded);
+    EXPECT_EQ(end.code, CLD_KILLED) << signal;
+    EXPECT_EQ(end.status, signal);
+  }
+  for (int signal = 1; signal < 32; ++signal) {
+    const ProgramEnd end = DecodeProgramEnd(EncodeProgramEnd(CLD_DUMPED, signal));
+    EXPECT_EQ(end.code, CLD_DUMPED) << signal;
+    EXPECT_EQ(end.status, signal);
+  }
+}
+
+TEST_F(InitTest, AHighExitCodeIsSaidToBeHigh) {
+  auto child = Spawn(Shell("exit 200"));
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  ChildExit exit = child->Reap();
+  EXPECT_EQ(exit.code, CLD_EXITED);
+  EXPECT_EQ(exit.status, ChildExit::kHighExitCode);
+  EXPECT_EQ(exit.Describe(),
+            "exited with a code of 128 or more (tabsim-init passes on no more)");
+}
+
+// A running program costs us one fd: init's pidfd. Init closed the
+// control socket once the program had exec'ed, and so did we.
+TEST_F(InitTest, ARunningProgramCostsOnlyInitsPidfd) {
+  const auto before = testing::OpenFds(::getpid());
+  auto child = Spawn(Shell("exec sleep 60"));
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  const auto after = testing::OpenFds(::getpid());
+  EXPECT_EQ(after.size(), before.size() + 1);
+  for (const auto& [fd, target] : after) {
+    if (before.count(fd) == 0) {
+      EXPECT_EQ(target, "anon_inode:[pidfd]") << fd;
+    }
+  }
+  ASSERT_TRUE(child->Signal(SIGKILL).ok());
+  EXPECT_EQ(child->Reap().status, SIGKILL);
+  EXPECT_EQ(testing::OpenFds(::getpid()).size(), before.size());
 }
 
 TEST_F(InitTest, TheProgramIsPid2AndItsParentIsInit) {

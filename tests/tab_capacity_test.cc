@@ -26,11 +26,11 @@ CapacityFacts Roomy() {
   return facts;
 }
 
-// Roomy, but 20,000 fds, and tabs under tabsim-init: one more fd (init's
-// control socket) and one more process (init) each.
+// Roomy, but 20,000 fds, and tabs under tabsim-init: one more process
+// (init) each, and no more fds (init speaks through its exit status).
 CapacityFacts UnderInitIn20000Fds() {
   CapacityFacts facts = Roomy();
-  facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
+  facts.fds_per_tab = kFdsPerTab;
   facts.processes_per_tab = 2;
   facts.fd_limit = 20000;
   facts.fd_hard_limit = 20000;
@@ -60,16 +60,16 @@ TEST(TabCapacity, FileDescriptorsNameTheLimitAndTheNeed) {
   EXPECT_FALSE(CheckTabCapacity(facts, most.tabs + 1, RegionBytes(16, 16)).ok());
 }
 
-// In namespaces a tab costs one more fd (init's control socket) and one
-// more process (its tabsim-init).
-TEST(TabCapacity, ATabUnderInitCostsAnFdAndAProcessMore) {
+// In namespaces a tab costs one more process (its tabsim-init) and the
+// same fds.
+TEST(TabCapacity, ATabUnderInitCostsAProcessMoreAndNoFd) {
   CapacityFacts facts = UnderInitIn20000Fds();
   Status status = CheckTabCapacity(facts, 10000, RegionBytes(16, 16));
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message.find("40,026 file descriptors (4 per tab)"),
+  EXPECT_NE(status.error().message.find("30,026 file descriptors (3 per tab)"),
             std::string::npos)
       << status.error().message;
-  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, (20000 - 10 - kFdsReserved) / 4);
+  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, (20000 - 10 - kFdsReserved) / 3);
 
   facts = Roomy();
   facts.processes_per_tab = 2;
@@ -90,11 +90,11 @@ TEST(TabCapacity, SharedProcessesCountPerProcess) {
   CapacityFacts facts = UnderInitIn20000Fds();
   EXPECT_FALSE(CheckTabCapacity(facts, 10000, RegionBytes(16, 16)).ok());
   EXPECT_TRUE(CheckTabCapacity(facts, 10000, 1000, RegionBytes(16, 16)).ok());
-  Status status = CheckTabCapacity(facts, 10000, 5000, RegionBytes(16, 16));
+  Status status = CheckTabCapacity(facts, 10000, 7000, RegionBytes(16, 16));
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().message,
-            "10,000 tabs in 5,000 processes need about 20,026 file descriptors "
-            "(4 per process); RLIMIT_NOFILE allows 20,000 (hard limit 20,000; "
+            "10,000 tabs in 7,000 processes need about 21,026 file descriptors "
+            "(3 per process); RLIMIT_NOFILE allows 20,000 (hard limit 20,000; "
             "raise it with `ulimit -n` or, as root, `ulimit -Hn`)");
   facts = Roomy();
   facts.cgroup_pids_max = 2000;
@@ -179,7 +179,7 @@ TEST(TabCapacity, ReadsThisProcessesLimits) {
   EXPECT_GT(facts.tasks_running, 0);
   EXPECT_GT(facts.mem_available, 0u);
   EXPECT_EQ(facts.fds_per_tab, kFdsPerTab);
-  EXPECT_EQ(ReadCapacityFacts(true).fds_per_tab, kFdsPerTab + kFdsPerTabInit);
+  EXPECT_EQ(ReadCapacityFacts(true).fds_per_tab, kFdsPerTab);
   EXPECT_EQ(ReadCapacityFacts(true).processes_per_tab, 2);
 }
 

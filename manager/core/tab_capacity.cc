@@ -97,10 +97,8 @@ CapacityFacts ReadCapacityFacts(bool tabs_under_init) {
   }
   if (auto info = ReadMemInfo(); info.ok())
     facts.mem_available = info->available_bytes;
-  if (tabs_under_init) {
-    facts.fds_per_tab = kFdsPerTab + kFdsPerTabInit;
-    facts.processes_per_tab = 2;
-  }
+  // Init costs a process, no fd (common/init_protocol.h).
+  if (tabs_under_init) facts.processes_per_tab = 2;
   return facts;
 }
 

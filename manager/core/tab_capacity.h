@@ -4,9 +4,10 @@
 //
 // Each running tab process costs the manager kFdsPerTab file descriptors
 // (its socket, its pidfd, the pipe its output comes back through; in
-// namespaces one more, init's control socket: its frame regions' memfds go
-// to the tab, the manager keeps their mappings), the system one process
-// (two in namespaces: the tab and its tabsim-init), and memory: the
+// namespaces the pidfd is its init's, which speaks through its exit status
+// and holds no fd of ours; its frame regions' memfds go to the tab, the
+// manager keeps their mappings), the system one process (two in
+// namespaces: the tab and its tabsim-init), and memory: the
 // process's own pages (kTabProcessBytes, an upper bound of its PSS as
 // measured by `tabsim bench --only scale`). Each tab costs its frame
 // region (two frames), and, when it shares a process another tab has (a
@@ -26,7 +27,6 @@
 namespace tabsim {
 
 inline constexpr long kFdsPerTab = 3;
-inline constexpr long kFdsPerTabInit = 1;  // init's control socket
 // Fds the manager keeps for itself beyond its tabs and what it has open at
 // the check (listening sockets, a few control and dashboard clients, files
 // it writes); past them a client or a `ctl open` gets a clear EMFILE
@@ -49,7 +49,7 @@ struct CapacityFacts {
   long cgroup_pids_max = -1;  // this cgroup's pids.max; -1: none
   long cgroup_pids_current = 0;
   uint64_t mem_available = 0;  // MemAvailable; 0: unknown
-  // What one tab costs here (namespaces: one more fd, and its init).
+  // What one tab costs here (namespaces: its init, one more process).
   long fds_per_tab = kFdsPerTab;
   long processes_per_tab = 1;
 };
@@ -57,7 +57,7 @@ struct CapacityFacts {
 // Reads the facts of this process and machine. Unknown values stay at
 // their "no limit" defaults: a missing /proc file never blocks a run.
 // `tabs_under_init`: tabs run in namespaces under tabsim-init
-// (DecideContainment().namespaces), each costing an fd and a process more.
+// (DecideContainment().namespaces), each costing a process more.
 CapacityFacts ReadCapacityFacts(bool tabs_under_init);
 
 // The most tabs the facts allow, each with `region_bytes` of frames, and
@@ -70,7 +70,7 @@ TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes);
 
 // Ok when `tabs` more tabs, in `processes` tab processes, fit; otherwise
 // one line naming the first limit hit, the numbers, and what would lift
-// it, e.g. "10,000 tabs need about 40,026 file descriptors (4 per tab);
+// it, e.g. "10,000 tabs need about 30,026 file descriptors (3 per tab);
 // RLIMIT_NOFILE allows 20,000 (hard limit 20,000; ...)". A process model
 // that shares processes (ProcessesFor in process_model.h) makes
 // `processes` < `tabs`: fds and processes are counted per process, memory
