@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "common/frame_codec.h"
 #include "common/protocol.h"
@@ -335,6 +337,43 @@ TEST_F(TabSessionTest, SilentChildFailsTheHandshakeDeadline) {
   ASSERT_TRUE(tab.ok());
   ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
   EXPECT_EQ((*tab)->cause(), "killed: no handshake within 300 ms");
+}
+
+// The deadline is the tab's time, not the manager's: a loop too busy to
+// look (thousands of spawns at once) does not count against the tab.
+TEST_F(TabSessionTest, TheHandshakeDeadlineDoesNotCountTheLoopsOwnLateness) {
+  std::string script = ::testing::TempDir() + "/silent-tab-late-" +
+                       std::to_string(::getpid()) + ".sh";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\nexec sleep 30\n";
+  }
+  ::chmod(script.c_str(), 0755);
+  TabHost::Options options;
+  options.tab_executable = script;
+  options.handshake_timeout = milliseconds(300);
+  const auto opened = std::chrono::steady_clock::now();
+  auto silent = Host(options).Open("sim://blank");
+  ASSERT_TRUE(silent.ok());
+  // The loop runs on this thread: it is busy for 1 s.
+  std::this_thread::sleep_for(milliseconds(1000));
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  // Killed once it had had its 300 ms of a loop that was looking: not
+  // when the late timer first ran (about 1 s), but about 0.7 s after.
+  EXPECT_GE(std::chrono::steady_clock::now() - opened, milliseconds(1500));
+  EXPECT_EQ((*silent)->cause(), "killed: no handshake within 300 ms");
+}
+
+TEST_F(TabSessionTest, AHandshakeTheBusyLoopReadLateStillCounts) {
+  TabHost::Options options;
+  options.handshake_timeout = milliseconds(300);
+  auto tab = Host(options).Open("sim://blank");
+  ASSERT_TRUE(tab.ok());
+  // The tab answers within this; the loop reads it only afterwards.
+  std::this_thread::sleep_for(milliseconds(2000));
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+  EXPECT_EQ(recorder_.lost, 0);
 }
 
 TEST_F(TabSessionTest, UnknownPageShowsAnErrorPageNotACrash) {
