@@ -320,8 +320,8 @@ TEST_F(TabSessionTest, ProtocolVersionMismatchIsRefused) {
             "manager speaks " + std::to_string(kProtocolVersion) + ")");
 }
 
-TEST_F(TabSessionTest, SilentChildFailsTheHandshakeDeadline) {
-  // A "tab" that never speaks.
+// Options for a "tab" that never speaks, with a 300 ms handshake deadline.
+TabHost::Options SilentTabOptions() {
   // Per process: concurrent runs of this test must not share the file.
   std::string script = ::testing::TempDir() + "/silent-tab-" +
                        std::to_string(::getpid()) + ".sh";
@@ -333,7 +333,11 @@ TEST_F(TabSessionTest, SilentChildFailsTheHandshakeDeadline) {
   TabHost::Options options;
   options.tab_executable = script;
   options.handshake_timeout = milliseconds(300);
-  auto tab = Host(options).Open("sim://blank");
+  return options;
+}
+
+TEST_F(TabSessionTest, SilentChildFailsTheHandshakeDeadline) {
+  auto tab = Host(SilentTabOptions()).Open("sim://blank");
   ASSERT_TRUE(tab.ok());
   ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
   EXPECT_EQ((*tab)->cause(), "killed: no handshake within 300 ms");
@@ -342,18 +346,8 @@ TEST_F(TabSessionTest, SilentChildFailsTheHandshakeDeadline) {
 // The deadline is the tab's time, not the manager's: a loop too busy to
 // look (thousands of spawns at once) does not count against the tab.
 TEST_F(TabSessionTest, TheHandshakeDeadlineDoesNotCountTheLoopsOwnLateness) {
-  std::string script = ::testing::TempDir() + "/silent-tab-late-" +
-                       std::to_string(::getpid()) + ".sh";
-  {
-    std::ofstream out(script);
-    out << "#!/bin/sh\nexec sleep 30\n";
-  }
-  ::chmod(script.c_str(), 0755);
-  TabHost::Options options;
-  options.tab_executable = script;
-  options.handshake_timeout = milliseconds(300);
   const auto opened = std::chrono::steady_clock::now();
-  auto silent = Host(options).Open("sim://blank");
+  auto silent = Host(SilentTabOptions()).Open("sim://blank");
   ASSERT_TRUE(silent.ok());
   // The loop runs on this thread: it is busy for 1 s.
   std::this_thread::sleep_for(milliseconds(1000));
