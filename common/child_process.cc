@@ -293,10 +293,9 @@ void Unregister(pid_t pid) {
   Spawned().erase(pid);
 }
 
-// Reads one InitMessage; with `sender`, the sender's pid as we see it (0
-// when the kernel attached none). 0 on end of stream, -1 with errno.
-ssize_t ReceiveFromInit(int control, InitMessage* message, pid_t* sender,
-                        int flags) {
+// Reads one InitMessage and the sender's pid as we see it (0 when the
+// kernel attached none). 0 on end of stream, -1 with errno.
+ssize_t ReceiveFromInit(int control, InitMessage* message, pid_t* sender) {
   iovec io{message, sizeof(*message)};
   alignas(cmsghdr) char space[CMSG_SPACE(sizeof(ucred))];
   msghdr header{};
@@ -306,13 +305,12 @@ ssize_t ReceiveFromInit(int control, InitMessage* message, pid_t* sender,
   header.msg_controllen = sizeof(space);
   ssize_t got;
   do {
-    got = ::recvmsg(control, &header, MSG_CMSG_CLOEXEC | flags);
+    got = ::recvmsg(control, &header, MSG_CMSG_CLOEXEC);
   } while (got < 0 && errno == EINTR);
-  if (sender != nullptr) *sender = 0;
+  *sender = 0;
   for (cmsghdr* c = CMSG_FIRSTHDR(&header); got > 0 && c != nullptr;
        c = CMSG_NXTHDR(&header, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
-        sender != nullptr) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
       ucred credentials;
       std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
       *sender = credentials.pid;
@@ -343,7 +341,7 @@ Result<pid_t> AwaitProgram(int control, bool* exec_failed) {
       return Error{"tabsim-init said nothing within 10 s", ETIMEDOUT};
     InitMessage message;
     pid_t sender = 0;
-    ssize_t got = ReceiveFromInit(control, &message, &sender, 0);
+    ssize_t got = ReceiveFromInit(control, &message, &sender);
     if (got < 0) return Error::FromErrno("tabsim-init control");
     if (got == 0) return Error{"tabsim-init ended before the program started", EPIPE};
     if (message.type == InitMessage::kProgram) {
@@ -580,8 +578,7 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
     // Init exits with the program's end encoded; killed (SIGKILL, ours or
     // the OOM killer's), its own fate is the program's too.
     const ProgramEnd end = DecodeProgramEnd(info.si_status & 0xff);
-    exit_ = ChildExit{end.code,
-                      end.status < 0 ? ChildExit::kHighExitCode : end.status};
+    exit_ = ChildExit{end.code, end.status};
   }
   Unregister(pid_);
   // A reaped child's pid may be reused; its pidfd is of no further use and

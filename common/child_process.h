@@ -45,6 +45,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/init_protocol.h"
 #include "common/result.h"
 #include "common/unique_fd.h"
 
@@ -75,7 +76,7 @@ struct ChildExit {
   static constexpr int kReapedElsewhere = -1;
   // A `status` of CLD_EXITED: the program, under tabsim-init, exited with a
   // code from 128 to 255; init's one byte of exit status cannot say which.
-  static constexpr int kHighExitCode = -1;
+  static constexpr int kHighExitCode = kProgramHighExitCode;
   int code = 0;    // si_code: CLD_EXITED, CLD_KILLED or CLD_DUMPED
   int status = 0;  // si_status: exit code or signal number
   std::string Describe() const;

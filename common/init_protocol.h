@@ -46,8 +46,7 @@ namespace tabsim {
 struct InitMessage {
   enum Type : uint32_t { kProgram = 1, kExec = 2 };
   uint32_t type = 0;
-  int32_t value = 0;   // kExec: errno
-  int32_t status = 0;  // unused
+  int32_t value = 0;  // kExec: errno
 };
 
 // tabsim-init's command line: tabsim-init --control-fd N -- PROGRAM ARGV...
@@ -73,8 +72,11 @@ constexpr int EncodeProgramEnd(int code, int status) {
   return kInitExitHighCode;  // not a status waitid gives
 }
 
+// A program's exit code of 128 or more, once it has passed through init.
+inline constexpr int kProgramHighExitCode = -1;
+
 // The inverse, for an init that exited with `code` (0..255). A high code
-// decodes as exited with -1 (ChildExit::kHighExitCode).
+// decodes as exited with kProgramHighExitCode.
 struct ProgramEnd {
   int code;    // as waitid's si_code
   int status;  // as its si_status
@@ -83,7 +85,7 @@ constexpr ProgramEnd DecodeProgramEnd(int code) {
   if (code < 128) return {CLD_EXITED, code};
   if (code <= 192) return {CLD_KILLED, code - 128};
   if (code < kInitExitHighCode) return {CLD_DUMPED, code - 192};
-  return {CLD_EXITED, -1};
+  return {CLD_EXITED, kProgramHighExitCode};
 }
 
 }  // namespace tabsim

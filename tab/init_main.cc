@@ -33,11 +33,10 @@ namespace {
 constexpr unsigned long kSigsetBytes = 8;
 constexpr uint64_t SignalBit(int signal) { return uint64_t{1} << (signal - 1); }
 
-void Send(int control, InitMessage::Type type, int value, int status = 0) {
+void Send(int control, InitMessage::Type type, int value) {
   InitMessage message;
   message.type = type;
   message.value = value;
-  message.status = status;
   long sent;
   do {
     sent = Sys(SYS_sendto, control, reinterpret_cast<long>(&message),
