@@ -587,6 +587,14 @@ std::optional<ChildExit> ChildProcess::Wait(int flags) {
   return exit_;
 }
 
+UniqueFd ChildProcess::OpenPidfd() const {
+  if (!IsValid() || reaped()) {
+    errno = ESRCH;
+    return UniqueFd();
+  }
+  return UniqueFd(PidfdOpen(pid_));  // pidfds are close-on-exec
+}
+
 std::optional<ChildExit> ChildProcess::TryReap() { return Wait(WNOHANG); }
 
 ChildExit ChildProcess::Reap() { return *Wait(0); }

@@ -104,6 +104,11 @@ class ChildProcess {
   // this object reaps the child, nobody else can, so its pid cannot be
   // reused. Invalid once reaped or taken.
   UniqueFd TakePidfd() { return std::move(pidfd_); }
+  // A new pidfd for our direct child (child_pid()), for a caller that gave
+  // the first one up (TakePidfd) and needs one again. As safe as the first:
+  // the child is ours and unreaped. Invalid (errno set) once reaped, or
+  // when no fd is left.
+  UniqueFd OpenPidfd() const;
   bool reaped() const { return exit_.has_value(); }
   const std::optional<ChildExit>& exit() const { return exit_; }
   // Spawned into namespaces: the program is PID 2 of its own PID

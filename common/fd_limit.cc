@@ -18,6 +18,20 @@ void RaiseFdLimit() {
   }
 }
 
+Result<long> RaiseFdHardLimit(long needed) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+    return Error::FromErrno("getrlimit(RLIMIT_NOFILE)");
+  if (limit.rlim_max == RLIM_INFINITY || needed <= 0 ||
+      rlim_t(needed) <= limit.rlim_max)
+    return long(limit.rlim_max == RLIM_INFINITY ? -1 : limit.rlim_max);
+  const rlimit raised{rlim_t(needed), rlim_t(needed)};
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0)
+    return Error::FromErrno("setrlimit(RLIMIT_NOFILE, " +
+                            std::to_string(needed) + ")");
+  return needed;
+}
+
 int CountOpenFds() {
   // opendir itself needs an fd; at the limit there is none, and the count
   // is then the limit.

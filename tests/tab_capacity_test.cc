@@ -5,6 +5,8 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "common/fd_limit.h"
@@ -27,10 +29,10 @@ CapacityFacts Roomy() {
 }
 
 // Roomy, but 20,000 fds, and tabs under tabsim-init: one more process
-// (init) each, and no more fds (init speaks through its exit status).
+// (init) each, and one fd fewer (no pidfd while the tab runs).
 CapacityFacts UnderInitIn20000Fds() {
   CapacityFacts facts = Roomy();
-  facts.fds_per_tab = kFdsPerTab;
+  facts.fds_per_tab = kFdsPerTabInit;
   facts.processes_per_tab = 2;
   facts.fd_limit = 20000;
   facts.fd_hard_limit = 20000;
@@ -49,8 +51,9 @@ TEST(TabCapacity, FileDescriptorsNameTheLimitAndTheNeed) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().message,
             "10,000 tabs need about 30,026 file descriptors (3 per tab); "
-            "RLIMIT_NOFILE allows 20,000 (hard limit 20,000; raise it with "
-            "`ulimit -n` or, as root, `ulimit -Hn`)");
+            "RLIMIT_NOFILE allows 20,000 (hard limit 20,000, which only a "
+            "process with CAP_SYS_RESOURCE may raise (tabsim does, up to "
+            "fs.nr_open, when it has it); or raise nofile in limits.conf)");
   EXPECT_EQ(status.error().error_number, EMFILE);
   // The largest count that fits is exactly what the check accepts.
   TabCapacity most = MaxTabs(facts, RegionBytes(16, 16));
@@ -60,16 +63,16 @@ TEST(TabCapacity, FileDescriptorsNameTheLimitAndTheNeed) {
   EXPECT_FALSE(CheckTabCapacity(facts, most.tabs + 1, RegionBytes(16, 16)).ok());
 }
 
-// In namespaces a tab costs one more process (its tabsim-init) and the
-// same fds.
-TEST(TabCapacity, ATabUnderInitCostsAProcessMoreAndNoFd) {
+// In namespaces a tab costs one more process (its tabsim-init) and one
+// fd fewer.
+TEST(TabCapacity, ATabUnderInitCostsAProcessMoreAndAnFdLess) {
   CapacityFacts facts = UnderInitIn20000Fds();
   Status status = CheckTabCapacity(facts, 10000, RegionBytes(16, 16));
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message.find("30,026 file descriptors (3 per tab)"),
+  EXPECT_NE(status.error().message.find("20,026 file descriptors (2 per tab)"),
             std::string::npos)
       << status.error().message;
-  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, (20000 - 10 - kFdsReserved) / 3);
+  EXPECT_EQ(MaxTabs(facts, RegionBytes(16, 16)).tabs, (20000 - 10 - kFdsReserved) / 2);
 
   facts = Roomy();
   facts.processes_per_tab = 2;
@@ -88,14 +91,17 @@ TEST(TabCapacity, ATabUnderInitCostsAProcessMoreAndNoFd) {
 // process, not per tab.
 TEST(TabCapacity, SharedProcessesCountPerProcess) {
   CapacityFacts facts = UnderInitIn20000Fds();
+  facts.fds_per_tab = kFdsPerTab;  // as without namespaces
   EXPECT_FALSE(CheckTabCapacity(facts, 10000, RegionBytes(16, 16)).ok());
   EXPECT_TRUE(CheckTabCapacity(facts, 10000, 1000, RegionBytes(16, 16)).ok());
   Status status = CheckTabCapacity(facts, 10000, 7000, RegionBytes(16, 16));
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().message,
             "10,000 tabs in 7,000 processes need about 21,026 file descriptors "
-            "(3 per process); RLIMIT_NOFILE allows 20,000 (hard limit 20,000; "
-            "raise it with `ulimit -n` or, as root, `ulimit -Hn`)");
+            "(3 per process); RLIMIT_NOFILE allows 20,000 (hard limit 20,000, "
+            "which only a process with CAP_SYS_RESOURCE may raise (tabsim "
+            "does, up to fs.nr_open, when it has it); or raise nofile in "
+            "limits.conf)");
   facts = Roomy();
   facts.cgroup_pids_max = 2000;
   facts.cgroup_pids_current = 300;
@@ -162,6 +168,38 @@ TEST(TabCapacity, MemoryCountsEachTabWithItsFrames) {
   EXPECT_EQ(MaxTabs(facts, region).limit, "memory");
 }
 
+// A count past the hard fd limit: a process with CAP_SYS_RESOURCE gets the
+// limit raised and the count accepted (or refused for another limit);
+// anyone else gets the one-line fd error and keeps the limit.
+TEST(TabCapacity, MakeRoomForTabsRaisesTheHardFdLimitWhereItMay) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_NE(saved.rlim_max, RLIM_INFINITY);
+  const rlim_t low = std::min<rlim_t>(saved.rlim_max, 2000);
+  rlimit lowered{low, low};
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  const long tabs = 1000;  // about 3,000 fds, 2 GiB
+  const long needed = FdsNeeded(ReadCapacityFacts(false), tabs);
+  ASSERT_GT(needed, long(low));
+  Status status = MakeRoomForTabs(false, tabs, tabs, RegionBytes(16, 16));
+  rlimit now{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
+  if (now.rlim_max > low) {  // raised: this process may
+    EXPECT_GE(long(now.rlim_max), needed);
+    EXPECT_EQ(now.rlim_cur, now.rlim_max);
+    if (!status.ok()) {
+      EXPECT_NE(status.error().error_number, EMFILE);
+    }
+  } else {
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(status.error().error_number, EMFILE);
+    EXPECT_NE(status.error().message.find("which only a process with CAP_SYS_RESOURCE"),
+              std::string::npos)
+        << status.error().message;
+  }
+  ::setrlimit(RLIMIT_NOFILE, &saved);  // as it was, where this process may
+}
+
 TEST(TabCapacity, UnknownFactsNeverBlock) {
   CapacityFacts unknown;  // every limit unknown or unlimited
   EXPECT_TRUE(CheckTabCapacity(unknown, 100000, RegionBytes(8192, 8192)).ok());
@@ -179,7 +217,7 @@ TEST(TabCapacity, ReadsThisProcessesLimits) {
   EXPECT_GT(facts.tasks_running, 0);
   EXPECT_GT(facts.mem_available, 0u);
   EXPECT_EQ(facts.fds_per_tab, kFdsPerTab);
-  EXPECT_EQ(ReadCapacityFacts(true).fds_per_tab, kFdsPerTab);
+  EXPECT_EQ(ReadCapacityFacts(true).fds_per_tab, kFdsPerTabInit);
   EXPECT_EQ(ReadCapacityFacts(true).processes_per_tab, 2);
 }
 

@@ -229,9 +229,9 @@ TEST_F(TabHostTest, ManagerFdsAreAllCloseOnExec) {
 
 // What the capacity check counts per tab (manager/core/tab_capacity.h) is
 // what a running tab holds open in the manager: its socket, pidfd and
-// output pipe (under tabsim-init the pidfd is init's, and nothing more:
-// init speaks through its exit status); its frame region's memfd went to
-// the tab (the manager keeps only the mapping).
+// output pipe (under tabsim-init no pidfd while the tab runs: init's end
+// ends the channel); its frame region's memfd went to the tab (the manager
+// keeps only the mapping).
 TEST_F(TabHostTest, ARunningTabHoldsTheFdsTheCapacityCheckCounts) {
   auto live_frames = [&](size_t n) {
     return RunUntil([&] { return counter_.frames.size() == n; });

@@ -148,9 +148,8 @@ class SocketFramesTest : public TabSessionTest {
     return base + ".sh";
   }
 
-  // Tab 1's HelloReply and a FramePixels header for frame 1, framed.
-  static std::string HelloAndHeader(int width, int height,
-                                    uint64_t raw_length) {
+  // Tab 1's HelloReply, framed.
+  static std::string Hello(int width, int height) {
     std::string wire;
     proto::TabToManager reply;
     auto* hello = reply.mutable_hello_reply();
@@ -160,6 +159,13 @@ class SocketFramesTest : public TabSessionTest {
     hello->set_height(uint32_t(height));
     hello->set_pid(1);
     AppendFrame(reply, kMaxMessageSize, &wire);
+    return wire;
+  }
+
+  // Tab 1's HelloReply and a FramePixels header for frame 1, framed.
+  static std::string HelloAndHeader(int width, int height,
+                                    uint64_t raw_length) {
+    std::string wire = Hello(width, height);
     proto::TabToManager header;
     header.set_view_id(1);
     auto* pixels = header.mutable_frame_pixels();
@@ -210,6 +216,22 @@ TEST_F(SocketFramesTest, RawBytesCutShortThenAHangUpIsATruncatedMessage) {
   ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
   EXPECT_EQ(tab->cause(), "killed: bad message (TRUNCATED_MESSAGE)");
   EXPECT_EQ(recorder_.frames, 0);
+}
+
+// A tab that hangs up its channel and lives on is ended: under tabsim-init
+// the manager holds no pidfd while a tab runs, and opens one only now, to
+// wait out the grace and kill it (ProcessHost::AwaitExit).
+TEST_F(SocketFramesTest, ATabThatHangsUpAndLivesOnIsKilledAndReaped) {
+  const int width = 40, height = 30;
+  // A whole HelloReply, then the hang-up.
+  TabSession* tab =
+      OpenFake(FakeTab("hang-up-tab", Hello(width, height), true), width, height);
+  ASSERT_NE(tab, nullptr);
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_NE(tab->cause().find("closed its channel but did not exit within"),
+            std::string::npos)
+      << tab->cause();
+  EXPECT_TRUE(testing::NoChildren());
 }
 
 TEST_F(SocketFramesTest, FaultsFromTheTabAreRefusedNotDesynchronising) {

@@ -64,8 +64,8 @@ void RunCount(const ScaleRun& run, bool quick, const std::string& tab_exe,
   const std::string drawn_key = "scale.all_drawn_ms" + suffix;
   const std::vector<std::string> urls(size_t(count), kUrl);
   const long processes = ProcessesFor(run.model, urls, kMaxViewsPerProcess);
-  if (Status fits = CheckTabCapacity(
-          ReadCapacityFacts(DecideContainment().namespaces), count, processes,
+  if (Status fits = MakeRoomForTabs(
+          DecideContainment().namespaces, count, processes,
           RegionBytes(kSize, kSize));
       !fits.ok()) {
     report->AddUnavailable("scale", drawn_key, fits.error().message);

@@ -56,6 +56,8 @@ constexpr int kToTabSendBufferBytes = 1024 * 1024;
 // cores read some handshakes 10 s after they were sent, and killed 272 of
 // its tabs for a 5 s deadline before this.
 constexpr std::chrono::milliseconds kLateDeadline{100};
+// How often AwaitExit looks for an exit it has no pidfd to wait on.
+constexpr std::chrono::milliseconds kExitPollInterval{5};
 
 // Asks for an SO_SNDBUF of `bytes` on `fd`. The kernel caps the request at
 // net.core.wmem_max and doubles it. A hint: where it fails, or is capped
@@ -196,8 +198,15 @@ Status ProcessHost::Start(TabSession& first) {
   RefreshLayers();
 
   // The loop owns the pidfd from here (closed with exit_watch_): one fd
-  // per tab process, not a dup of the child's own.
-  exit_watch_.emplace(executor_, child_.TakePidfd().release());
+  // per tab process, not a dup of the child's own. Under tabsim-init none
+  // is held while the tab runs: the program's end is init's end (it exits
+  // with it), and init's end takes the namespace and every fd of the tab
+  // with it, so the channel's end of file always comes, and a pidfd is
+  // opened then (AwaitExit). The pid stays ours to signal: init is our
+  // child, unreaped until then.
+  UniqueFd pidfd = child_.TakePidfd();
+  if (!child_.in_namespaces())
+    exit_watch_.emplace(executor_, pidfd.release());
   channel_.emplace(
       Channel::Socket(executor_, asio::local::stream_protocol(), ours.release()),
       kMaxMessageSize);
@@ -411,10 +420,7 @@ asio::awaitable<void> ProcessHost::EndProcess(Loss& loss) {
     // Half a message, then a hang-up. A crash mid-write looks the same for
     // a moment, so give the process a short while to die before judging,
     // and do it before closing our end (a tab may exit on that).
-    deadline_.expires_after(std::chrono::milliseconds(200));
-    co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
-                                      kNoThrow) ||
-              deadline_.async_wait(kNoThrow));
+    co_await AwaitExit(std::chrono::milliseconds(200));
     if (!child_.TryReap()) loss = BadMessage(BadMessageReason::kTruncatedMessage, {});
   }
   channel_->Close();
@@ -428,15 +434,11 @@ asio::awaitable<void> ProcessHost::EndProcess(Loss& loss) {
     // The tab closed its end (or we killed it). If it is dying anyway its
     // exit status is the cause; give it the grace period.
     auto wait = loss.kill ? std::chrono::milliseconds(0) : options_.exit_grace;
-    deadline_.expires_after(wait);
-    co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
-                                      kNoThrow) ||
-              deadline_.async_wait(kNoThrow));
+    co_await AwaitExit(wait);
     if (!child_.TryReap()) {
       (void)child_.Signal(SIGKILL);
       // SIGKILL cannot be caught or blocked; the exit is imminent.
-      co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
-                                       kNoThrow);
+      co_await AwaitExit(std::nullopt);
       child_.Reap();
       if (!loss.kill) {
         // We had to end it: say why, rather than the bare SIGKILL.
@@ -629,18 +631,52 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::WriteLoop() {
   if (error == asio::error::broken_pipe ||
       error == asio::error::connection_reset) {
     // The tab is going away; its exit (or the reader's EOF) says why.
-    co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
-                                     kNoThrow);
+    co_await AwaitExit(std::nullopt);
     co_return Loss{Loss::Kind::kChildExited, {}, false};
   }
   co_return Loss{Loss::Kind::kIoError, "write error: " + error.message(), true};
 }
 
 asio::awaitable<ProcessHost::Loss> ProcessHost::WatchExit() {
+  if (!exit_watch_) {
+    // Under tabsim-init: the channel's end of file says it (Start()).
+    co_await asio::steady_timer(executor_, Clock::time_point::max())
+        .async_wait(kNoThrow);
+    co_return Loss{};
+  }
   auto [error] = co_await exit_watch_->async_wait(
       asio::posix::descriptor_base::wait_read, kNoThrow);
   if (error) co_return Loss{};
   co_return Loss{Loss::Kind::kChildExited, {}, false};
+}
+
+asio::awaitable<void> ProcessHost::AwaitExit(
+    std::optional<Clock::duration> limit) {
+  if (!exit_watch_ && !child_.reaped()) {
+    if (UniqueFd pidfd = child_.OpenPidfd(); pidfd.IsValid())
+      exit_watch_.emplace(executor_, pidfd.release());
+  }
+  if (exit_watch_) {
+    if (!limit) {
+      co_await exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                       kNoThrow);
+      co_return;
+    }
+    deadline_.expires_after(*limit);
+    co_await (exit_watch_->async_wait(asio::posix::descriptor_base::wait_read,
+                                      kNoThrow) ||
+              deadline_.async_wait(kNoThrow));
+    co_return;
+  }
+  // No pidfd to be had (no fd left, or already reaped): look instead.
+  const auto until = limit ? Clock::now() + *limit : Clock::time_point::max();
+  asio::steady_timer poll(executor_);
+  while (Clock::now() < until && !child_.TryReap()) {
+    poll.expires_after(kExitPollInterval);
+    co_await poll.async_wait(kNoThrow);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return;
+  }
 }
 
 asio::awaitable<ProcessHost::Loss> ProcessHost::WatchDeadline() {

@@ -244,6 +244,12 @@ class ProcessHost {
   boost::asio::awaitable<std::optional<Loss>> ReadRawFrame();
   boost::asio::awaitable<Loss> WriteLoop();
   boost::asio::awaitable<Loss> WatchExit();
+  // Until the child has exited (not reaped) or `limit` has passed (nullopt:
+  // no limit). Under tabsim-init the pidfd is opened here, when first
+  // needed (Start() holds none while the tab runs); where none can be had
+  // (no fd left) it looks every kExitPollInterval instead. Uses deadline_.
+  boost::asio::awaitable<void> AwaitExit(
+      std::optional<Clock::duration> limit);
   boost::asio::awaitable<Loss> WatchDeadline();
   boost::asio::awaitable<Loss> WatchHang();
   boost::asio::awaitable<Loss> DeliverDelayed();

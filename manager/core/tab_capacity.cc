@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/fd_limit.h"
+#include "common/log.h"
 #include "manager/core/memory_pressure.h"
 
 namespace tabsim {
@@ -97,8 +98,11 @@ CapacityFacts ReadCapacityFacts(bool tabs_under_init) {
   }
   if (auto info = ReadMemInfo(); info.ok())
     facts.mem_available = info->available_bytes;
-  // Init costs a process, no fd (common/init_protocol.h).
-  if (tabs_under_init) facts.processes_per_tab = 2;
+  // Init costs a process, and saves the pidfd while the tab runs.
+  if (tabs_under_init) {
+    facts.processes_per_tab = 2;
+    facts.fds_per_tab = kFdsPerTabInit;
+  }
   return facts;
 }
 
@@ -131,8 +135,7 @@ Status CheckTabCapacity(const CapacityFacts& facts, long tabs, long processes,
       (shared ? " in " + Grouped(processes) +
                     (processes == 1 ? " process" : " processes")
               : "");
-  const long fds_needed =
-      facts.fds_open + kFdsReserved + processes * facts.fds_per_tab;
+  const long fds_needed = FdsNeeded(facts, processes);
   if (facts.fd_limit >= 0 && fds_needed > facts.fd_limit) {
     std::string hard = facts.fd_hard_limit < 0
                            ? "unlimited"
@@ -142,7 +145,9 @@ Status CheckTabCapacity(const CapacityFacts& facts, long tabs, long processes,
                      (shared ? " per process" : " per tab") +
                      "); RLIMIT_NOFILE allows " +
                      Grouped(facts.fd_limit) + " (hard limit " + hard +
-                     "; raise it with `ulimit -n` or, as root, `ulimit -Hn`)",
+                     ", which only a process with CAP_SYS_RESOURCE may raise (tabsim "
+                     "does, up to fs.nr_open, when it has it); or raise nofile in "
+                     "limits.conf)",
                  EMFILE};
   }
   auto over = [&](long limit, long used, const std::string& what) -> Status {
@@ -177,6 +182,28 @@ Status CheckTabCapacity(const CapacityFacts& facts, long tabs, long processes,
                      " (run fewer tabs, or smaller ones with --size)",
                  ENOMEM};
   return Status::Ok();
+}
+
+long FdsNeeded(const CapacityFacts& facts, long processes) {
+  return facts.fds_open + kFdsReserved + processes * facts.fds_per_tab;
+}
+
+Status MakeRoomForTabs(bool tabs_under_init, long tabs, long processes,
+                       uint64_t region_bytes) {
+  CapacityFacts facts = ReadCapacityFacts(tabs_under_init);
+  const long needed = FdsNeeded(facts, processes);
+  if (facts.fd_hard_limit >= 0 && needed > facts.fd_hard_limit) {
+    const long before = facts.fd_hard_limit;
+    if (auto raised = RaiseFdHardLimit(needed); raised.ok()) {
+      TABSIM_LOG(kWarning) << "raised RLIMIT_NOFILE's hard limit from "
+                           << Grouped(before)
+                           << " to " << Grouped(*raised) << " for "
+                           << Grouped(tabs) << (tabs == 1 ? " tab" : " tabs")
+                           << " (this process may: CAP_SYS_RESOURCE)";
+      facts = ReadCapacityFacts(tabs_under_init);
+    }
+  }
+  return CheckTabCapacity(facts, tabs, processes, region_bytes);
 }
 
 }  // namespace tabsim

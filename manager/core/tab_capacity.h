@@ -3,19 +3,21 @@
 // anything is spawned ("tabsim run --tabs 10000").
 //
 // Each running tab process costs the manager kFdsPerTab file descriptors
-// (its socket, its pidfd, the pipe its output comes back through; in
-// namespaces the pidfd is its init's, which speaks through its exit status
-// and holds no fd of ours; its frame regions' memfds go to the tab, the
-// manager keeps their mappings), the system one process (two in
-// namespaces: the tab and its tabsim-init), and memory: the
+// (its socket, its pidfd, the pipe its output comes back through; its
+// frame regions' memfds go to the tab, the manager keeps their mappings),
+// or kFdsPerTabInit in namespaces, where no pidfd is held while the tab
+// runs (its end is its tabsim-init's, which ends the channel: ProcessHost::
+// Start), the system one process (two in namespaces: the tab and its
+// tabsim-init), and memory: the
 // process's own pages (kTabProcessBytes, an upper bound of its PSS as
 // measured by `tabsim bench --only scale`). Each tab costs its frame
 // region (two frames), and, when it shares a process another tab has (a
 // process model), kSharedViewBytes for its view; no fd of its own.
 //
 // The facts are read once (ReadCapacityFacts) and judged by pure functions
-// (tests feed them facts). Nothing here raises a limit: the caller raises
-// RLIMIT_NOFILE's soft limit to the hard one first (RaiseFdLimit).
+// (tests feed them facts). The caller raises RLIMIT_NOFILE's soft limit to
+// the hard one first (RaiseFdLimit); MakeRoomForTabs alone raises the hard
+// limit, when a count needs it and this process may (root).
 #ifndef TABSIM_MANAGER_CORE_TAB_CAPACITY_H_
 #define TABSIM_MANAGER_CORE_TAB_CAPACITY_H_
 
@@ -27,6 +29,7 @@
 namespace tabsim {
 
 inline constexpr long kFdsPerTab = 3;
+inline constexpr long kFdsPerTabInit = 2;
 // Fds the manager keeps for itself beyond its tabs and what it has open at
 // the check (listening sockets, a few control and dashboard clients, files
 // it writes); past them a client or a `ctl open` gets a clear EMFILE
@@ -83,6 +86,19 @@ inline Status CheckTabCapacity(const CapacityFacts& facts, long tabs,
                                uint64_t region_bytes) {
   return CheckTabCapacity(facts, tabs, tabs, region_bytes);
 }
+
+// The fds `processes` more tab processes need on top of what is open now
+// and kFdsReserved.
+long FdsNeeded(const CapacityFacts& facts, long processes);
+
+// What `tabsim run --tabs` and the bench's scale counts do before spawning:
+// reads the facts; when the fds needed are above RLIMIT_NOFILE's hard limit,
+// raises it to them if this process may (RaiseFdHardLimit: CAP_SYS_RESOURCE,
+// up to fs.nr_open; the raise is logged, a refusal is not an error here);
+// then checks the count against the facts as they are now (CheckTabCapacity),
+// whose error names the limit that still binds.
+Status MakeRoomForTabs(bool tabs_under_init, long tabs, long processes,
+                       uint64_t region_bytes);
 
 }  // namespace tabsim
 

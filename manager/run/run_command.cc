@@ -180,8 +180,8 @@ int RunCommand(const std::vector<std::string>& args) {
   urls.reserve(size_t(options.tabs));
   for (int i = 0; i < options.tabs; ++i)
     urls.push_back(options.pages[size_t(i) % options.pages.size()]);
-  if (Status fits = CheckTabCapacity(
-          ReadCapacityFacts(DecideContainment().namespaces),
+  if (Status fits = MakeRoomForTabs(
+          DecideContainment().namespaces,
           long(options.tabs) + options.prelaunch,
           ProcessesFor(options.process_model, urls, kMaxViewsPerProcess) +
               options.prelaunch,

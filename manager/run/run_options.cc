@@ -52,7 +52,9 @@ Result<UiMode> ParseUi(const std::string& text) {
 void AddTabOptions(CommandLine& cli, RunOptions* options) {
   cli.AddInteger({.name = "--tabs",
                   .value_name = "N",
-                  .help = "number of tabs",
+                  .help = "number of tabs; checked against this machine's "
+                          "limits (fds, processes, memory) before any is "
+                          "spawned",
                   .default_text = "one per --page, else " +
                                   std::to_string(std::size(kDefaultPages))},
                  &options->tabs, 1, kMaxTabs);
