@@ -10,16 +10,17 @@
 
 namespace tabsim {
 
-// Every tab costs the manager a socket, a pidfd and an output pipe while
-// it runs (manager/core/tab_capacity.h): raises RLIMIT_NOFILE's
-// soft limit to the hard limit, as servers do. Best effort; the limit stays as it was if that fails.
+// Every tab costs the manager a few fds while it runs
+// (manager/core/tab_capacity.h): raises RLIMIT_NOFILE's soft limit to the
+// hard limit, as servers do. Best effort; the limit stays as it was if
+// that fails.
 void RaiseFdLimit();
 
 // Makes RLIMIT_NOFILE allow `needed` fds when its hard limit does not:
 // raises the hard limit, and the soft one with it, to `needed`. Only a
-// process with CAP_SYS_RESOURCE (root) may raise a hard limit, and only up
-// to /proc/sys/fs/nr_open; otherwise this returns setrlimit's error (EPERM)
-// and the limits stay as they were. Ok, changing nothing, when the hard
+// process with CAP_SYS_RESOURCE (root, usually) may raise a hard limit,
+// and only up to /proc/sys/fs/nr_open; otherwise this returns setrlimit's
+// error (EPERM) and the limits stay as they were. Ok, changing nothing, when the hard
 // limit already allows `needed` (RaiseFdLimit lifts the soft one).
 // Returns the hard limit in force afterwards.
 Result<long> RaiseFdHardLimit(long needed);

@@ -1,12 +1,9 @@
 // TabOutput: a tab's stdout/stderr become bounded, cleaned log lines.
 #include "manager/core/tab_output.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,14 +15,8 @@ using namespace std::chrono_literals;
 class TabOutputTest : public ::testing::Test {
  protected:
   TabOutputTest() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-    write_end_.reset(fds[1]);
-    output_.emplace(io_.get_executor(), UniqueFd(fds[0]),
-                    [this](const std::string& line) { lines_.push_back(line); });
+    output_.emplace([this](const std::string& line) { lines_.push_back(line); });
   }
-  boost::asio::io_context io_;
-  UniqueFd write_end_;
   std::optional<TabOutput> output_;
   std::vector<std::string> lines_;
   const TabOutput::Clock::time_point t0_ = TabOutput::Clock::now();
@@ -34,7 +25,7 @@ class TabOutputTest : public ::testing::Test {
 TEST_F(TabOutputTest, SplitsLinesAndCleansThem) {
   output_->Consume("a\x1b[1mb\r\nc\xc2\x9b" "d\xe2\x80\xae!\npart", t0_);
   EXPECT_EQ(lines_, (std::vector<std::string>{"a[1mb", "cd!"}));
-  output_->Drain();  // the partial line at the end
+  output_->Finish();  // the partial line at the end
   EXPECT_EQ(lines_.back(), "part");
 }
 
@@ -59,13 +50,23 @@ TEST_F(TabOutputTest, RateLimitsAndReportsWhatItDropped) {
   EXPECT_EQ(lines_.back(), "late");
 }
 
-TEST_F(TabOutputTest, DrainReadsWhatIsLeftWithoutWaiting) {
-  ASSERT_EQ(::write(write_end_.get(), "one\ntwo", 7), 7);
-  // The writer stays open (a descendant holding the pipe): no waiting.
-  output_->Drain();
-  EXPECT_EQ(lines_, (std::vector<std::string>{"one", "two"}));
-  output_->Drain();  // idempotent
-  EXPECT_EQ(lines_.size(), 2u);
+// The dropped count is said when its second is over, even if nothing
+// more is written (the hub asks), and at the end.
+TEST_F(TabOutputTest, SaysTheDroppedCountWhenItsSecondIsOver) {
+  std::string many;
+  for (int i = 0; i < TabOutput::kLinesPerSecond + 3; ++i) many += "x\n";
+  output_->Consume(many, t0_);
+  EXPECT_TRUE(output_->dropped_pending());
+  EXPECT_TRUE(output_->FlushDroppedIfDue(t0_ + 500ms));  // not yet
+  EXPECT_EQ(lines_.size(), size_t(TabOutput::kLinesPerSecond));
+  EXPECT_FALSE(output_->FlushDroppedIfDue(t0_ + 1s));
+  EXPECT_EQ(lines_.back(), "... 3 lines dropped");
+  EXPECT_FALSE(output_->dropped_pending());
+  output_->Consume(many, t0_ + 2s);
+  output_->Finish();
+  EXPECT_EQ(lines_.back(), "... 3 lines dropped");
+  output_->Finish();  // idempotent
+  EXPECT_EQ(lines_.size(), 2 * size_t(TabOutput::kLinesPerSecond) + 2);
 }
 
 }  // namespace

@@ -121,7 +121,10 @@ ProcessHost::ProcessHost(asio::any_io_executor executor, Options options)
       deadline_(executor_),
       delay_timer_(executor_, Clock::time_point::max()) {}
 
-ProcessHost::~ProcessHost() = default;
+ProcessHost::~ProcessHost() {
+  if (output_ && options_.output_hub)
+    for (pid_t pid : output_pids_) options_.output_hub->Remove(pid, output_.get());
+}
 
 proto::Hello ProcessHost::MakeHello(const TabSession& first) const {
   proto::Hello hello;
@@ -167,29 +170,31 @@ Status ProcessHost::Start(TabSession& first) {
   spawn.namespaces = options_.namespaces;
   spawn.init_executable = options_.init_executable;
   spawn.kill_group_on_exit = options_.kill_group_on_exit;
-  UniqueFd output_read, output_write;
-  if (options_.capture_output) {
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return Error::FromErrno("pipe2");
-    output_read.reset(pipe_fds[0]);
-    output_write.reset(pipe_fds[1]);
-    spawn.output_fd = output_write.get();
-  }
+  // Its stdout and stderr: a sender of the hub, the manager's copy closed
+  // once the process has it; no fd of the manager's per process.
+  if (!options_.output_hub)
+    return Error{"no socket for the tabs' output (out of fds?)", EMFILE};
+  auto sender = options_.output_hub->NewSender();
+  if (!sender.ok()) return sender.error();
+  UniqueFd output_sender = std::move(sender).value();
+  spawn.output_fd = output_sender.get();
   auto child = Spawn(spawn);
   if (!child.ok()) return child.error();
   child_ = std::move(child).value();
   spawned_at_ = Clock::now();
   if (auto kills = ReadOomKillCount(); kills.ok()) oom_kills_at_spawn_ = *kills;
   theirs.reset();
-  output_write.reset();  // the process holds the only write end now
-  if (output_read.IsValid()) {
-    output_ = std::make_unique<TabOutput>(
-        executor_, std::move(output_read), [this](const std::string& line) {
-          // Like a process-wide LogLine: every tab in it shows it.
-          std::vector<TabSession*> views = views_;
-          for (TabSession* view : views) view->OnProcessLog("output: " + line);
-        });
-  }
+  output_sender.reset();  // the process holds the only one now
+  output_ = std::make_unique<TabOutput>([this](const std::string& line) {
+    // Like a process-wide LogLine: every tab in it shows it.
+    std::vector<TabSession*> views = views_;
+    for (TabSession* view : views) view->OnProcessLog("output: " + line);
+  });
+  // The program's writes, and its init's (under namespaces).
+  output_pids_ = {child_.pid()};
+  if (child_.child_pid() != child_.pid())
+    output_pids_.push_back(child_.child_pid());
+  for (pid_t pid : output_pids_) options_.output_hub->Add(pid, output_.get());
   layers_.namespaces = options_.namespaces;
   layers_.group_fallback = options_.kill_group_on_exit;
   layers_.no_sandbox_flag =
@@ -334,20 +339,20 @@ std::vector<std::string> ProcessHost::recent_output() const {
   return {output_->recent().begin(), output_->recent().end()};
 }
 
-asio::awaitable<ProcessHost::Loss> ProcessHost::ReadOutput() {
-  // Ends only when cancelled (TabOutput::Run), so it never decides Run().
-  if (output_) co_await output_->Run();
-  else co_await asio::steady_timer(executor_, Clock::time_point::max())
-      .async_wait(kNoThrow);
-  co_return Loss{};
+void ProcessHost::FinishOutput() {
+  if (!output_ || !options_.output_hub) return;
+  // What the process wrote before it ended is queued already.
+  options_.output_hub->ReadPending();
+  output_->Finish();
+  for (pid_t pid : output_pids_) options_.output_hub->Remove(pid, output_.get());
+  output_pids_.clear();
 }
 
 asio::awaitable<void> ProcessHost::Run() {
   Loss loss;
   try {
     auto first = co_await (ReadLoop() || WriteLoop() || WatchExit() ||
-                           WatchDeadline() || WatchHang() || DeliverDelayed() ||
-                           ReadOutput());
+                           WatchDeadline() || WatchHang() || DeliverDelayed());
     loss = std::visit([](Loss& l) { return std::move(l); }, first);
     // The exit (or EOF) may have won the race against a reader that had
     // already read, and judged, the tab's last bytes.
@@ -497,7 +502,7 @@ void ProcessHost::Finish(const Loss& loss) {
   const bool discarded = !discard_cause_.empty();
   if (discarded) cause_ = discard_cause_;
   // Its last words reach its tabs before their end does.
-  if (output_) output_->Drain();
+  FinishOutput();
   state_ = ProcessState::kGone;
   // Only the numbers stay: the channel (its socket and read buffer) and
   // the exit watch go now, so a manager that has seen thousands of

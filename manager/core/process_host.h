@@ -58,6 +58,7 @@
 #include "manager/core/process_priority.h"
 #include "manager/core/tab_layers.h"
 #include "manager/core/tab_output.h"
+#include "manager/core/tab_output_hub.h"
 #include "proto/tabsim.pb.h"
 
 namespace tabsim {
@@ -113,9 +114,10 @@ class ProcessHost {
     bool namespaces = false;
     std::string init_executable;  // tabsim-init, with namespaces
     bool kill_group_on_exit = false;
-    // stdout and stderr into a pipe the manager reads (TabOutput): the
-    // process's log lines. false: they are the manager's own.
-    bool capture_output = true;
+    // Where its stdout and stderr go: a sender of this hub, read as the
+    // process's log lines (TabOutput). Required: Start() fails without it
+    // (the manager could not make the hub's socket: out of fds).
+    std::shared_ptr<TabOutputHub> output_hub;
   };
 
   ProcessHost(boost::asio::any_io_executor executor, Options options);
@@ -199,7 +201,7 @@ class ProcessHost {
   // after the handshake and with each pong until seccomp shows).
   const TabLayers& layers() const { return layers_; }
   // Its captured stdout/stderr, the last lines (TabOutput::kRecentLines);
-  // kept after the process is gone. Empty without capture_output.
+  // kept after the process is gone.
   std::vector<std::string> recent_output() const;
   uint64_t pings_sent() const { return pings_sent_; }
   uint64_t pongs_received() const { return pongs_received_; }
@@ -253,7 +255,6 @@ class ProcessHost {
   boost::asio::awaitable<Loss> WatchDeadline();
   boost::asio::awaitable<Loss> WatchHang();
   boost::asio::awaitable<Loss> DeliverDelayed();
-  boost::asio::awaitable<Loss> ReadOutput();
   void RefreshLayers();
   boost::asio::awaitable<void> EndProcess(Loss& loss);
   std::optional<Loss> DrainAfterExit();
@@ -326,6 +327,10 @@ class ProcessHost {
   TimelineSink* timeline_ = nullptr;
   // Containment (docs/security.md).
   std::unique_ptr<TabOutput> output_;
+  // The pids output_ was added to the hub under (the program; its init).
+  std::vector<pid_t> output_pids_;
+  // Takes output_ off the hub, after what is queued for it was read.
+  void FinishOutput();
   TabLayers layers_;
 };
 

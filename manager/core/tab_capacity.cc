@@ -98,7 +98,7 @@ CapacityFacts ReadCapacityFacts(bool tabs_under_init) {
   }
   if (auto info = ReadMemInfo(); info.ok())
     facts.mem_available = info->available_bytes;
-  // Init costs a process, and saves the pidfd while the tab runs.
+  // Init costs a process, and saves the tab's pidfd while it runs.
   if (tabs_under_init) {
     facts.processes_per_tab = 2;
     facts.fds_per_tab = kFdsPerTabInit;
@@ -145,9 +145,9 @@ Status CheckTabCapacity(const CapacityFacts& facts, long tabs, long processes,
                      (shared ? " per process" : " per tab") +
                      "); RLIMIT_NOFILE allows " +
                      Grouped(facts.fd_limit) + " (hard limit " + hard +
-                     ", which only a process with CAP_SYS_RESOURCE may raise (tabsim "
-                     "does, up to fs.nr_open, when it has it); or raise nofile in "
-                     "limits.conf)",
+                     ", which only a process with CAP_SYS_RESOURCE may "
+                     "raise (tabsim does, up to fs.nr_open, when it has "
+                     "it); or raise nofile in limits.conf)",
                  EMFILE};
   }
   auto over = [&](long limit, long used, const std::string& what) -> Status {
@@ -196,8 +196,8 @@ Status MakeRoomForTabs(bool tabs_under_init, long tabs, long processes,
     const long before = facts.fd_hard_limit;
     if (auto raised = RaiseFdHardLimit(needed); raised.ok()) {
       TABSIM_LOG(kWarning) << "raised RLIMIT_NOFILE's hard limit from "
-                           << Grouped(before)
-                           << " to " << Grouped(*raised) << " for "
+                           << Grouped(before) << " to " << Grouped(*raised)
+                           << " for "
                            << Grouped(tabs) << (tabs == 1 ? " tab" : " tabs")
                            << " (this process may: CAP_SYS_RESOURCE)";
       facts = ReadCapacityFacts(tabs_under_init);

@@ -3,12 +3,12 @@
 // anything is spawned ("tabsim run --tabs 10000").
 //
 // Each running tab process costs the manager kFdsPerTab file descriptors
-// (its socket, its pidfd, the pipe its output comes back through; its
-// frame regions' memfds go to the tab, the manager keeps their mappings),
-// or kFdsPerTabInit in namespaces, where no pidfd is held while the tab
-// runs (its end is its tabsim-init's, which ends the channel: ProcessHost::
-// Start), the system one process (two in namespaces: the tab and its
-// tabsim-init), and memory: the
+// (its socket and its pidfd; its output comes back through one socket for
+// all tabs, TabOutputHub; its frame regions' memfds go to the tab, the
+// manager keeps their mappings), or kFdsPerTabInit in namespaces, where no
+// pidfd is held while the tab runs (its end is its tabsim-init's, which
+// ends the channel: ProcessHost::Start), the system one process (two in
+// namespaces: the tab and its tabsim-init), and memory: the
 // process's own pages (kTabProcessBytes, an upper bound of its PSS as
 // measured by `tabsim bench --only scale`). Each tab costs its frame
 // region (two frames), and, when it shares a process another tab has (a
@@ -17,7 +17,7 @@
 // The facts are read once (ReadCapacityFacts) and judged by pure functions
 // (tests feed them facts). The caller raises RLIMIT_NOFILE's soft limit to
 // the hard one first (RaiseFdLimit); MakeRoomForTabs alone raises the hard
-// limit, when a count needs it and this process may (root).
+// limit, when a count needs it and this process may (CAP_SYS_RESOURCE).
 #ifndef TABSIM_MANAGER_CORE_TAB_CAPACITY_H_
 #define TABSIM_MANAGER_CORE_TAB_CAPACITY_H_
 
@@ -28,8 +28,8 @@
 
 namespace tabsim {
 
-inline constexpr long kFdsPerTab = 3;
-inline constexpr long kFdsPerTabInit = 2;
+inline constexpr long kFdsPerTab = 2;
+inline constexpr long kFdsPerTabInit = 1;
 // Fds the manager keeps for itself beyond its tabs and what it has open at
 // the check (listening sockets, a few control and dashboard clients, files
 // it writes); past them a client or a `ctl open` gets a clear EMFILE
@@ -73,7 +73,7 @@ TabCapacity MaxTabs(const CapacityFacts& facts, uint64_t region_bytes);
 
 // Ok when `tabs` more tabs, in `processes` tab processes, fit; otherwise
 // one line naming the first limit hit, the numbers, and what would lift
-// it, e.g. "10,000 tabs need about 30,026 file descriptors (3 per tab);
+// it, e.g. "10,000 tabs need about 20,026 file descriptors (2 per tab);
 // RLIMIT_NOFILE allows 20,000 (hard limit 20,000; ...)". A process model
 // that shares processes (ProcessesFor in process_model.h) makes
 // `processes` < `tabs`: fds and processes are counted per process, memory

@@ -134,6 +134,15 @@ std::shared_ptr<ProcessHost> TabHost::MakeProcess() {
   process_options.namespaces = DecideContainment().namespaces;
   process_options.init_executable = DecideContainment().init_executable;
   process_options.kill_group_on_exit = !process_options.namespaces;
+  // One socket for every process's output, made when the first needs it.
+  if (!output_hub_) {
+    auto hub = TabOutputHub::Create(io_.get_executor());
+    if (hub.ok())
+      output_hub_ = std::move(hub).value();
+    else
+      TABSIM_LOG(kError) << "tab output: " << hub.error().message;
+  }
+  process_options.output_hub = output_hub_;
   auto process = std::make_shared<ProcessHost>(io_.get_executor(),
                                                std::move(process_options));
   process->set_timeline(timeline_);

@@ -36,6 +36,7 @@
 #include "manager/core/memory_growth.h"
 #include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
+#include "manager/core/tab_output_hub.h"
 #include "manager/core/process_priority.h"
 #include "manager/core/process_model.h"
 #include "manager/core/tab_discarder.h"
@@ -299,6 +300,8 @@ class TabHost : private TabObserver {
   // The sites each running process was chosen for (per-site, limit:N).
   std::map<const ProcessHost*, std::vector<std::string>> process_sites_;
   int next_process_id_ = 1;
+  // Every tab process's stdout and stderr (shared with the processes).
+  std::shared_ptr<TabOutputHub> output_hub_;
   std::map<int, Pin> pins_;
   std::map<const void*, std::vector<int>> viewers_;
   int focused_id_ = 0;
