@@ -444,6 +444,27 @@ TEST_F(TabSessionTest, HungTabIsKilledAfterCloseGrace) {
   EXPECT_EQ((*tab)->cause(), "killed: did not exit within 300 ms of shutdown");
 }
 
+// The close grace, too, is the tab's time, not the busy loop's (10,000
+// tabs told to close at once): a hung tab is killed only after its 300 ms
+// of a loop that was looking.
+TEST_F(TabSessionTest, TheCloseGraceDoesNotCountTheLoopsOwnLateness) {
+  TabHost::Options options;
+  options.exit_grace = milliseconds(300);
+  options.ping_interval = milliseconds(20);
+  options.unresponsive_after = milliseconds(60);
+  // Past the test: the hang monitor must not end it first.
+  options.kill_after = milliseconds(60000);
+  auto tab = Host(options).Open("sim://hang");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->state() == TabState::kUnresponsive; }));
+  const auto closed = std::chrono::steady_clock::now();
+  (*tab)->Close();
+  std::this_thread::sleep_for(milliseconds(1000));  // the loop is busy
+  ASSERT_TRUE(RunUntil([&] { return recorder_.lost == 1; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - closed, milliseconds(1500));
+  EXPECT_EQ((*tab)->cause(), "killed: did not exit within 300 ms of shutdown");
+}
+
 TEST_F(TabSessionTest, HangMonitorMarksUnresponsiveThenKills) {
   TabHost::Options options;
   options.ping_interval = milliseconds(50);

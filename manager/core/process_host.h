@@ -253,6 +253,9 @@ class ProcessHost {
   boost::asio::awaitable<void> AwaitExit(
       std::optional<Clock::duration> limit);
   boost::asio::awaitable<Loss> WatchDeadline();
+  // The tab has closed its end of the channel (exited, or hung up): its
+  // end of file may be waiting to be read.
+  bool ChannelClosedByPeer();
   boost::asio::awaitable<Loss> WatchHang();
   boost::asio::awaitable<Loss> DeliverDelayed();
   void RefreshLayers();
