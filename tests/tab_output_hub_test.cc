@@ -3,6 +3,7 @@
 #include "manager/core/tab_output_hub.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -85,6 +87,40 @@ TEST_F(TabOutputHubTest, AWriterNobodyAddedIsDroppedAndCounted) {
   EXPECT_EQ(hub_->unclaimed(), 1u);
   Reap(tab);
   hub_->Remove(tab, &output_);
+}
+
+// A writer that passes fds along with its text gets none of them into the
+// manager: its text is shown, the fds are not kept.
+TEST_F(TabOutputHubTest, FdsSentAlongAreNotKept) {
+  auto sender = hub_->NewSender();
+  ASSERT_TRUE(sender.ok());
+  const size_t before = testing::OpenFds(::getpid()).size();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int passed[2] = {::open("/dev/null", O_RDONLY), ::open("/dev/null", O_RDONLY)};
+    char text[] = "with fds\n";
+    iovec io{text, sizeof(text) - 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(passed))] = {};
+    msghdr message{};
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&message);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(passed));
+    std::memcpy(CMSG_DATA(c), passed, sizeof(passed));
+    ::_exit(::sendmsg(sender->get(), &message, 0) > 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  hub_->Add(pid, &output_);
+  ASSERT_TRUE(testing::RunUntil(io_, [&] { return lines_.size() == 1; }, 5s));
+  EXPECT_EQ(lines_[0], "with fds");
+  EXPECT_EQ(testing::OpenFds(::getpid()).size(), before);
+  hub_->Remove(pid, &output_);
 }
 
 // A process's last words are read at its end without waiting for the
