@@ -3,7 +3,6 @@
 #include "manager/core/tab_output_hub.h"
 
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,10 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "common/fd_passing.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -89,29 +88,16 @@ TEST_F(TabOutputHubTest, AWriterNobodyAddedIsDroppedAndCounted) {
   hub_->Remove(tab, &output_);
 }
 
-// A writer that passes fds along with its text gets none of them into the
-// manager: its text is shown, the fds are not kept.
+// A writer that passes an fd along with its text gets none into the
+// manager: its text is shown, the fd is not kept.
 TEST_F(TabOutputHubTest, FdsSentAlongAreNotKept) {
   auto sender = hub_->NewSender();
   ASSERT_TRUE(sender.ok());
   const size_t before = testing::OpenFds(::getpid()).size();
   pid_t pid = ::fork();
   if (pid == 0) {
-    int passed[2] = {::open("/dev/null", O_RDONLY), ::open("/dev/null", O_RDONLY)};
-    char text[] = "with fds\n";
-    iovec io{text, sizeof(text) - 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(passed))] = {};
-    msghdr message{};
-    message.msg_iov = &io;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof(control);
-    cmsghdr* c = CMSG_FIRSTHDR(&message);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(passed));
-    std::memcpy(CMSG_DATA(c), passed, sizeof(passed));
-    ::_exit(::sendmsg(sender->get(), &message, 0) > 0 ? 0 : 1);
+    const int passed = ::open("/dev/null", O_RDONLY);
+    ::_exit(SendWithFd(sender->get(), "with fds\n", 9, passed).ok() ? 0 : 1);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
