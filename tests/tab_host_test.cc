@@ -228,9 +228,10 @@ TEST_F(TabHostTest, ManagerFdsAreAllCloseOnExec) {
 }
 
 // What the capacity check counts per tab (manager/core/tab_capacity.h) is
-// what a running tab holds open in the manager: its socket, pidfd and
-// output pipe (under tabsim-init no pidfd while the tab runs: init's end
-// ends the channel); its frame region's memfd went to the tab (the manager
+// what a running tab holds open in the manager: its socket and its pidfd
+// (under tabsim-init no pidfd while the tab runs: init's end ends the
+// channel); its output goes to the one socket all tabs share
+// (TabOutputHub), its frame region's memfd went to the tab (the manager
 // keeps only the mapping).
 TEST_F(TabHostTest, ARunningTabHoldsTheFdsTheCapacityCheckCounts) {
   auto live_frames = [&](size_t n) {
