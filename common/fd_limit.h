@@ -20,8 +20,9 @@ void RaiseFdLimit();
 // raises the hard limit, and the soft one with it, to `needed`. Only a
 // process with CAP_SYS_RESOURCE (root, usually) may raise a hard limit,
 // and only up to /proc/sys/fs/nr_open; otherwise this returns setrlimit's
-// error (EPERM) and the limits stay as they were. Ok, changing nothing, when the hard
-// limit already allows `needed` (RaiseFdLimit lifts the soft one).
+// error (EPERM) and the limits stay as they were. Ok, changing nothing,
+// when the hard limit already allows `needed` (RaiseFdLimit lifts the soft
+// one).
 // Returns the hard limit in force afterwards.
 Result<long> RaiseFdHardLimit(long needed);
 

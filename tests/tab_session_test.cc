@@ -427,15 +427,20 @@ TEST_F(TabSessionTest, CloseEndsWithExitZero) {
   EXPECT_FALSE((*tab)->SendInput({}).ok());
 }
 
-TEST_F(TabSessionTest, HungTabIsKilledAfterCloseGrace) {
+// Options for sim://hang with a 300 ms close grace. Its tests close it only
+// once it is really spinning (it stops answering pings), not between its
+// first frame and its hang, where it would still read the Shutdown and
+// exit cleanly.
+TabHost::Options HungTabOptions() {
   TabHost::Options options;
   options.exit_grace = milliseconds(300);
-  // Close only once the tab is really spinning (it stops answering pings),
-  // not between its first frame and its hang, where it would still read
-  // the Shutdown and exit cleanly.
   options.ping_interval = milliseconds(20);
   options.unresponsive_after = milliseconds(60);
-  auto tab = Host(options).Open("sim://hang");
+  return options;
+}
+
+TEST_F(TabSessionTest, HungTabIsKilledAfterCloseGrace) {
+  auto tab = Host(HungTabOptions()).Open("sim://hang");
   ASSERT_TRUE(tab.ok());
   ASSERT_TRUE(RunUntil([&] { return (*tab)->state() == TabState::kUnresponsive; }));
   (*tab)->Close();
@@ -448,10 +453,7 @@ TEST_F(TabSessionTest, HungTabIsKilledAfterCloseGrace) {
 // tabs told to close at once): a hung tab is killed only after its 300 ms
 // of a loop that was looking.
 TEST_F(TabSessionTest, TheCloseGraceDoesNotCountTheLoopsOwnLateness) {
-  TabHost::Options options;
-  options.exit_grace = milliseconds(300);
-  options.ping_interval = milliseconds(20);
-  options.unresponsive_after = milliseconds(60);
+  TabHost::Options options = HungTabOptions();
   // Past the test: the hang monitor must not end it first.
   options.kill_after = milliseconds(60000);
   auto tab = Host(options).Open("sim://hang");

@@ -123,8 +123,8 @@ ProcessHost::ProcessHost(asio::any_io_executor executor, Options options)
       delay_timer_(executor_, Clock::time_point::max()) {}
 
 ProcessHost::~ProcessHost() {
-  if (output_ && options_.output_hub)
-    for (pid_t pid : output_pids_) options_.output_hub->Remove(pid, output_.get());
+  // output_ exists only once Start() added it to the hub.
+  for (pid_t pid : output_pids_) options_.output_hub->Remove(pid, output_.get());
 }
 
 proto::Hello ProcessHost::MakeHello(const TabSession& first) const {
@@ -341,7 +341,7 @@ std::vector<std::string> ProcessHost::recent_output() const {
 }
 
 void ProcessHost::FinishOutput() {
-  if (!output_ || !options_.output_hub) return;
+  if (!output_) return;
   // What the process wrote before it ended is queued already.
   options_.output_hub->ReadPending();
   output_->Finish();

@@ -200,7 +200,7 @@ Status MakeRoomForTabs(bool tabs_under_init, long tabs, long processes,
                            << " for "
                            << Grouped(tabs) << (tabs == 1 ? " tab" : " tabs")
                            << " (this process may: CAP_SYS_RESOURCE)";
-      facts = ReadCapacityFacts(tabs_under_init);
+      facts.fd_limit = facts.fd_hard_limit = *raised;  // both, to `needed`
     }
   }
   return CheckTabCapacity(facts, tabs, processes, region_bytes);
