@@ -44,6 +44,79 @@ int PidfdSendSignal(int pidfd, int signal) {
   ::_exit(127);
 }
 
+// The most fds a child may be given (SpawnOptions::fds).
+constexpr size_t kMaxFds = 16;
+
+// The child's fd table. A clone without CLONE_FILES copies the parent's
+// whole table into the child (a reference taken on every open file), and
+// the child then closes all but a few of them: two walks over every fd
+// the manager holds, a spawn, while the manager waits (vfork). Opening
+// the 3,000th to 8,000th of 10,000 tabs, a quarter of the machine's CPU
+// went to that (perf, docs/benchmarks.md), growing with every tab. So the
+// child shares our table (CLONE_FILES) and, first
+// thing, takes a private copy of only its lowest fds
+// (close_range(end, ~0U, CLOSE_RANGE_UNSHARE), Linux 5.9, copies the fds
+// below `end` alone). What it needs is put down there first: a few slots
+// low in our table, reserved at the first spawn (each an fd of
+// /dev/null), onto which Spawn() dup3()s the child's fds, and which it
+// points back at /dev/null once the child has exec'ed. Sanitizer builds,
+// which fork, copy the table as before (the parent may refill the slots
+// before a forked child has run).
+class SpawnSlots {
+ public:
+  // The fds in their slots, in order: slot(i) holds fds[i]. False with
+  // errno (EMFILE: no room for a slot). Guarded by SpawnedMutex().
+  bool Fill(const int* fds, size_t count) {
+    if (!Reserve(count)) return false;
+    for (size_t i = 0; i < count; ++i) {
+      if (::dup3(fds[i], slots_[i + 1], O_CLOEXEC) < 0) {
+        Clear(i);
+        return false;
+      }
+    }
+    filled_ = count;
+    return true;
+  }
+  // Points every filled slot back at /dev/null, dropping our extra
+  // references (the error pipe's write end among them).
+  void Clear() { Clear(filled_); }
+  int slot(size_t i) const { return slots_[i + 1]; }
+  // One past the highest slot: the child keeps the fds below it.
+  int end() const { return slots_.empty() ? 3 : end_; }
+
+ private:
+  bool Reserve(size_t count) {
+    if (slots_.empty()) {
+      const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null_fd < 0) return false;
+      slots_.push_back(null_fd);  // slots_[0]: what a cleared slot holds
+      end_ = null_fd + 1;
+    }
+    while (slots_.size() < count + 1) {
+      const int slot = ::fcntl(slots_[0], F_DUPFD_CLOEXEC, 3);
+      if (slot < 0) return false;
+      slots_.push_back(slot);
+      end_ = std::max(end_, slot + 1);
+    }
+    return true;
+  }
+  void Clear(size_t count) {
+    for (size_t i = 0; i < count; ++i)
+      TABSIM_CHECK(::dup3(slots_[0], slots_[i + 1], O_CLOEXEC) >= 0)
+          << "clearing a spawn slot failed";
+    filled_ = 0;
+  }
+
+  std::vector<int> slots_;  // held for the process's life, never closed
+  int end_ = 3;
+  size_t filled_ = 0;
+};
+
+SpawnSlots& Slots() {
+  static SpawnSlots* slots = new SpawnSlots;
+  return *slots;
+}
+
 // What the child needs, all prepared before fork.
 struct ChildPlan {
   const SpawnOptions* options;
@@ -51,11 +124,30 @@ struct ChildPlan {
   int error_pipe;
   pid_t parent;
   int top_fd;
+  // Where the child finds options->fds' sources and output_fd (their
+  // spawn slots), and whether it shares our fd table until it keeps the
+  // fds below fd_end (SpawnSlots).
+  int sources[kMaxFds] = {};
+  int output_fd = -1;
+  bool shares_fd_table = false;
+  int fd_end = 3;
   // Namespaces: a pidfd of the parent (readable once it died); the child
   // holds every capability of the shared user namespace, to be dropped.
   int parent_pidfd = -1;
   bool drop_capabilities = false;
 };
+
+// First thing in a child that shares our fd table: a table of its own
+// holding only the fds below plan.fd_end (the slots among them). Nothing
+// before this may change an fd: it would change ours.
+void UnshareFdTable(const ChildPlan& plan) {
+  if (!plan.shares_fd_table) return;
+  constexpr unsigned kCloseRangeUnshare = 1U << 1;  // CLOSE_RANGE_UNSHARE
+  if (::syscall(SYS_close_range, plan.fd_end, ~0U, kCloseRangeUnshare) == 0)
+    return;
+  // Before Linux 5.9: a copy of the whole table, closed by ArrangeFds.
+  if (errno != EINVAL || ::unshare(CLONE_FILES) != 0) Fail(plan.error_pipe);
+}
 
 // The parent may have died before PR_SET_PDEATHSIG took. Outside a new PID
 // namespace getppid() says so; inside it is 0 either way, so the child
@@ -81,20 +173,15 @@ int ArrangeFds(const ChildPlan& plan) {
   int pipe_fd = ::fcntl(error_pipe, F_DUPFD_CLOEXEC, top_fd + 1);
   if (pipe_fd < 0) Fail(error_pipe);
   error_pipe = pipe_fd;
-  constexpr size_t kMaxFds = 16;
   int moved[kMaxFds];
-  size_t count = options.fds.size();
-  if (count > kMaxFds) {
-    errno = EMFILE;
-    Fail(error_pipe);
-  }
+  const size_t count = options.fds.size();  // <= kMaxFds (Spawn checks)
   for (size_t i = 0; i < count; ++i) {
-    moved[i] = ::fcntl(options.fds[i].first, F_DUPFD_CLOEXEC, top_fd + 1);
+    moved[i] = ::fcntl(plan.sources[i], F_DUPFD_CLOEXEC, top_fd + 1);
     if (moved[i] < 0) Fail(error_pipe);
   }
   int output = -1;
-  if (options.output_fd >= 0) {
-    output = ::fcntl(options.output_fd, F_DUPFD_CLOEXEC, top_fd + 1);
+  if (plan.output_fd >= 0) {
+    output = ::fcntl(plan.output_fd, F_DUPFD_CLOEXEC, top_fd + 1);
     if (output < 0) Fail(error_pipe);
   }
   for (size_t i = 0; i < count; ++i) {
@@ -124,6 +211,7 @@ int ArrangeFds(const ChildPlan& plan) {
 // Runs in the child between fork and exec: async-signal-safe calls only, no
 // allocation, no locks. Reports errno through the error pipe and _exits.
 [[noreturn]] void ExecChild(const ChildPlan& plan) {
+  UnshareFdTable(plan);
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) Fail(plan.error_pipe);
   CheckParentAlive(plan);
   if (plan.drop_capabilities && !DropCapabilitiesForExec()) Fail(plan.error_pipe);
@@ -148,7 +236,8 @@ int ArrangeFds(const ChildPlan& plan) {
 // waits meanwhile (CLONE_VM | CLONE_VFORK, as posix_spawn does): no page
 // tables are copied, so a spawn costs the same beside 10 tabs or 10,000
 // (fork() copies the manager's page tables, which grow with every tab's
-// frame mapping). ExecChild allocates nothing and touches nothing of the
+// frame mapping). It borrows the fd table too (CLONE_FILES), for the same
+// reason, until it takes its few fds (SpawnSlots). ExecChild allocates nothing and touches nothing of the
 // parent's but its own stack, given here. Sanitizer builds fork instead:
 // their runtimes do not expect a second thread of control on their memory.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -157,6 +246,12 @@ int ArrangeFds(const ChildPlan& plan) {
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define TABSIM_SPAWN_FORKS 1
 #endif
+#endif
+
+#if defined(TABSIM_SPAWN_FORKS)
+constexpr bool kChildSharesFdTable = false;
+#else
+constexpr bool kChildSharesFdTable = true;
 #endif
 
 #if !defined(TABSIM_SPAWN_FORKS)
@@ -179,7 +274,8 @@ pid_t SpawnClone(const ChildPlan& plan, int namespaces, int* pidfd) {
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return -1;
   pid_t pid = ::clone(&VforkChildMain, static_cast<char*>(stack) + kStackBytes,
-                      CLONE_VM | CLONE_VFORK | CLONE_PIDFD | namespaces | SIGCHLD,
+                      CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD |
+                          namespaces | SIGCHLD,
                       const_cast<ChildPlan*>(&plan), pidfd);
   int saved = errno;
   ::munmap(stack, kStackBytes);
@@ -413,6 +509,10 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
                           requested.argv.end());
   }
   const SpawnOptions& options = requested.namespaces ? with_init : requested;
+  if (options.fds.size() > kMaxFds)
+    return Error{"a child may be given at most " + std::to_string(kMaxFds) +
+                     " fds, not " + std::to_string(options.fds.size()),
+                 EMFILE};
   // Everything the child touches is built before fork.
   std::vector<char*> argv;
   for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -440,6 +540,22 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   {
     // Registered before the orphan reaper can see it.
     std::lock_guard<std::mutex> lock(SpawnedMutex());
+    // The child's fds into the spawn slots, in this order: the sources,
+    // the error pipe, then the output and our pidfd where there are.
+    int wanted[kMaxFds + 3];
+    size_t filled = 0;
+    for (const auto& fd : options.fds) wanted[filled++] = fd.first;
+    wanted[filled++] = plan.error_pipe;
+    if (options.output_fd >= 0) wanted[filled++] = options.output_fd;
+    if (plan.parent_pidfd >= 0) wanted[filled++] = plan.parent_pidfd;
+    if (!Slots().Fill(wanted, filled)) return Error::FromErrno("dup3 (spawn slots)");
+    size_t next = 0;
+    for (size_t i = 0; i < options.fds.size(); ++i) plan.sources[i] = Slots().slot(next++);
+    plan.error_pipe = Slots().slot(next++);
+    if (options.output_fd >= 0) plan.output_fd = Slots().slot(next++);
+    if (plan.parent_pidfd >= 0) plan.parent_pidfd = Slots().slot(next++);
+    plan.shares_fd_table = kChildSharesFdTable;
+    plan.fd_end = Slots().end();
     // No handler of ours may run in the child before it resets them.
     sigset_t all, old;
     sigfillset(&all);
@@ -448,6 +564,8 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     pid = options.namespaces ? SpawnIntoNamespaces(plan, &pidfd_raw, &step)
                              : SpawnClone(plan, 0, &pidfd_raw);
     int clone_errno = errno;
+    // The child has exec'ed, or failed (vfork), or holds a copy (fork).
+    Slots().Clear();
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0) return Error::FromErrno(step, clone_errno);
     Spawned().insert(pid);

@@ -9,6 +9,10 @@
 // the child needs is prepared before fork. An exec failure reaches the
 // parent through a CLOEXEC pipe and Spawn() returns it as an error (the
 // child is reaped), so a missing binary never looks like a hung tab.
+// The child shares our fd table until it has taken a copy of only the few
+// fds it needs, which Spawn() puts in "spawn slots" low in our table (a
+// handful of /dev/null fds held for the process's life): a spawn costs
+// the same beside 10 open fds or 10,000.
 //
 // With `namespaces` (common/namespaces.h) a go-between (the same
 // vfork-style clone) joins the manager's shared user and network
@@ -54,8 +58,9 @@ namespace tabsim {
 struct SpawnOptions {
   std::string executable;          // path; no PATH search
   std::vector<std::string> argv;   // argv[0] included
-  // fds the child gets: {fd in the parent, number in the child}. Targets
-  // must be >= 3 and distinct. Nothing else survives besides 0, 1, 2.
+  // fds the child gets: {fd in the parent, number in the child}, at most
+  // 16 (15 in namespaces, where init takes one). Targets must be >= 3 and
+  // distinct. Nothing else survives besides 0, 1, 2.
   std::vector<std::pair<int, int>> fds;
   bool new_process_group = true;
   // stdout and stderr of the child (dup'ed to 1 and 2); -1: ours.

@@ -13,8 +13,10 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/shared_memory.h"
+#include "tests/spawn_test_util.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -25,21 +27,6 @@ SpawnOptions Shell(const std::string& script) {
   options.executable = "/bin/sh";
   options.argv = {"sh", "-c", script};
   return options;
-}
-
-// Spawn returns once exec has succeeded, but the new program's dynamic
-// loader still opens (and closes) its libraries after that. Wait until
-// /bin/sleep is in its sleep, when its fd table is the one it was given.
-void WaitUntilAsleep(pid_t pid) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream wchan("/proc/" + std::to_string(pid) + "/wchan");
-    std::string where;
-    std::getline(wchan, where);
-    if (where.find("nanosleep") != std::string::npos) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ADD_FAILURE() << "pid " << pid << " never reached its sleep";
 }
 
 TEST(Spawn, ChildHasExactlyTheFdsItWasGiven) {
@@ -58,7 +45,7 @@ TEST(Spawn, ChildHasExactlyTheFdsItWasGiven) {
   options.fds = {{theirs.get(), 3}, {region->fd(), 4}};
   auto child = Spawn(options);
   ASSERT_TRUE(child.ok()) << child.error().message;
-  WaitUntilAsleep(child->pid());
+  testing::WaitUntilAsleep(child->pid());
   auto fds = testing::OpenFds(child->pid());
   ASSERT_EQ(fds.size(), 5u);
   EXPECT_EQ(fds[0], "/dev/null");
@@ -71,6 +58,11 @@ TEST(Spawn, ChildHasExactlyTheFdsItWasGiven) {
   ASSERT_TRUE(child->Signal(SIGKILL).ok());
   ChildExit exit = child->Reap();
   EXPECT_EQ(exit.Describe(), "killed by signal 9 (SIGKILL)");
+}
+
+// The plain path (init_test checks the one through namespaces).
+TEST(Spawn, HundredsOfOurFdsStayOursAndNoneReachTheChild) {
+  testing::ExpectSpawnKeepsOurFds(SpawnOptions{});
 }
 
 TEST(Spawn, SourceFdsMayCollideWithTargets) {
@@ -86,7 +78,7 @@ TEST(Spawn, SourceFdsMayCollideWithTargets) {
   options.fds = {{region->fd(), 3}, {b.get(), 4}};
   auto child = Spawn(options);
   ASSERT_TRUE(child.ok());
-  WaitUntilAsleep(child->pid());
+  testing::WaitUntilAsleep(child->pid());
   auto fds = testing::OpenFds(child->pid());
   EXPECT_EQ(fds[3].rfind("/memfd:tabsim-swap-test", 0), 0u) << fds[3];
   EXPECT_EQ(fds[4].rfind("socket:[", 0), 0u) << fds[4];

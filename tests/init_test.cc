@@ -21,6 +21,7 @@
 #include "common/child_process.h"
 #include "common/init_protocol.h"
 #include "common/namespaces.h"
+#include "tests/spawn_test_util.h"
 #include "tests/test_util.h"
 
 namespace tabsim {
@@ -83,6 +84,14 @@ TEST(InitProtocol, EveryEndOfTheProgramFitsInInitsExitCode) {
     EXPECT_EQ(end.code, CLD_DUMPED) << signal;
     EXPECT_EQ(end.status, signal);
   }
+}
+
+// Through the go-between and init (child_process_test has the plain path).
+TEST_F(InitTest, HundredsOfOurFdsStayOursAndNoneReachTheChild) {
+  SpawnOptions options;
+  options.namespaces = true;
+  options.init_executable = init_;
+  testing::ExpectSpawnKeepsOurFds(options);
 }
 
 TEST_F(InitTest, AHighExitCodeIsSaidToBeHigh) {
