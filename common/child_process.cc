@@ -15,11 +15,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstring>
 #include <new>
 #include <set>
 
 #include "common/check.h"
+#include "common/fd_passing.h"
 #include "common/init_protocol.h"
 #include "common/namespaces.h"
 #include "common/wait_status.h"
@@ -403,15 +403,7 @@ ssize_t ReceiveFromInit(int control, InitMessage* message, pid_t* sender) {
   do {
     got = ::recvmsg(control, &header, MSG_CMSG_CLOEXEC);
   } while (got < 0 && errno == EINTR);
-  *sender = 0;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&header); got > 0 && c != nullptr;
-       c = CMSG_NXTHDR(&header, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-      ucred credentials;
-      std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
-      *sender = credentials.pid;
-    }
-  }
+  *sender = got > 0 ? SenderPidClosingFds(&header) : 0;
   if (got > 0 && got != static_cast<ssize_t>(sizeof(*message))) {
     errno = EPROTO;
     return -1;

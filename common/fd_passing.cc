@@ -59,4 +59,24 @@ Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
   return static_cast<size_t>(received);
 }
 
+pid_t SenderPidClosingFds(msghdr* message) {
+  pid_t pid = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(message); c != nullptr; c = CMSG_NXTHDR(message, c)) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_CREDENTIALS) {
+      ucred credentials{};
+      std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
+      pid = credentials.pid;
+    } else if (c->cmsg_type == SCM_RIGHTS) {
+      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t k = 0; k < count; ++k) {
+        int fd = -1;
+        std::memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+        UniqueFd discard(fd);
+      }
+    }
+  }
+  return pid;
+}
+
 }  // namespace tabsim

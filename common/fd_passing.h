@@ -1,4 +1,5 @@
-// Sending and receiving file descriptors with SCM_RIGHTS on a UNIX socket.
+// Sending and receiving file descriptors with SCM_RIGHTS on a UNIX socket,
+// and reading the sender's pid from SCM_CREDENTIALS.
 //
 // Received fds arrive with MSG_CMSG_CLOEXEC and are owned by the caller.
 // When the kernel truncates the control data (MSG_CTRUNC) every fd that did
@@ -6,6 +7,9 @@
 // fds into us.
 #ifndef TABSIM_COMMON_FD_PASSING_H_
 #define TABSIM_COMMON_FD_PASSING_H_
+
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #include <cstddef>
 #include <vector>
@@ -25,6 +29,12 @@ Result<size_t> SendWithFd(int socket, const void* data, size_t size, int fd);
 inline constexpr int kMaxFdsPerRead = 4;
 Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
                               std::vector<UniqueFd>* fds);
+
+// The sender's pid from a received message's SCM_CREDENTIALS (0 when the
+// kernel attached none: the socket lacks SO_PASSCRED). Any fds that came
+// along (SCM_RIGHTS) are closed: a reader of credentials takes no fds,
+// and a peer must not be able to leak them into us.
+pid_t SenderPidClosingFds(msghdr* message);
 
 }  // namespace tabsim
 

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "common/fd_passing.h"
+
 namespace tabsim {
 
 namespace asio = boost::asio;
@@ -130,25 +132,9 @@ bool TabOutputHub::Read(int most) {
       return false;  // EAGAIN: nothing left (no other error is ours to see)
     }
     ++datagrams_;
-    pid_t pid = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c)) {
-      if (c->cmsg_level != SOL_SOCKET) continue;
-      if (c->cmsg_type == SCM_CREDENTIALS) {
-        ucred credentials{};
-        std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
-        pid = credentials.pid;
-      } else if (c->cmsg_type == SCM_RIGHTS) {
-        // A writer that sent fds (there is no room for them after the
-        // credentials, so the kernel keeps them; should any arrive, they
-        // are not kept either).
-        const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t k = 0; k < count; ++k) {
-          int fd = -1;
-          std::memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-          UniqueFd discard(fd);
-        }
-      }
-    }
+    // Fds a writer sent along (there is no room for them after the
+    // credentials, so the kernel keeps them; should any arrive) are closed.
+    const pid_t pid = SenderPidClosingFds(&message);
     auto it = pid > 0 ? outputs_.find(pid) : outputs_.end();
     if (it == outputs_.end()) {
       ++unclaimed_;
