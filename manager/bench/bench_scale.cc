@@ -110,9 +110,11 @@ void RunCount(const ScaleRun& run, bool quick, const std::string& tab_exe,
   tasks.Sample(Clock::now());
   const double cpu0 = ProcessCpuSeconds();
   const auto rest_start = Clock::now();
-  const int rest_seconds = quick ? 1 : 3;
-  for (int second = 0; second < rest_seconds; ++second) {
-    tabs.RunUntil([] { return false; }, milliseconds(1000));
+  // Three seconds; --quick, a smoke run kept under 20 s, half of one.
+  const int rest_steps = quick ? 1 : 3;
+  const milliseconds rest_step(quick ? 500 : 1000);
+  for (int step = 0; step < rest_steps; ++step) {
+    tabs.RunUntil([] { return false; }, rest_step);
     tasks.Sample(Clock::now());
   }
   const double rest_percent =
