@@ -237,8 +237,9 @@ int ArrangeFds(const ChildPlan& plan) {
 // tables are copied, so a spawn costs the same beside 10 tabs or 10,000
 // (fork() copies the manager's page tables, which grow with every tab's
 // frame mapping). It borrows the fd table too (CLONE_FILES), for the same
-// reason, until it takes its few fds (SpawnSlots). ExecChild allocates nothing and touches nothing of the
-// parent's but its own stack, given here. Sanitizer builds fork instead:
+// reason, until it takes its few fds (SpawnSlots). ExecChild allocates
+// nothing and touches nothing of the parent's but its own stack, given
+// here. Sanitizer builds fork instead:
 // their runtimes do not expect a second thread of control on their memory.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TABSIM_SPAWN_FORKS 1

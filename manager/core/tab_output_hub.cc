@@ -132,8 +132,8 @@ bool TabOutputHub::Read(int most) {
       return false;  // EAGAIN: nothing left (no other error is ours to see)
     }
     ++datagrams_;
-    // Fds a writer sent along (there is no room for them after the
-    // credentials, so the kernel keeps them; should any arrive) are closed.
+    // Fds a writer sent along are closed (the buffer leaves no room for
+    // them after the credentials, so the kernel drops them anyway).
     const pid_t pid = SenderPidClosingFds(&message);
     auto it = pid > 0 ? outputs_.find(pid) : outputs_.end();
     if (it == outputs_.end()) {
