@@ -238,6 +238,65 @@ TEST_F(GovernanceTest, PrioritiesAreReadBackFromProc) {
   EXPECT_TRUE(RunUntil([&] { return oom(older) == kVisibleOomScore; }));
 }
 
+// Counts ProcessHost::ApplyPriority's changes.
+class PriorityChanges final : public TimelineSink {
+ public:
+  void OnProcessSpawned(const ProcessHost&) override {}
+  void OnSent(const ProcessHost&, const proto::ManagerToTab&) override {}
+  void OnReceived(const ProcessHost&, const proto::TabToManager&) override {}
+  void OnPriorityChanged(const ProcessHost&) override { ++changes; }
+  void OnBadMessage(const ProcessHost&, BadMessageReason) override {}
+  void OnProcessGone(const ProcessHost&) override {}
+  int changes = 0;
+};
+
+// One more background process moves every other one's place in the band;
+// those moves are applied at most once a second (TabHost::Govern), and
+// in the end every score is its rank's.
+TEST_F(GovernanceTest, BackgroundScoresAreRebalancedAtMostOnceASecond) {
+  Host(60);
+  PriorityChanges sink;
+  host_->SetTimeline(&sink);
+  ASSERT_NE(OpenDrawn("sim://clock"), nullptr);
+  std::vector<TabSession*> hidden;  // oldest hidden first
+  constexpr int kHidden = 6;
+  const auto start = std::chrono::steady_clock::now();
+  const int changes_before = sink.changes;
+  for (int i = 0; i < kHidden; ++i) {
+    TabSession* tab = OpenDrawn("sim://clock?" + std::to_string(i));
+    ASSERT_NE(tab, nullptr);
+    ASSERT_TRUE(host_->SetPin(tab->id(), TabHost::Pin::kHidden).ok());
+    hidden.push_back(tab);
+    RunFor(milliseconds(20));  // each hidden after the one before
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Each tab's own change (visible to background) goes at once; the
+  // band's moves, at most kHidden a rebalance. Applied at every change
+  // they would be 1 + 2 + ... + (kHidden - 1) = 15 on top.
+  const int allowed = kHidden + kHidden * (1 + int(elapsed));
+  EXPECT_LE(sink.changes - changes_before, allowed)
+      << "in " << elapsed << " s; without the limit there are at least "
+      << kHidden + kHidden * (kHidden - 1) / 2;
+  auto oom = [&](TabSession* tab) { return ValueOr(ReadOomScoreAdj(tab->pid()), -1); };
+  // The rebalance comes by itself, and then every score is its rank's.
+  // Until then each kept the score it got when hidden: strictly falling
+  // too, but not the band's (the second longest hidden would have 750,
+  // where the band of six gives it 916).
+  std::vector<ProcessStanding> standings(kHidden);
+  const auto now = std::chrono::steady_clock::now();
+  for (int i = 0; i < kHidden; ++i)
+    standings[size_t(i)].last_visible = now - seconds(kHidden - i);
+  const std::vector<ProcessPriority> ranks = RankProcesses(standings);
+  EXPECT_TRUE(RunUntil([&] {
+    for (int i = 0; i < kHidden; ++i)
+      if (oom(hidden[size_t(i)]) != ranks[size_t(i)].oom_score_adj) return false;
+    return true;
+  }, seconds(5)));
+  EXPECT_EQ(oom(hidden.front()), kHighestOomScore);
+  host_->SetTimeline(nullptr);
+}
+
 TEST(ProcessPriority, RanksFocusVisibilityThenHowLongAgoShown) {
   using Clock = std::chrono::steady_clock;
   const auto now = Clock::now();

@@ -307,6 +307,13 @@ class TabHost : private TabObserver {
   int focused_id_ = 0;
   bool renice_ = false;
   bool govern_posted_ = false;
+  // A background process's place in the oom_score_adj band (its rank
+  // among the background processes) is re-applied at most once every
+  // kRebalanceInterval; importance and nice, at once (Govern()).
+  static constexpr std::chrono::milliseconds kRebalanceInterval{1000};
+  std::chrono::steady_clock::time_point next_rebalance_{};
+  boost::asio::steady_timer rebalance_;  // armed only while one is owed
+  bool rebalance_armed_ = false;
   std::vector<TabObserver*> observers_;
   TimelineSink* timeline_ = nullptr;
   // Finished tabs in the order they finished (ids; a reloaded one leaves).
