@@ -60,8 +60,9 @@ constexpr size_t kMaxFds = 16;
 // low in our table, reserved at the first spawn (each an fd of
 // /dev/null), onto which Spawn() dup3()s the child's fds, and which it
 // points back at /dev/null once the child has exec'ed. Sanitizer builds,
-// which fork, copy the table as before (the parent may refill the slots
-// before a forked child has run).
+// which fork, copy the table and use no slots (the parent may refill the
+// slots before a forked child has run, and under a low RLIMIT_NOFILE the
+// second copy of each fd would cost the child room it lacks).
 class SpawnSlots {
  public:
   // The fds in their slots, in order: slot(i) holds fds[i]. False with
@@ -541,14 +542,19 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     wanted[filled++] = plan.error_pipe;
     if (options.output_fd >= 0) wanted[filled++] = options.output_fd;
     if (plan.parent_pidfd >= 0) wanted[filled++] = plan.parent_pidfd;
-    if (!Slots().Fill(wanted, filled)) return Error::FromErrno("dup3 (spawn slots)");
+    // A forked child (sanitizer builds) has a copy of our table anyway:
+    // it takes its fds where they are, and slots would only cost it room.
+    const bool use_slots = kChildSharesFdTable;
+    if (use_slots && !Slots().Fill(wanted, filled))
+      return Error::FromErrno("dup3 (spawn slots)");
+    auto place = [&](size_t i) { return use_slots ? Slots().slot(i) : wanted[i]; };
     size_t next = 0;
-    for (size_t i = 0; i < options.fds.size(); ++i) plan.sources[i] = Slots().slot(next++);
-    plan.error_pipe = Slots().slot(next++);
-    if (options.output_fd >= 0) plan.output_fd = Slots().slot(next++);
-    if (plan.parent_pidfd >= 0) plan.parent_pidfd = Slots().slot(next++);
-    plan.shares_fd_table = kChildSharesFdTable;
-    plan.fd_end = Slots().end();
+    for (size_t i = 0; i < options.fds.size(); ++i) plan.sources[i] = place(next++);
+    plan.error_pipe = place(next++);
+    if (options.output_fd >= 0) plan.output_fd = place(next++);
+    if (plan.parent_pidfd >= 0) plan.parent_pidfd = place(next++);
+    plan.shares_fd_table = use_slots;
+    if (use_slots) plan.fd_end = Slots().end();
     // No handler of ours may run in the child before it resets them.
     sigset_t all, old;
     sigfillset(&all);
@@ -557,8 +563,8 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
     pid = options.namespaces ? SpawnIntoNamespaces(plan, &pidfd_raw, &step)
                              : SpawnClone(plan, 0, &pidfd_raw);
     int clone_errno = errno;
-    // The child has exec'ed, or failed (vfork), or holds a copy (fork).
-    Slots().Clear();
+    // The child has exec'ed or failed (vfork).
+    if (use_slots) Slots().Clear();
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (pid < 0) return Error::FromErrno(step, clone_errno);
     Spawned().insert(pid);
