@@ -83,7 +83,7 @@ class SpawnSlots {
   void Clear() { Clear(filled_); }
   int slot(size_t i) const { return slots_[i + 1]; }
   // One past the highest slot: the child keeps the fds below it.
-  int end() const { return slots_.empty() ? 3 : end_; }
+  int end() const { return end_; }
 
  private:
   bool Reserve(size_t count) {

@@ -5,6 +5,20 @@
 #include <cstring>
 
 namespace tabsim {
+namespace {
+
+// Appends the fds of one SCM_RIGHTS control message to `fds`, which owns
+// them from then on.
+void TakeFds(cmsghdr* header, std::vector<UniqueFd>* fds) {
+  const size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+  for (size_t i = 0; i < count; ++i) {
+    int fd;
+    std::memcpy(&fd, CMSG_DATA(header) + i * sizeof(int), sizeof(int));
+    fds->emplace_back(fd);
+  }
+}
+
+}  // namespace
 
 Result<size_t> SendWithFd(int socket, const void* data, size_t size, int fd) {
   iovec iov{const_cast<void*>(data), size};
@@ -46,12 +60,7 @@ Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
        header = CMSG_NXTHDR(&message, header)) {
     if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
       continue;
-    size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(header) + i * sizeof(int), sizeof(int));
-      arrived.emplace_back(fd);
-    }
+    TakeFds(header, &arrived);
   }
   if (message.msg_flags & MSG_CTRUNC)
     return Error{"recvmsg: control data truncated (too many fds)", EMSGSIZE};
@@ -61,6 +70,7 @@ Result<size_t> ReceiveWithFds(int socket, void* data, size_t size,
 
 pid_t SenderPidClosingFds(msghdr* message) {
   pid_t pid = 0;
+  std::vector<UniqueFd> discarded;  // closed on return
   for (cmsghdr* c = CMSG_FIRSTHDR(message); c != nullptr; c = CMSG_NXTHDR(message, c)) {
     if (c->cmsg_level != SOL_SOCKET) continue;
     if (c->cmsg_type == SCM_CREDENTIALS) {
@@ -68,12 +78,7 @@ pid_t SenderPidClosingFds(msghdr* message) {
       std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
       pid = credentials.pid;
     } else if (c->cmsg_type == SCM_RIGHTS) {
-      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t k = 0; k < count; ++k) {
-        int fd = -1;
-        std::memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-        UniqueFd discard(fd);
-      }
+      TakeFds(c, &discarded);
     }
   }
   return pid;
