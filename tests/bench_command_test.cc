@@ -344,5 +344,48 @@ TEST(BenchCommand, QuickPeersRunHasEveryPeerFigure) {
     EXPECT_EQ(denominators.count(key), 1u) << key;
 }
 
+// The input scenario at a count whose split window leaves each tab fewer
+// than 2,048 events in flight (128 tabs: 1,536) measures the same tabs a
+// second time with 2,048 each (the deep point), and lists its CPU per
+// event against one tab's; one tab, whose split window is larger, has no
+// deep point.
+TEST(BenchCommand, InputMeasuresTheDeepPointWhereTheWindowIsSplitThin) {
+  std::string dir = ::testing::TempDir();
+  std::string json_path = dir + "/bench_deep.json";
+  std::string command = testing::ManagerExecutable() +
+                        " bench --quick --only input --tabs 1,128 --tab-exe " +
+                        testing::TabExecutable() + " --json " + json_path +
+                        " >" + dir + "/bench_deep.out 2>&1";
+  ASSERT_EQ(RunShell(command), 0) << ReadFile(dir + "/bench_deep.out");
+  boost::json::object json;
+  ASSERT_NO_THROW(json = boost::json::parse(ReadFile(json_path)).as_object());
+  const boost::json::object& input =
+      json.at("scenarios").at("input").as_object();
+  EXPECT_TRUE(input.at("unavailable").as_array().empty())
+      << input.at("unavailable");
+  std::set<std::string> keys;
+  for (const boost::json::value& figure : input.at("figures").as_array()) {
+    ASSERT_TRUE(figure.at("value").is_number()) << figure;
+    EXPECT_GT(figure.at("value").to_number<double>(), 0) << figure;
+    keys.insert(std::string(figure.at("key").as_string()));
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{
+                      "input.events_per_s.tabs=1",
+                      "input.cpu_ns_per_event.tabs=1",
+                      "input.events_per_s.tabs=128",
+                      "input.cpu_ns_per_event.tabs=128",
+                      "input.deep.events_per_s.tabs=128",
+                      "input.deep.cpu_ns_per_event.tabs=128"}));
+  bool listed = false;
+  for (const boost::json::value& ratio : json.at("ratios").as_array()) {
+    if (ratio.at("numerator") != "input.deep.cpu_ns_per_event.tabs=128")
+      continue;
+    listed = true;
+    EXPECT_EQ(ratio.at("denominator"), "input.cpu_ns_per_event.tabs=1");
+    EXPECT_TRUE(ratio.at("ratio").is_number()) << ratio;
+  }
+  EXPECT_TRUE(listed);
+}
+
 }  // namespace
 }  // namespace tabsim

@@ -87,6 +87,14 @@ void AddTargets(const BenchOptions& options, BenchReport* report) {
                    "input.cpu_ns_per_event.tabs=1",
                    most >= 4096 ? std::optional<double>(1.3) : std::nullopt,
                    false);
+  // The same count with every tab's rounds as deep as a few tabs' (no
+  // target: it says what the split window's figure is made of).
+  if (InputDeepPointMeasured(most))
+    report->AddRatio(
+        "manager CPU per event: " + std::to_string(most) + " tabs, " +
+            std::to_string(kInputDeepWindow) + " events a tab in flight / 1 tab",
+        "input.deep.cpu_ns_per_event.tabs=" + std::to_string(most),
+        "input.cpu_ns_per_event.tabs=1", std::nullopt, false);
 }
 
 }  // namespace

@@ -17,6 +17,12 @@ constexpr int kMarginTop = 40;
 constexpr int kMarginBottom = 50;
 const char* const kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
 
+// The tabs panels' colours: the first series its panel's own, the next
+// ones (the input scenario's deep point) the same in both panels.
+const char* SeriesColor(const char* first, int index) {
+  return index == 0 ? first : kColors[2 + (index - 1) % 2];
+}
+
 std::string Fmt(double value) {
   char buffer[32];
   double magnitude = std::fabs(value);
@@ -159,8 +165,11 @@ std::string RenderBenchSvg(const BenchReport& report) {
   left.Axes("Delivered input events/s vs tabs", "tabs (log)", "events/s",
             false);
   int row = 0;
-  if (throughput)
-    for (const auto& s : *throughput) left.Line(s, kColors[0], true, row++);
+  if (throughput) {
+    int i = 0;
+    for (const auto& s : *throughput)
+      left.Line(s, SeriesColor(kColors[0], i++), true, row++);
+  }
   if (floor)
     left.Horizontal(floor->value, "floor: raw batched protobuf", "#888",
                     row++);
@@ -206,8 +215,11 @@ std::string RenderBenchSvg(const BenchReport& report) {
   third.Axes("Manager CPU per delivered event vs tabs", "tabs (log)",
              "ns/event", false);
   row = 0;
-  if (cost)
-    for (const auto& s : *cost) third.Line(s, kColors[1], true, row++);
+  if (cost) {
+    int i = 0;
+    for (const auto& s : *cost)
+      third.Line(s, SeriesColor(kColors[1], i++), true, row++);
+  }
   svg << "</svg>\n";
   return svg.str();
 }

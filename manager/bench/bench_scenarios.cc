@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <unordered_map>
 
 #include "common/protocol.h"
 #include "manager/bench/bench_floor.h"
@@ -16,13 +17,25 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Events in flight over all tabs, split between them; each tab gets at
-// least kMinWindow. Large enough to cover a tab's read batch (up to 1 MiB,
-// ~80k events) and an ack round trip. Split, not multiplied: with 4,096
-// tabs a per-tab floor of thousands put 8 M events (160 MB) in the queues
-// and measured the queueing, not the delivery.
+// Events in flight over all tabs, split between them (what a user's input
+// is: a fixed amount, whatever the number of tabs); each tab gets at least
+// kMinWindow. Large enough to cover a tab's read batch (up to 1 MiB, ~80k
+// events) and an ack round trip.
 constexpr uint64_t kTotalWindow = 192 * 1024;
 constexpr uint64_t kMinWindow = 32;
+// The deep point (kInputDeepWindow a tab) exists so that each tab's round
+// (a wake-up, a read, an ack) carries as many events as a few tabs' rounds
+// do: it shows what the manager's loop costs per event apart from the
+// per-round wake-ups. Only up to kDeepMaxTabs tabs (4,096 tabs: 8 M events,
+// about 160 MB in the kernel's socket buffers). Its figure is taken only
+// once every tab has finished a full round (MeasureInput): a fixed 0.3 s
+// warm-up measured the first rounds' queueing instead.
+constexpr int kDeepMaxTabs = 4096;
+
+uint64_t SplitWindow(int tab_count) {
+  return std::max<uint64_t>(kMinWindow, kTotalWindow / uint64_t(tab_count));
+}
+
 // The frames scenario measures at least this many frames per point.
 constexpr uint64_t kMinFramesMeasured = 4;
 // The longest the fairness scenario waits for a healthy tab's first ack.
@@ -77,6 +90,8 @@ class InputPump {
  public:
   InputPump(BenchTabs& tabs, uint64_t window)
       : tabs_(tabs), window_(window), event_(SampleEvent()) {}
+  void set_window(uint64_t window) { window_ = window; }
+  uint64_t window() const { return window_; }
   void Fill(TabSession& tab) {
     const TabCounters c = tab.counters();
     uint64_t in_flight = c.inputs_sent - c.last_input_acked;
@@ -103,69 +118,153 @@ uint64_t TotalAcked(BenchTabs& tabs, const std::vector<int>& ids) {
 
 }  // namespace
 
+bool InputDeepPointMeasured(int tab_count) {
+  return tab_count <= kDeepMaxTabs && SplitWindow(tab_count) < kInputDeepWindow;
+}
+
+namespace {
+
+// One measured point of the input scenario.
+struct InputPoint {
+  uint64_t delivered = 0;
+  double seconds = 0;
+  double cpu_seconds = 0;  // the manager's (this process's) CPU
+};
+
+// Keeps `pump`'s window in flight to every tab of `ids`, lets every tab
+// finish a full window's round first (steady state: each tab has had
+// `pump.window()` events acknowledged since the call), then measures for
+// `seconds`. The error says what went wrong.
+Result<InputPoint> MeasureInput(BenchTabs& tabs, const std::vector<int>& ids,
+                                InputPump& pump, double seconds) {
+  std::unordered_map<int, uint64_t> needed;  // tab id -> ack to reach
+  needed.reserve(ids.size());
+  for (int id : ids)
+    needed[id] = tabs.Find(id)->counters().last_input_acked + pump.window();
+  size_t warm_tabs = 0;
+  uint64_t acks = 0;  // ack messages: cheaper to test than TotalAcked
+  tabs.on_ack = [&](TabSession& tab, uint64_t) {
+    ++acks;
+    if (auto it = needed.find(tab.id());
+        it != needed.end() &&
+        tab.counters().last_input_acked >= it->second) {
+      needed.erase(it);
+      ++warm_tabs;
+    }
+    pump.Fill(tab);
+  };
+  pump.Start(ids);
+  // Both windows also wait for acks (a slow build or a busy machine may
+  // need longer than a --quick window for the first round trip).
+  const double warmup = std::min(0.3, seconds / 2);
+  auto start = BenchClock::now();
+  const auto timeout = milliseconds(60000 + 20 * int(ids.size()));
+  if (!tabs.RunUntil(
+          [&] {
+            return warm_tabs == ids.size() && SecondsSince(start) >= warmup;
+          },
+          timeout)) {
+    tabs.on_ack = nullptr;
+    return Error{std::to_string(ids.size() - warm_tabs) +
+                     " tabs did not acknowledge a full window within " +
+                     std::to_string(timeout.count() / 1000) + " s",
+                 ETIMEDOUT};
+  }
+  const uint64_t acked0 = TotalAcked(tabs, ids);
+  const uint64_t acks0 = acks;
+  const double cpu0 = ProcessCpuSeconds();
+  start = BenchClock::now();
+  tabs.RunUntil([&] { return SecondsSince(start) >= seconds && acks > acks0; },
+                milliseconds(60000));
+  InputPoint point;
+  point.seconds = SecondsSince(start);
+  point.cpu_seconds = ProcessCpuSeconds() - cpu0;
+  point.delivered = TotalAcked(tabs, ids) - acked0;
+  tabs.on_ack = nullptr;
+  if (!AllLive(tabs, ids)) return Error{"a tab died during the run", EPIPE};
+  if (point.delivered == 0)
+    return Error{"no input delivered within 60 s", ETIMEDOUT};
+  return point;
+}
+
+}  // namespace
+
 void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
                       BenchReport* report) {
   BenchSeries series{"tabsim events/s", {}};
   BenchSeries cost{"manager CPU ns/event", {}};
+  BenchSeries deep_series{"tabsim events/s, " +
+                              std::to_string(kInputDeepWindow) +
+                              " events a tab in flight",
+                          {}};
+  BenchSeries deep_cost{"manager CPU ns/event, " +
+                            std::to_string(kInputDeepWindow) +
+                            " events a tab in flight",
+                        {}};
   for (int count : options.tab_counts) {
     std::fprintf(stderr, "bench: input: %d tab%s\n", count,
                  count == 1 ? "" : "s");
     const std::string key = "input.events_per_s.tabs=" + std::to_string(count);
+    const std::string cpu_key =
+        "input.cpu_ns_per_event.tabs=" + std::to_string(count);
     BenchTabs tabs(HostOptions(tab_exe, 64, 64));
     auto ids = OpenTabs(tabs, "sim://blank", count);
     if (!ids.ok()) {
       report->AddUnavailable("input", key, ids.error().message);
       continue;
     }
-    uint64_t window =
-        std::max<uint64_t>(kMinWindow, kTotalWindow / uint64_t(count));
-    InputPump pump(tabs, window);
-    uint64_t acks = 0;  // ack messages: cheaper to test than TotalAcked
-    tabs.on_ack = [&](TabSession& tab, uint64_t) {
-      ++acks;
-      pump.Fill(tab);
-    };
-    pump.Start(*ids);
-    // Both windows also wait for acks (a slow build or a busy machine
-    // may need longer than a --quick window for the first round trip).
-    const double warmup = std::min(0.3, options.seconds / 2);
-    auto start = BenchClock::now();
-    tabs.RunUntil([&] { return SecondsSince(start) >= warmup && acks > 0; },
-                  milliseconds(60000));
-    uint64_t acked0 = TotalAcked(tabs, *ids);
-    const uint64_t acks0 = acks;
-    double cpu0 = ProcessCpuSeconds();
-    start = BenchClock::now();
-    tabs.RunUntil(
-        [&] { return SecondsSince(start) >= options.seconds && acks > acks0; },
-        milliseconds(60000));
-    double elapsed = SecondsSince(start);
-    uint64_t delivered = TotalAcked(tabs, *ids) - acked0;
-    double cpu = ProcessCpuSeconds() - cpu0;
-    tabs.on_ack = nullptr;
-    if (!AllLive(tabs, *ids)) {
-      report->AddUnavailable("input", key, "a tab died during the run");
-      continue;
-    }
-    if (delivered == 0) {
-      report->AddUnavailable("input", key, "no input delivered within 60 s");
-      continue;
-    }
-    double rate = double(delivered) / elapsed;
-    std::string tabs_text =
+    const std::string tabs_text =
         std::to_string(count) + " tab" + (count == 1 ? "" : "s");
+    InputPump pump(tabs, SplitWindow(count));
+    auto point = MeasureInput(tabs, *ids, pump, options.seconds);
+    if (!point.ok()) {
+      report->AddUnavailable("input", key, point.error().message);
+      continue;
+    }
+    const double rate = double(point->delivered) / point->seconds;
     report->AddFigure({"input", key, "delivered input events, " + tabs_text,
                        rate, "events/s", "floor.batched_protobuf"});
-    const double ns_per_event = std::max(cpu, 1e-6) / double(delivered) * 1e9;
-    report->AddFigure({"input",
-                       "input.cpu_ns_per_event.tabs=" + std::to_string(count),
-                       "manager CPU per event, " + tabs_text, ns_per_event,
-                       "ns/event", ""});
+    const double ns_per_event =
+        std::max(point->cpu_seconds, 1e-6) / double(point->delivered) * 1e9;
+    report->AddFigure({"input", cpu_key, "manager CPU per event, " + tabs_text,
+                       ns_per_event, "ns/event", ""});
     series.points.push_back({double(count), rate});
     cost.points.push_back({double(count), ns_per_event});
+
+    // The same tabs again, with every tab's round as deep as a few tabs'.
+    if (!InputDeepPointMeasured(count)) continue;
+    std::fprintf(stderr, "bench: input: %d tabs, %llu events a tab in flight\n",
+                 count, static_cast<unsigned long long>(kInputDeepWindow));
+    const std::string deep_key =
+        "input.deep.events_per_s.tabs=" + std::to_string(count);
+    const std::string deep_text =
+        tabs_text + ", " + std::to_string(kInputDeepWindow) + " a tab in flight";
+    pump.set_window(kInputDeepWindow);
+    auto deep = MeasureInput(tabs, *ids, pump, options.seconds);
+    if (!deep.ok()) {
+      report->AddUnavailable("input", deep_key, deep.error().message);
+      continue;
+    }
+    const double deep_rate = double(deep->delivered) / deep->seconds;
+    report->AddFigure({"input", deep_key,
+                       "delivered input events, " + deep_text, deep_rate,
+                       "events/s", "floor.batched_protobuf"});
+    const double deep_ns =
+        std::max(deep->cpu_seconds, 1e-6) / double(deep->delivered) * 1e9;
+    report->AddFigure({"input",
+                       "input.deep.cpu_ns_per_event.tabs=" +
+                           std::to_string(count),
+                       "manager CPU per event, " + deep_text, deep_ns,
+                       "ns/event", ""});
+    deep_series.points.push_back({double(count), deep_rate});
+    deep_cost.points.push_back({double(count), deep_ns});
   }
   report->AddSeries("throughput", std::move(series));
   report->AddSeries("cost", std::move(cost));
+  if (!deep_cost.points.empty()) {
+    report->AddSeries("throughput", std::move(deep_series));
+    report->AddSeries("cost", std::move(deep_cost));
+  }
 }
 
 void RunFairnessScenario(const BenchOptions& options,

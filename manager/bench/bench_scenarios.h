@@ -12,6 +12,7 @@
 
 #include <string>
 #include <utility>
+#include <cstdint>
 #include <vector>
 
 #include "manager/bench/bench_options.h"
@@ -19,7 +20,13 @@
 
 namespace tabsim {
 
-// input.events_per_s.tabs=N, input.cpu_ns_per_event.tabs=N.
+// input.events_per_s.tabs=N, input.cpu_ns_per_event.tabs=N: a fixed total
+// of events in flight split between the N tabs. Where that leaves a tab
+// fewer than kInputDeepWindow (InputDeepPointMeasured), the same tabs are
+// measured again with kInputDeepWindow in flight to each:
+// input.deep.events_per_s.tabs=N, input.deep.cpu_ns_per_event.tabs=N.
+inline constexpr uint64_t kInputDeepWindow = 2048;
+bool InputDeepPointMeasured(int tab_count);
 void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
                       BenchReport* report);
 // latency.{idle,busy}.{p50,p99,p999} in us.
