@@ -632,6 +632,24 @@ TEST_F(TabSessionTest, CorruptToTheTabMakesItExitWithAProtocolError) {
   EXPECT_EQ((*tab)->cause(), "exited with code 3") << "kTabExitProtocol (tab/tab_process.h)";
 }
 
+// Inputs sent within one pass of the loop share one timestamp
+// (TabSession::Options::loop_pass); an input sent in a later pass gets its
+// own, so a gap between two inputs never counts as latency.
+TEST_F(TabSessionTest, AnInputSentLaterIsTimedFromWhenItWasSent) {
+  auto tab = Host().Open("sim://paint");
+  ASSERT_TRUE(tab.ok());
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::DOWN, 10, 10)).ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->stats().latency().count() == 1; }));
+  const auto gap_start = std::chrono::steady_clock::now();
+  RunUntil([&] { return std::chrono::steady_clock::now() - gap_start >=
+                        milliseconds(600); });
+  ASSERT_TRUE((*tab)->SendInput(Click(proto::MouseEvent::UP, 10, 10)).ok());
+  ASSERT_TRUE(RunUntil([&] { return (*tab)->stats().latency().count() == 2; }));
+  EXPECT_LT((*tab)->stats().latency().max_ms(), 500)
+      << "the second input took the first one's timestamp";
+}
+
 TEST_F(TabSessionTest, DelayFaultShowsInTheLatencyHistogram) {
   auto tab = Host().Open("sim://paint");
   ASSERT_TRUE(tab.ok());

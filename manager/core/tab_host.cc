@@ -115,6 +115,7 @@ std::unique_ptr<TabSession> TabHost::MakeSession(int id, const std::string& url,
   session_options.frames_over_socket = options_.frames_over_socket;
   session_options.coalesce_above_bytes = options_.coalesce_above_bytes;
   session_options.scheduler = scheduler_.get();
+  session_options.loop_pass = &loop_pass_;
   session_options.manual_pacing = options_.manual_pacing;
   session_options.visible = ComputeVisible(id);
   return std::make_unique<TabSession>(std::move(session_options),

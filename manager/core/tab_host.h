@@ -33,6 +33,7 @@
 #include "manager/core/command_recorder.h"
 #include "manager/core/containment.h"
 #include "manager/core/frame_scheduler.h"
+#include "manager/core/loop_pass.h"
 #include "manager/core/memory_growth.h"
 #include "manager/core/memory_pressure.h"
 #include "manager/core/process_host.h"
@@ -295,6 +296,7 @@ class TabHost : private TabObserver {
   // Before the sessions: each paced session removes itself from it when
   // destroyed.
   std::unique_ptr<FrameScheduler> scheduler_;  // null when unpaced
+  LoopPass loop_pass_{io_.get_executor()};     // the sessions' input stamps
   std::map<int, std::unique_ptr<TabSession>> sessions_;
   std::vector<std::shared_ptr<ProcessHost>> processes_;  // Run() going
   // The sites each running process was chosen for (per-site, limit:N).

@@ -482,7 +482,7 @@ void TabSession::FlushHeldMove() {
 
 void TabSession::SendInputNow(const proto::InputEvent& event) {
   const uint64_t sequence = ++counters_.inputs_sent;
-  stats_.InputSent(sequence, Clock::now());
+  stats_.InputSent(sequence, InputSentAt());
   // The fast path: the event's wire bytes straight into the channel, no
   // message built or serialized (common/input_event_encoder.h). A recorder
   // wants the message; a timeline, tracer or fault injector too (the
@@ -502,6 +502,16 @@ void TabSession::SendInputNow(const proto::InputEvent& event) {
   input->set_sequence(sequence);
   if (recorder_) recorder_->OnCommand(*this, outgoing_);
   Send(outgoing_);
+}
+
+TabSession::Clock::time_point TabSession::InputSentAt() {
+  if (options_.loop_pass == nullptr) return Clock::now();
+  const uint64_t pass = options_.loop_pass->Current();
+  if (pass != input_stamp_pass_) {
+    input_stamp_ = Clock::now();
+    input_stamp_pass_ = pass;
+  }
+  return input_stamp_;
 }
 
 Status TabSession::Navigate(const std::string& url) {

@@ -42,6 +42,7 @@
 #include "manager/core/frame_ledger.h"
 #include "manager/core/frame_scheduler.h"
 #include "manager/core/frame_view.h"
+#include "manager/core/loop_pass.h"
 #include "manager/core/process_host.h"
 #include "proto/tabsim.pb.h"
 
@@ -106,6 +107,10 @@ class TabSession final : private BeginFrameClient {
     // (tabsim replay, which repeats a recording's BeginFrames).
     bool manual_pacing = false;
     bool visible = true;  // at the start
+    // With one (not owned), the inputs sent to the tab within one pass of
+    // the loop share one timestamp for their latency (one clock read a
+    // burst); without, each reads the clock.
+    LoopPass* loop_pass = nullptr;
   };
 
   TabSession(Options options, TabObserver* observer);
@@ -272,6 +277,8 @@ class TabSession final : private BeginFrameClient {
   void AcceptFrame(const FrameView& frame);
   void SetState(TabState state);
   void SendInputNow(const proto::InputEvent& event);
+  // When an input sent now was sent, for its latency (Options::loop_pass).
+  Clock::time_point InputSentAt();
   void FlushHeldMove();
   void Send(proto::ManagerToTab& message);
   // Ends the tab: its regions and buffers go, the observer hears once.
@@ -318,6 +325,8 @@ class TabSession final : private BeginFrameClient {
   uint64_t last_tick_ = 0;  // the display clock's last tick it was offered
   proto::ManagerToTab outgoing_;
   std::string encoded_input_;  // the input fast path's reused frame buffer
+  uint64_t input_stamp_pass_ = 0;  // the loop pass input_stamp_ was read in
+  Clock::time_point input_stamp_{};
 };
 
 }  // namespace tabsim
