@@ -10,9 +10,9 @@
 #ifndef TABSIM_MANAGER_BENCH_BENCH_SCENARIOS_H_
 #define TABSIM_MANAGER_BENCH_BENCH_SCENARIOS_H_
 
+#include <cstdint>
 #include <string>
 #include <utility>
-#include <cstdint>
 #include <vector>
 
 #include "manager/bench/bench_options.h"
