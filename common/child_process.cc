@@ -126,7 +126,7 @@ struct ChildPlan {
   pid_t parent;
   int top_fd;
   // Where the child finds options->fds' sources and output_fd (their
-  // spawn slots), and whether it shares our fd table until it keeps the
+  // spawn slots, or where they are for a forked child), and whether it shares our fd table until it keeps the
   // fds below fd_end (SpawnSlots).
   int sources[kMaxFds] = {};
   int output_fd = -1;
@@ -534,27 +534,28 @@ Result<ChildProcess> Spawn(const SpawnOptions& requested) {
   {
     // Registered before the orphan reaper can see it.
     std::lock_guard<std::mutex> lock(SpawnedMutex());
-    // The child's fds into the spawn slots, in this order: the sources,
-    // the error pipe, then the output and our pidfd where there are.
-    int wanted[kMaxFds + 3];
+    // Where the child finds its fds: where they are, or (when it shares
+    // our table) in the spawn slots, filled in the order of `fields`.
+    for (size_t i = 0; i < options.fds.size(); ++i)
+      plan.sources[i] = options.fds[i].first;
+    plan.output_fd = options.output_fd;
+    int* fields[kMaxFds + 3];
     size_t filled = 0;
-    for (const auto& fd : options.fds) wanted[filled++] = fd.first;
-    wanted[filled++] = plan.error_pipe;
-    if (options.output_fd >= 0) wanted[filled++] = options.output_fd;
-    if (plan.parent_pidfd >= 0) wanted[filled++] = plan.parent_pidfd;
+    for (size_t i = 0; i < options.fds.size(); ++i) fields[filled++] = &plan.sources[i];
+    fields[filled++] = &plan.error_pipe;
+    if (plan.output_fd >= 0) fields[filled++] = &plan.output_fd;
+    if (plan.parent_pidfd >= 0) fields[filled++] = &plan.parent_pidfd;
     // A forked child (sanitizer builds) has a copy of our table anyway:
     // it takes its fds where they are, and slots would only cost it room.
     const bool use_slots = kChildSharesFdTable;
-    if (use_slots && !Slots().Fill(wanted, filled))
-      return Error::FromErrno("dup3 (spawn slots)");
-    auto place = [&](size_t i) { return use_slots ? Slots().slot(i) : wanted[i]; };
-    size_t next = 0;
-    for (size_t i = 0; i < options.fds.size(); ++i) plan.sources[i] = place(next++);
-    plan.error_pipe = place(next++);
-    if (options.output_fd >= 0) plan.output_fd = place(next++);
-    if (plan.parent_pidfd >= 0) plan.parent_pidfd = place(next++);
+    if (use_slots) {
+      int wanted[kMaxFds + 3];
+      for (size_t i = 0; i < filled; ++i) wanted[i] = *fields[i];
+      if (!Slots().Fill(wanted, filled)) return Error::FromErrno("dup3 (spawn slots)");
+      for (size_t i = 0; i < filled; ++i) *fields[i] = Slots().slot(i);
+      plan.fd_end = Slots().end();
+    }
     plan.shares_fd_table = use_slots;
-    if (use_slots) plan.fd_end = Slots().end();
     // No handler of ours may run in the child before it resets them.
     sigset_t all, old;
     sigfillset(&all);
