@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 
 #include "common/protocol.h"
 #include "manager/bench/bench_floor.h"
@@ -141,16 +142,13 @@ Result<InputPoint> MeasureInput(BenchTabs& tabs, const std::vector<int>& ids,
   needed.reserve(ids.size());
   for (int id : ids)
     needed[id] = tabs.Find(id)->counters().last_input_acked + pump.window();
-  size_t warm_tabs = 0;
   uint64_t acks = 0;  // ack messages: cheaper to test than TotalAcked
   tabs.on_ack = [&](TabSession& tab, uint64_t) {
     ++acks;
     if (auto it = needed.find(tab.id());
         it != needed.end() &&
-        tab.counters().last_input_acked >= it->second) {
+        tab.counters().last_input_acked >= it->second)
       needed.erase(it);
-      ++warm_tabs;
-    }
     pump.Fill(tab);
   };
   pump.Start(ids);
@@ -161,11 +159,11 @@ Result<InputPoint> MeasureInput(BenchTabs& tabs, const std::vector<int>& ids,
   const auto timeout = milliseconds(60000 + 20 * int(ids.size()));
   if (!tabs.RunUntil(
           [&] {
-            return warm_tabs == ids.size() && SecondsSince(start) >= warmup;
+            return needed.empty() && SecondsSince(start) >= warmup;
           },
           timeout)) {
     tabs.on_ack = nullptr;
-    return Error{std::to_string(ids.size() - warm_tabs) +
+    return Error{std::to_string(needed.size()) +
                      " tabs did not acknowledge a full window within " +
                      std::to_string(timeout.count() / 1000) + " s",
                  ETIMEDOUT};
@@ -187,6 +185,26 @@ Result<InputPoint> MeasureInput(BenchTabs& tabs, const std::vector<int>& ids,
   return point;
 }
 
+// Adds a measured point's two figures, input.<kind>events_per_s.tabs=N
+// and input.<kind>cpu_ns_per_event.tabs=N, labelled with `text`; returns
+// {events/s, ns/event} for the plot.
+std::pair<double, double> AddInputFigures(BenchReport* report,
+                                          const std::string& kind, int count,
+                                          const std::string& text,
+                                          const InputPoint& point) {
+  const std::string tabs = ".tabs=" + std::to_string(count);
+  const double rate = double(point.delivered) / point.seconds;
+  report->AddFigure({"input", "input." + kind + "events_per_s" + tabs,
+                     "delivered input events, " + text, rate, "events/s",
+                     "floor.batched_protobuf"});
+  const double ns_per_event =
+      std::max(point.cpu_seconds, 1e-6) / double(point.delivered) * 1e9;
+  report->AddFigure({"input", "input." + kind + "cpu_ns_per_event" + tabs,
+                     "manager CPU per event, " + text, ns_per_event,
+                     "ns/event", ""});
+  return {rate, ns_per_event};
+}
+
 }  // namespace
 
 void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
@@ -205,8 +223,6 @@ void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
     std::fprintf(stderr, "bench: input: %d tab%s\n", count,
                  count == 1 ? "" : "s");
     const std::string key = "input.events_per_s.tabs=" + std::to_string(count);
-    const std::string cpu_key =
-        "input.cpu_ns_per_event.tabs=" + std::to_string(count);
     BenchTabs tabs(HostOptions(tab_exe, 64, 64));
     auto ids = OpenTabs(tabs, "sim://blank", count);
     if (!ids.ok()) {
@@ -221,13 +237,8 @@ void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
       report->AddUnavailable("input", key, point.error().message);
       continue;
     }
-    const double rate = double(point->delivered) / point->seconds;
-    report->AddFigure({"input", key, "delivered input events, " + tabs_text,
-                       rate, "events/s", "floor.batched_protobuf"});
-    const double ns_per_event =
-        std::max(point->cpu_seconds, 1e-6) / double(point->delivered) * 1e9;
-    report->AddFigure({"input", cpu_key, "manager CPU per event, " + tabs_text,
-                       ns_per_event, "ns/event", ""});
+    auto [rate, ns_per_event] =
+        AddInputFigures(report, "", count, tabs_text, *point);
     series.points.push_back({double(count), rate});
     cost.points.push_back({double(count), ns_per_event});
 
@@ -235,27 +246,18 @@ void RunInputScenario(const BenchOptions& options, const std::string& tab_exe,
     if (!InputDeepPointMeasured(count)) continue;
     std::fprintf(stderr, "bench: input: %d tabs, %llu events a tab in flight\n",
                  count, static_cast<unsigned long long>(kInputDeepWindow));
-    const std::string deep_key =
-        "input.deep.events_per_s.tabs=" + std::to_string(count);
-    const std::string deep_text =
-        tabs_text + ", " + std::to_string(kInputDeepWindow) + " a tab in flight";
     pump.set_window(kInputDeepWindow);
     auto deep = MeasureInput(tabs, *ids, pump, options.seconds);
     if (!deep.ok()) {
-      report->AddUnavailable("input", deep_key, deep.error().message);
+      report->AddUnavailable(
+          "input", "input.deep.events_per_s.tabs=" + std::to_string(count),
+          deep.error().message);
       continue;
     }
-    const double deep_rate = double(deep->delivered) / deep->seconds;
-    report->AddFigure({"input", deep_key,
-                       "delivered input events, " + deep_text, deep_rate,
-                       "events/s", "floor.batched_protobuf"});
-    const double deep_ns =
-        std::max(deep->cpu_seconds, 1e-6) / double(deep->delivered) * 1e9;
-    report->AddFigure({"input",
-                       "input.deep.cpu_ns_per_event.tabs=" +
-                           std::to_string(count),
-                       "manager CPU per event, " + deep_text, deep_ns,
-                       "ns/event", ""});
+    auto [deep_rate, deep_ns] = AddInputFigures(
+        report, "deep.", count,
+        tabs_text + ", " + std::to_string(kInputDeepWindow) + " a tab in flight",
+        *deep);
     deep_series.points.push_back({double(count), deep_rate});
     deep_cost.points.push_back({double(count), deep_ns});
   }
