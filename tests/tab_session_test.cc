@@ -11,9 +11,11 @@
 #include <chrono>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "common/frame_codec.h"
 #include "common/protocol.h"
+#include "manager/core/process_host.h"
 #include "manager/core/tab_host.h"
 #include "manager/core/trace.h"
 #include "tests/host_util.h"
@@ -492,6 +494,51 @@ TEST_F(TabSessionTest, HealthyTabAnswersPingsAndStaysLive) {
   ASSERT_TRUE(RunUntil([&] { return (*tab)->counters().pongs_received >= 10; }));
   EXPECT_EQ((*tab)->state(), TabState::kLive);
   EXPECT_EQ(recorder_.unresponsive, 0);
+}
+
+// An idle tab's pings back off, twice the interval each time up to
+// kMaxIdlePingFactor intervals, so thousands of idle tabs are not woken
+// every second; input brings it back to its base rate at the next tick.
+TEST_F(TabSessionTest, AnIdleTabsPingsBackOffAndInputBringsThemBack) {
+  TabHost::Options options;
+  options.ping_interval = milliseconds(10);
+  options.unresponsive_after = milliseconds(5000);
+  auto tab = Host(options).Open("sim://blank");
+  ASSERT_TRUE(tab.ok());
+  const ProcessHost* process = (*tab)->process();
+  ASSERT_NE(process, nullptr);
+  // Past its start (the first frame's release is work, too).
+  ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
+  RunUntil([] { return false; }, milliseconds(50));
+  const auto longest = options.ping_interval * ProcessHost::kMaxIdlePingFactor;
+  std::vector<milliseconds> seen;
+  ASSERT_TRUE(RunUntil([&] {
+    if (seen.empty() || seen.back() != process->ping_interval_now())
+      seen.push_back(process->ping_interval_now());
+    return seen.back() == longest;
+  }));
+  // It doubled on the way (10, 20, 40, ... ms), never jumped.
+  for (size_t i = 1; i < seen.size(); ++i)
+    EXPECT_EQ(seen[i], 2 * seen[i - 1]) << i;
+  const uint64_t idle_before = process->pings_sent();
+  const auto idle_start = std::chrono::steady_clock::now();
+  RunUntil([] { return false; }, milliseconds(700));
+  const auto idle_elapsed = std::chrono::steady_clock::now() - idle_start;
+  EXPECT_LE(process->pings_sent() - idle_before, uint64_t(idle_elapsed / longest) + 1);
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+
+  // Input every 5 ms: a ping every interval again.
+  proto::InputEvent wheel;
+  wheel.mutable_wheel()->set_delta_y(1);
+  const uint64_t busy_before = process->pings_sent();
+  const auto busy_start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - busy_start < milliseconds(500)) {
+    ASSERT_TRUE((*tab)->SendInput(wheel).ok());
+    RunUntil([] { return false; }, milliseconds(5));
+  }
+  EXPECT_EQ(process->ping_interval_now(), options.ping_interval);
+  // 50 intervals; a loaded machine may run the timer late.
+  EXPECT_GE(process->pings_sent() - busy_before, 10u);
 }
 
 TEST_F(TabSessionTest, MovesAreCoalescedWhenTheTabFallsBehindButKeysAreNot) {

@@ -42,6 +42,9 @@ namespace {
 // serve others.
 constexpr int kBackgroundBurst = 32;
 
+// Enough doublings of the ping interval to reach kMaxIdlePingFactor from 1.
+constexpr int kMaxIdleDoublings = 6;
+
 // The kernel buffer for what the manager writes to a tab. With the
 // 208 KiB default a stream of input filled it ~10 times as often, each
 // time a wait for POLLOUT and a wake-up of both sides: one tab's delivered
@@ -759,9 +762,9 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::WatchHang() {
     if (!live()) continue;
     Clock::time_point now = Clock::now();
     if (!ping_outstanding_) {
-      if (!foreground() && pings_sent_ > 0 &&
-          now - ping_sent_at_ <
-              kBackgroundPingFactor * options_.ping_interval)
+      // Given work since the last ping: back to the base rate.
+      if (QueuedTotal() != queued_total_at_ping_) idle_pings_ = 0;
+      if (pings_sent_ > 0 && now - ping_sent_at_ < ping_interval_now())
         continue;
       proto::ManagerToTab ping;
       ping_nonce_ = RandomNonce();
@@ -770,6 +773,9 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::WatchHang() {
       ++pings_sent_;
       ping_outstanding_ = true;
       ping_sent_at_ = now;
+      queued_total_at_ping_ = QueuedTotal();
+      // The next one backs off unless something else is sent before it.
+      if (idle_pings_ < kMaxIdleDoublings) ++idle_pings_;
       continue;
     }
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -787,6 +793,19 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::WatchHang() {
       SetState(ProcessState::kUnresponsive);
     }
   }
+}
+
+std::chrono::milliseconds ProcessHost::ping_interval_now() const {
+  // After work (idle_pings_ 0) and after the first ping that followed it
+  // (1) the base rate; each further ping with nothing between doubles it.
+  const int base = foreground() ? 1 : kBackgroundPingFactor;
+  const int doublings = std::max(idle_pings_ - 1, 0);
+  return options_.ping_interval *
+         std::min(base << doublings, std::max(base, kMaxIdlePingFactor));
+}
+
+uint64_t ProcessHost::QueuedTotal() const {
+  return channel_ ? channel_->bytes_out() + channel_->pending_bytes() : 0;
 }
 
 void ProcessHost::SetState(ProcessState state) {
@@ -1172,6 +1191,9 @@ Status ProcessHost::InjectFault(const FaultSpec& spec) {
     return Error{"faults on messages from the tab are not supported with "
                  "--frames-over-socket (raw frame bytes follow their header)",
                  ENOTSUP};
+  // A user injecting a fault watches the monitor: it pings at its base
+  // rate again, not 32 intervals from now.
+  idle_pings_ = 0;
   return faults_.Set(spec);
 }
 

@@ -83,6 +83,7 @@ inline constexpr size_t kMaxViewsPerProcess = 1000;
 class ProcessHost {
  public:
   static constexpr int kBackgroundPingFactor = 5;
+  static constexpr int kMaxIdlePingFactor = 32;
   using Clock = std::chrono::steady_clock;
   struct Options {
     int id = 0;  // the manager's process number (not the pid)
@@ -95,10 +96,14 @@ class ProcessHost {
     // kill_after kills it (0: never).
     std::chrono::milliseconds ping_interval{1000};
     // A background process (no view visible) is pinged only every
-    // kBackgroundPingFactor intervals, so the monitor does not wake its
-    // hidden tabs every second (Chromium's hang monitor watches the input a
-    // user waits on, not hidden pages). Its hang is then noticed within
-    // that plus unresponsive_after.
+    // kBackgroundPingFactor intervals, and an idle one (nothing but pings
+    // sent to it since its last ping) every twice as long as the last
+    // time, up to kMaxIdlePingFactor intervals: the monitor does not wake
+    // thousands of idle tabs every second (Chromium has no periodic ping at
+    // all: its hang monitor watches the input a user waits on). Anything
+    // else sent to it (input, a BeginFrame, a navigation) brings it back to
+    // its base rate at the next tick, so a hang is noticed within that
+    // interval plus unresponsive_after once the user gives it work.
     std::chrono::milliseconds unresponsive_after{3000};
     std::chrono::milliseconds kill_after{20000};
     // Everything queued to a process is bounded; past this the process is
@@ -205,6 +210,9 @@ class ProcessHost {
   std::vector<std::string> recent_output() const;
   uint64_t pings_sent() const { return pings_sent_; }
   uint64_t pongs_received() const { return pongs_received_; }
+  // How long after the last ping the next one is due, as of the last ping
+  // (the base rate again as soon as something else is sent).
+  std::chrono::milliseconds ping_interval_now() const;
 
   // The IPC inspector's queue depths (docs/inspect.md); the message counts
   // are each view's (TabSession::stats()).
@@ -278,6 +286,8 @@ class ProcessHost {
   bool Tracing() const;
   // Counts a message for view `view_id`, or for every view (0).
   void Count(uint32_t view_id, Direction direction, int type, size_t bytes);
+  // Every byte ever queued to the process (written or still queued).
+  uint64_t QueuedTotal() const;
   void SendToTab(const proto::ManagerToTab& message);
   void SendFaulty(OutMessage message);
   void ForwardOrDelay(OutMessage message, std::chrono::milliseconds delay);
@@ -315,6 +325,10 @@ class ProcessHost {
   Clock::time_point ping_sent_at_{};
   uint64_t pings_sent_ = 0;
   uint64_t pongs_received_ = 0;
+  // Pings in a row with nothing else sent between them (the back-off), and
+  // what had been queued to the process in all just after the last ping.
+  int idle_pings_ = 0;
+  uint64_t queued_total_at_ping_ = 0;
   std::unique_ptr<Loss> verdict_;
   bool handshake_done_ = false;
   std::string_view current_payload_;
