@@ -527,18 +527,43 @@ TEST_F(TabSessionTest, AnIdleTabsPingsBackOffAndInputBringsThemBack) {
   EXPECT_LE(process->pings_sent() - idle_before, uint64_t(idle_elapsed / longest) + 1);
   EXPECT_EQ((*tab)->state(), TabState::kLive);
 
-  // Input every 5 ms: a ping every interval again.
+  // Input every 5 ms: the base rate again, and the tab's acks stand in
+  // for pongs, so it is not pinged at all while it acknowledges.
   proto::InputEvent wheel;
   wheel.mutable_wheel()->set_delta_y(1);
-  const uint64_t busy_before = process->pings_sent();
+  const uint64_t pings_before = process->pings_sent();
+  const uint64_t acks_before = process->acks_taken_as_pongs();
   const auto busy_start = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - busy_start < milliseconds(500)) {
     ASSERT_TRUE((*tab)->SendInput(wheel).ok());
     RunUntil([] { return false; }, milliseconds(5));
   }
   EXPECT_EQ(process->ping_interval_now(), options.ping_interval);
-  // 50 intervals; a loaded machine may run the timer late.
-  EXPECT_GE(process->pings_sent() - busy_before, 10u);
+  // 50 intervals; a loaded machine may run the timer late. The ping
+  // already due when input began may still go out.
+  EXPECT_GE(process->acks_taken_as_pongs() - acks_before, 10u);
+  EXPECT_LE(process->pings_sent() - pings_before, 1u);
+  EXPECT_EQ((*tab)->state(), TabState::kLive);
+}
+
+// Acks stand in for pongs only while they come: a tab that hangs while it
+// is sent input is pinged again and marked unresponsive.
+TEST_F(TabSessionTest, ATabThatHangsUnderInputIsStillNoticed) {
+  TabHost::Options options;
+  options.ping_interval = milliseconds(20);
+  options.unresponsive_after = milliseconds(100);
+  options.kill_after = milliseconds(0);
+  auto tab = Host(options).Open("sim://hang");
+  ASSERT_TRUE(tab.ok());
+  const ProcessHost* process = (*tab)->process();
+  ASSERT_NE(process, nullptr);
+  proto::InputEvent wheel;
+  wheel.mutable_wheel()->set_delta_y(1);
+  ASSERT_TRUE(RunUntil([&] {
+    (void)(*tab)->SendInput(wheel);
+    return (*tab)->state() == TabState::kUnresponsive;
+  }));
+  EXPECT_GE(process->pings_sent(), 1u);
 }
 
 TEST_F(TabSessionTest, MovesAreCoalescedWhenTheTabFallsBehindButKeysAreNot) {

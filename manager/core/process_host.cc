@@ -764,7 +764,20 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::WatchHang() {
     if (!ping_outstanding_) {
       // Given work since the last ping: back to the base rate.
       if (QueuedTotal() != queued_total_at_ping_) idle_pings_ = 0;
-      if (pings_sent_ > 0 && now - ping_sent_at_ < ping_interval_now())
+      // Input acknowledged since the last tick is an answer from the tab's
+      // loop to what it read of our channel, as good as a pong: a tab
+      // busy with input is not woken for a ping too (Chromium's hang
+      // monitor is the input ack timeout). When the acks stop, the next
+      // ping is due an interval after the last of them.
+      if (const uint64_t acked = InputsAcked(); acked != inputs_acked_seen_) {
+        inputs_acked_seen_ = acked;
+        ping_sent_at_ = now;
+        ++acks_taken_as_pongs_;
+        OnAnswered();
+        continue;
+      }
+      if ((pings_sent_ > 0 || acks_taken_as_pongs_ > 0) &&
+          now - ping_sent_at_ < ping_interval_now())
         continue;
       proto::ManagerToTab ping;
       ping_nonce_ = RandomNonce();
@@ -802,6 +815,17 @@ std::chrono::milliseconds ProcessHost::ping_interval_now() const {
   const int doublings = std::max(idle_pings_ - 1, 0);
   return options_.ping_interval *
          std::min(base << doublings, std::max(base, kMaxIdlePingFactor));
+}
+
+uint64_t ProcessHost::InputsAcked() const {
+  uint64_t total = 0;
+  for (const TabSession* view : views_) total += view->counters().last_input_acked;
+  return total;
+}
+
+void ProcessHost::OnAnswered() {
+  RefreshLayers();  // a tab sandboxes itself after its handshake
+  if (state_ == ProcessState::kUnresponsive) SetState(ProcessState::kLive);
 }
 
 uint64_t ProcessHost::QueuedTotal() const {
@@ -967,8 +991,7 @@ std::optional<ProcessHost::Loss> ProcessHost::HandlePong(const proto::Pong& pong
   }
   ping_outstanding_ = false;
   ++pongs_received_;
-  RefreshLayers();  // a tab sandboxes itself after its handshake
-  if (state_ == ProcessState::kUnresponsive) SetState(ProcessState::kLive);
+  OnAnswered();
   return std::nullopt;
 }
 

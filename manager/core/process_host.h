@@ -210,8 +210,11 @@ class ProcessHost {
   std::vector<std::string> recent_output() const;
   uint64_t pings_sent() const { return pings_sent_; }
   uint64_t pongs_received() const { return pongs_received_; }
-  // How long after the last ping the next one is due, as of the last ping
-  // (the base rate again as soon as something else is sent).
+  // Ticks at which acknowledged input stood in for a ping and its pong.
+  uint64_t acks_taken_as_pongs() const { return acks_taken_as_pongs_; }
+  // How long after the last ping the next one is due: the base rate
+  // doubled for each idle ping in a row (back to the base rate at the
+  // first tick after something else was sent).
   std::chrono::milliseconds ping_interval_now() const;
 
   // The IPC inspector's queue depths (docs/inspect.md); the message counts
@@ -288,6 +291,11 @@ class ProcessHost {
   void Count(uint32_t view_id, Direction direction, int type, size_t bytes);
   // Every byte ever queued to the process (written or still queued).
   uint64_t QueuedTotal() const;
+  // The sum of its views' last acknowledged input sequences.
+  uint64_t InputsAcked() const;
+  // The tab answered (a pong, or input acknowledged): live again if it was
+  // unresponsive.
+  void OnAnswered();
   void SendToTab(const proto::ManagerToTab& message);
   void SendFaulty(OutMessage message);
   void ForwardOrDelay(OutMessage message, std::chrono::milliseconds delay);
@@ -329,6 +337,8 @@ class ProcessHost {
   // what had been queued to the process in all just after the last ping.
   int idle_pings_ = 0;
   uint64_t queued_total_at_ping_ = 0;
+  uint64_t inputs_acked_seen_ = 0;
+  uint64_t acks_taken_as_pongs_ = 0;
   std::unique_ptr<Loss> verdict_;
   bool handshake_done_ = false;
   std::string_view current_payload_;
