@@ -71,6 +71,7 @@ class TabSessionTest : public ::testing::Test {
   bool RunUntil(const std::function<bool()>& done, milliseconds timeout = seconds(10)) {
     return testing::RunUntil(io_, done, timeout);
   }
+  void RunFor(milliseconds time) { RunUntil([] { return false; }, time); }
   void TearDown() override {
     if (host_) {
       testing::ShutdownHost(io_, *host_, seconds(10));
@@ -509,7 +510,7 @@ TEST_F(TabSessionTest, AnIdleTabsPingsBackOffAndInputBringsThemBack) {
   ASSERT_NE(process, nullptr);
   // Past its start (the first frame's release is work, too).
   ASSERT_TRUE(RunUntil([&] { return recorder_.frames >= 1; }));
-  RunUntil([] { return false; }, milliseconds(50));
+  RunFor(milliseconds(50));
   const auto longest = options.ping_interval * ProcessHost::kMaxIdlePingFactor;
   std::vector<milliseconds> seen;
   ASSERT_TRUE(RunUntil([&] {
@@ -522,7 +523,7 @@ TEST_F(TabSessionTest, AnIdleTabsPingsBackOffAndInputBringsThemBack) {
     EXPECT_EQ(seen[i], 2 * seen[i - 1]) << i;
   const uint64_t idle_before = process->pings_sent();
   const auto idle_start = std::chrono::steady_clock::now();
-  RunUntil([] { return false; }, milliseconds(700));
+  RunFor(milliseconds(700));
   const auto idle_elapsed = std::chrono::steady_clock::now() - idle_start;
   EXPECT_LE(process->pings_sent() - idle_before, uint64_t(idle_elapsed / longest) + 1);
   EXPECT_EQ((*tab)->state(), TabState::kLive);
@@ -536,7 +537,7 @@ TEST_F(TabSessionTest, AnIdleTabsPingsBackOffAndInputBringsThemBack) {
   const auto busy_start = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - busy_start < milliseconds(500)) {
     ASSERT_TRUE((*tab)->SendInput(wheel).ok());
-    RunUntil([] { return false; }, milliseconds(5));
+    RunFor(milliseconds(5));
   }
   EXPECT_EQ(process->ping_interval_now(), options.ping_interval);
   // 50 intervals; a loaded machine may run the timer late. The ping

@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <exception>
 #include <variant>
@@ -42,8 +43,11 @@ namespace {
 // serve others.
 constexpr int kBackgroundBurst = 32;
 
-// Enough doublings of the ping interval to reach kMaxIdlePingFactor from 1.
-constexpr int kMaxIdleDoublings = 6;
+// The most idle pings counted in a row: the first leaves the base rate,
+// each further one doubles it, so one more than the doublings that take 1
+// to kMaxIdlePingFactor.
+constexpr int kMaxIdlePings =
+    std::bit_width(unsigned(ProcessHost::kMaxIdlePingFactor));
 
 // The kernel buffer for what the manager writes to a tab. With the
 // 208 KiB default a stream of input filled it ~10 times as often, each
@@ -788,7 +792,7 @@ asio::awaitable<ProcessHost::Loss> ProcessHost::WatchHang() {
       ping_sent_at_ = now;
       queued_total_at_ping_ = QueuedTotal();
       // The next one backs off unless something else is sent before it.
-      if (idle_pings_ < kMaxIdleDoublings) ++idle_pings_;
+      if (idle_pings_ < kMaxIdlePings) ++idle_pings_;
       continue;
     }
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
